@@ -1,0 +1,136 @@
+"""Typed errors. The library raises these; ``cli.py`` maps each type to one line and an exit code.
+
+Every error carries the structured fields a caller needs (which file, which repo) so that the
+message can be rebuilt or translated without parsing strings.
+"""
+
+from __future__ import annotations
+
+
+class HubpruneError(Exception):
+    """Base class: anything hubprune raises on purpose.
+
+    ``hint`` is the "what to do" half of the one-line message.
+    """
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.hint}" if self.hint else self.message
+
+
+class InputError(HubpruneError):
+    """The input could not be read (exit code 3)."""
+
+
+class PathNotFoundError(InputError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} does not exist",
+            hint="give a folder with safetensors files, a .safetensors file, or a Hub repo id like org/name",
+        )
+        self.path = path
+
+
+class NoSafetensorsError(InputError):
+    def __init__(self, where: str, pickles: list[str] | None = None) -> None:
+        pickles = pickles or []
+        if pickles:
+            hint = (
+                f"it only has pickle weights ({', '.join(pickles[:3])}); hubprune never unpickles: "
+                "convert them to safetensors first"
+            )
+        else:
+            hint = "point hubprune at a folder or repo that holds *.safetensors files"
+        super().__init__(f"{where} has no safetensors files", hint=hint)
+        self.where = where
+        self.pickles = pickles
+
+
+class HeaderError(InputError):
+    """A safetensors header is malformed: names the file and what is wrong."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(
+            f"{file}: {problem}",
+            hint="the file is not a valid safetensors file; download it again or regenerate it",
+        )
+        self.file = file
+        self.problem = problem
+
+
+class ShardIndexError(InputError):
+    """``model.safetensors.index.json`` is malformed or names files that are not there."""
+
+    def __init__(self, file: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"{file}: {problem}",
+            hint=hint or "the checkpoint is incomplete; download the missing files again",
+        )
+        self.file = file
+        self.problem = problem
+
+
+class ConfigError(InputError):
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}", hint="fix or remove config.json; shapes are read from the tensors")
+        self.file = file
+        self.problem = problem
+
+
+class RemoteError(InputError):
+    """A Hub read failed; ``repo`` and ``revision`` say which."""
+
+    def __init__(self, message: str, *, hint: str, repo: str | None = None, revision: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.repo = repo
+        self.revision = revision
+
+
+class RepoNotFound(RemoteError):
+    pass
+
+
+class GatedRepo(RemoteError):
+    pass
+
+
+class RevisionNotFound(RemoteError):
+    pass
+
+
+class RemoteFileNotFound(RemoteError):
+    pass
+
+
+class NetworkError(RemoteError):
+    pass
+
+
+class OfflineCacheMiss(RemoteError):
+    pass
+
+
+class UsageError(HubpruneError):
+    """The command line asks for something impossible (exit code 2)."""
+
+
+class CannotAlign(HubpruneError):
+    """``compare`` cannot pair layers of the two models honestly (exit code 2 with a hint)."""
+
+    def __init__(self, base_layers: int, pruned_layers: int) -> None:
+        super().__init__(
+            f"the models have {base_layers} and {pruned_layers} decoder layers",
+            hint=(
+                "depth pruning renumbers layers and records nothing about which survived; "
+                "pass --layer-map (e.g. 0-20,29-31) to say which base layers the pruned ones are"
+            ),
+        )
+        self.base_layers = base_layers
+        self.pruned_layers = pruned_layers

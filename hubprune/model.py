@@ -1,0 +1,205 @@
+"""Value types that flow through hubprune: headers in, shapes and comparisons out.
+
+Header-side types (``TensorInfo``, ``HeaderFile``, ``HeaderSet``) are slotted frozen dataclasses:
+a 405B checkpoint has ~1,100 tensors and a synthetic stress model 200,000, and building them must
+cost little more than the JSON parse. Report-side types are frozen pydantic models because their
+JSON dump *is* the ``--format json`` contract (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    """One entry of a safetensors header.
+
+    >>> TensorInfo("lm_head.weight", "BF16", (128256, 4096), 0, 1050673152, "model-00004-of-00004.safetensors").numel
+    525336576
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+    file: str
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.end - self.begin
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderFile:
+    """What one ``.safetensors`` file's header says, plus what we learnt about the file itself."""
+
+    name: str
+    header_len: int  # length of the JSON part, as the 8-byte prefix states
+    tensors: tuple[TensorInfo, ...]
+    metadata: dict[str, str]
+    data_len: int  # bytes of tensor data the header describes
+    file_size: int | None = None  # None when unknown (remote file whose size was not reported)
+    unknown_dtypes: tuple[str, ...] = ()
+    gaps: int = 0  # bytes of data region not covered by any tensor
+
+    @property
+    def data_start(self) -> int:
+        return 8 + self.header_len
+
+    @property
+    def full_size(self) -> int:
+        """Size of the complete file, as the header implies."""
+        return self.data_start + self.data_len
+
+    @property
+    def is_skeleton(self) -> bool:
+        return self.file_size == self.data_start and self.data_len > 0
+
+    @property
+    def is_truncated(self) -> bool:
+        return self.file_size is not None and self.data_start < self.file_size < self.full_size
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSet:
+    """Everything read from one model: its headers, its config and its index.
+
+    ``source`` is what the user typed; ``display_name`` is what reports show.
+    """
+
+    source: str
+    display_name: str
+    files: tuple[HeaderFile, ...]
+    config: dict[str, Any] | None = None
+    index: dict[str, Any] | None = None
+    commit: str | None = None
+    other_files: tuple[str, ...] = ()  # names beside the weights (used to spot pickles)
+    tensors: dict[str, TensorInfo] = field(default_factory=dict)
+
+    @staticmethod
+    def build(source: str, display_name: str, files: list[HeaderFile], **kwargs: Any) -> "HeaderSet":
+        tensors: dict[str, TensorInfo] = {}
+        for header in files:
+            for tensor in header.tensors:
+                # A tensor in two shards is a finding (checks.py); the first occurrence wins here.
+                tensors.setdefault(tensor.name, tensor)
+        return HeaderSet(source, display_name, tuple(files), tensors=tensors, **kwargs)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Severity = Literal["error", "warning", "info"]
+
+
+class Finding(_Frozen):
+    """One thing worth telling the user: a config that lies, a truncated file, an unknown tensor."""
+
+    severity: Severity
+    code: str
+    message: str
+    layer: int | None = None
+
+
+AttnKind = Literal["full", "none", "linear", "mla"]
+MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
+
+
+class LayerShape(_Frozen):
+    """One decoder layer as its tensors show it. A removed part gives 0, never null."""
+
+    index: int
+    params: int
+    attn_params: int
+    mlp_params: int
+    norm_params: int
+    other_params: int = 0
+    q_heads: int | None
+    kv_heads: int | None
+    head_dim: int | None
+    intermediate_size: int | None
+    experts: int | None = None
+    attn_kind: AttnKind = "full"
+    mlp_kind: MlpKind = "gated"
+
+
+class ModelShape(_Frozen):
+    """A whole model as its tensors show it (the ``inspect`` JSON object)."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    source: str
+    commit: str | None = None
+    family: str
+    total_params: int
+    params_by_dtype: dict[str, int]
+    bytes_by_dtype: dict[str, int]
+    embed_params: int
+    lm_head_params: int
+    tied_embeddings: bool
+    decoder_params: int
+    other_params: int
+    num_layers: int
+    hidden_size: int | None
+    head_dim: int | None
+    vocab_size: int | None
+    files: int
+    skeleton_files: int = 0
+    layers: list[LayerShape]
+    findings: list[Finding]
+
+
+class LayerComparison(_Frozen):
+    index: int
+    base_params: int
+    pruned_params: int
+    kept_pct: float
+    pruned_pct: float
+    base_attn_params: int
+    pruned_attn_params: int
+    attn_pruned_pct: float
+    base_mlp_params: int
+    pruned_mlp_params: int
+    mlp_pruned_pct: float
+    base_q_heads: int | None
+    pruned_q_heads: int | None
+    base_kv_heads: int | None
+    pruned_kv_heads: int | None
+    base_intermediate_size: int | None
+    pruned_intermediate_size: int | None
+    status: list[str]
+
+
+class Totals(_Frozen):
+    base_params: int
+    pruned_params: int
+    removed_params: int
+    pruned_pct: float
+    base_decoder_params: int
+    pruned_decoder_params: int
+    removed_decoder_params: int
+    decoder_pruned_pct: float
+
+
+class Comparison(_Frozen):
+    """The ``compare`` JSON object."""
+
+    schema_version: int = SCHEMA_VERSION
+    base: ModelShape
+    pruned: ModelShape
+    totals: Totals
+    layers: list[LayerComparison]
+    findings: list[Finding]

@@ -1,0 +1,138 @@
+"""Row builders shared by the text and Markdown renderers: numbers formatted once, here."""
+
+from __future__ import annotations
+
+from ..model import Comparison, Finding, LayerComparison, ModelShape
+from .strings import label
+
+
+def num(value: int | None) -> str:
+    """``8030261248`` -> ``"8,030,261,248"``; unknown -> ``"?"``."""
+    return "?" if value is None else f"{value:,}"
+
+
+def plain(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def percent(value: float) -> str:
+    return f"{value:.2f}%"
+
+
+def change(pruned_pct: float) -> str:
+    """A reduction reads ``-12.50%``, growth ``+3.00%`` (the reference report's style)."""
+    return f"-{pruned_pct:.2f}%" if pruned_pct >= 0 else f"+{-pruned_pct:.2f}%"
+
+
+def status_text(status: list[str], lang: str) -> str:
+    return " ".join(label(f"status_{s}", lang) for s in status)
+
+
+def totals_headers(lang: str) -> list[str]:
+    return [label(k, lang) for k in ("item", "base", "pruned", "removed", "pruned_ratio")]
+
+
+def totals_rows(comparison: Comparison, lang: str) -> list[list[str]]:
+    t = comparison.totals
+    return [
+        [label("total_params", lang), num(t.base_params), num(t.pruned_params), num(t.removed_params), percent(t.pruned_pct)],
+        [
+            label("decoder_layers", lang),
+            num(t.base_decoder_params),
+            num(t.pruned_decoder_params),
+            num(t.removed_decoder_params),
+            percent(t.decoder_pruned_pct),
+        ],
+    ]
+
+
+def layer_headers(lang: str) -> list[str]:
+    keys = ("layer", "layer_params_base", "layer_params_pruned", "kept_pct", "pruned_pct", "attn_pruned_pct", "mlp_pruned_pct", "status")
+    return [label(k, lang) for k in keys]
+
+
+def layer_rows(comparison: Comparison, lang: str) -> list[list[str]]:
+    return [
+        [
+            str(layer.index),
+            num(layer.base_params),
+            num(layer.pruned_params),
+            percent(layer.kept_pct),
+            percent(layer.pruned_pct),
+            percent(layer.attn_pruned_pct),
+            percent(layer.mlp_pruned_pct),
+            status_text(layer.status, lang),
+        ]
+        for layer in comparison.layers
+    ]
+
+
+def layer_details(layer: LayerComparison, lang: str) -> list[tuple[str, list[str]]]:
+    """``[(section, [line, ...]), ...]`` for one layer: attention then MLP."""
+    arrow = "\u2192"
+    attention = [
+        f"{label('params', lang)}: {num(layer.base_attn_params)} {arrow} {num(layer.pruned_attn_params)} ({change(layer.attn_pruned_pct)})",
+        f"{label('q_heads', lang)}: {plain(layer.base_q_heads)} {arrow} {plain(layer.pruned_q_heads)}",
+        f"{label('kv_heads', lang)}: {plain(layer.base_kv_heads)} {arrow} {plain(layer.pruned_kv_heads)}",
+    ]
+    mlp = [
+        f"{label('params', lang)}: {num(layer.base_mlp_params)} {arrow} {num(layer.pruned_mlp_params)} ({change(layer.mlp_pruned_pct)})",
+        f"{label('intermediate', lang)}: {plain(layer.base_intermediate_size)} {arrow} {plain(layer.pruned_intermediate_size)}",
+    ]
+    return [(label("attention", lang), attention), (label("mlp", lang), mlp)]
+
+
+def finding_lines(findings: list[Finding], lang: str) -> list[str]:
+    lines = []
+    for finding in findings:
+        where = f" [{label('layer', lang)} {finding.layer}]" if finding.layer is not None else ""
+        lines.append(f"{label('severity_' + finding.severity, lang)}: {finding.message} ({finding.code}){where}")
+    return lines
+
+
+def summary_rows(shape: ModelShape, lang: str) -> list[list[str]]:
+    lm_head = label("tied", lang) if shape.tied_embeddings else num(shape.lm_head_params)
+    rows = [
+        [label("family", lang), shape.family],
+        [label("total_params", lang), num(shape.total_params)],
+        [label("embeddings", lang), num(shape.embed_params)],
+        [label("lm_head", lang), lm_head],
+        [label("decoder_layers", lang), num(shape.decoder_params)],
+        [label("other_params", lang), num(shape.other_params)],
+        [label("num_layers", lang), str(shape.num_layers)],
+        [label("hidden_size", lang), plain(shape.hidden_size)],
+        [label("head_dim", lang), plain(shape.head_dim)],
+        [label("vocab_size", lang), plain(shape.vocab_size)],
+        [label("files", lang), str(shape.files)],
+    ]
+    if shape.commit:
+        rows.insert(0, [label("commit", lang), shape.commit])
+    return rows
+
+
+def dtype_headers(lang: str) -> list[str]:
+    return [label("dtype", lang), label("params", lang), label("bytes", lang)]
+
+
+def dtype_rows(shape: ModelShape) -> list[list[str]]:
+    return [[dtype, num(count), num(shape.bytes_by_dtype.get(dtype, 0))] for dtype, count in shape.params_by_dtype.items()]
+
+
+def shape_layer_headers(lang: str) -> list[str]:
+    keys = ("layer", "params", "attn_params", "mlp_params", "q_heads", "kv_heads", "intermediate")
+    return [label(k, lang) for k in keys]
+
+
+def shape_layer_rows(shape: ModelShape) -> list[list[str]]:
+    return [
+        [
+            str(layer.index),
+            num(layer.params),
+            num(layer.attn_params),
+            num(layer.mlp_params),
+            plain(layer.q_heads),
+            plain(layer.kv_heads),
+            plain(layer.intermediate_size),
+        ]
+        for layer in shape.layers
+    ]

@@ -1,0 +1,92 @@
+"""Every user-visible label of the reports, keyed by id, in English and Chinese.
+
+The Chinese labels are those of the reference report that hubprune reproduces.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("en", "zh")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "compare_title": {"en": "Model pruning comparison report", "zh": "模型剪枝对比分析报告"},
+    "inspect_title": {"en": "Model structure report", "zh": "模型结构分析报告"},
+    "base_model": {"en": "Base model", "zh": "原始模型"},
+    "pruned_model": {"en": "Pruned model", "zh": "剪枝模型"},
+    "model": {"en": "Model", "zh": "模型"},
+    "commit": {"en": "commit", "zh": "提交"},
+    "family": {"en": "Family", "zh": "模型族"},
+    "overall": {"en": "Overall parameter statistics", "zh": "总体参数统计"},
+    "item": {"en": "Item", "zh": "项目"},
+    "base": {"en": "Base", "zh": "原始"},
+    "pruned": {"en": "Pruned", "zh": "剪枝后"},
+    "removed": {"en": "Removed", "zh": "减少"},
+    "pruned_ratio": {"en": "Pruned %", "zh": "剪枝比例"},
+    "total_params": {"en": "Total parameters", "zh": "总参数量"},
+    "decoder_layers": {"en": "Decoder Layers", "zh": "Decoder Layers"},
+    "embeddings": {"en": "Embeddings", "zh": "词嵌入"},
+    "lm_head": {"en": "LM head", "zh": "输出头"},
+    "tied": {"en": "tied to embeddings", "zh": "与词嵌入共享"},
+    "other_params": {"en": "Other", "zh": "其他"},
+    "per_layer": {"en": "Per-layer parameter comparison", "zh": "每层参数详细对比"},
+    "layer": {"en": "Layer", "zh": "Layer"},
+    "layer_params_base": {"en": "Params (base)", "zh": "总参数(原始)"},
+    "layer_params_pruned": {"en": "Params (pruned)", "zh": "总参数(剪枝)"},
+    "kept_pct": {"en": "Kept %", "zh": "保留比例%"},
+    "pruned_pct": {"en": "Pruned %", "zh": "剪枝率%"},
+    "attn_pruned_pct": {"en": "Attn pruned %", "zh": "Attn剪枝%"},
+    "mlp_pruned_pct": {"en": "MLP pruned %", "zh": "MLP剪枝%"},
+    "status": {"en": "Status", "zh": "状态"},
+    "details": {"en": "Per-layer attention and MLP details", "zh": "每层 Attention 和 MLP 详细对比"},
+    "attention": {"en": "Attention", "zh": "Attention"},
+    "mlp": {"en": "MLP", "zh": "MLP"},
+    "params": {"en": "Params", "zh": "参数"},
+    "q_heads": {"en": "Query heads", "zh": "查询头"},
+    "kv_heads": {"en": "KV heads", "zh": "KV头"},
+    "intermediate": {"en": "Intermediate size", "zh": "中间维度"},
+    "head_dim": {"en": "head_dim", "zh": "head_dim"},
+    "hidden_size": {"en": "Hidden size", "zh": "隐藏维度"},
+    "vocab_size": {"en": "Vocabulary", "zh": "词表大小"},
+    "num_layers": {"en": "Layers", "zh": "层数"},
+    "files": {"en": "Files", "zh": "文件数"},
+    "by_dtype": {"en": "Parameters by dtype", "zh": "按数据类型的参数量"},
+    "dtype": {"en": "dtype", "zh": "数据类型"},
+    "bytes": {"en": "Bytes", "zh": "字节"},
+    "layer_table": {"en": "Per-layer structure", "zh": "每层结构"},
+    "attn_params": {"en": "Attn params", "zh": "Attn参数"},
+    "mlp_params": {"en": "MLP params", "zh": "MLP参数"},
+    "findings": {"en": "Findings", "zh": "发现的问题"},
+    "no_findings": {"en": "No findings.", "zh": "未发现问题。"},
+    "status_attn_removed": {"en": "[attention removed]", "zh": "[Attn剪空]"},
+    "status_mlp_removed": {"en": "[MLP removed]", "zh": "[MLP剪空]"},
+    "status_layer_removed": {"en": "[layer removed]", "zh": "[层已删除]"},
+    "severity_error": {"en": "error", "zh": "错误"},
+    "severity_warning": {"en": "warning", "zh": "警告"},
+    "severity_info": {"en": "info", "zh": "信息"},
+    "unknown": {"en": "?", "zh": "?"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    """The label ``key`` in ``lang`` (English when a translation is missing).
+
+    >>> label("total_params", "zh")
+    '总参数量'
+    """
+    entry = STRINGS[key]
+    return entry.get(lang) or entry["en"]
+
+
+def default_lang(environ: dict[str, str] | None = None) -> str:
+    """``zh`` when the locale says Chinese (LC_ALL, LC_MESSAGES, LANG: first set wins), else ``en``.
+
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LANG": "C.UTF-8"})
+    ('zh', 'en')
+    """
+    env = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(key)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"

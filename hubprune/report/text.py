@@ -1,0 +1,71 @@
+"""``--format text``: the reference report's layout, columns aligned with wcwidth for CJK labels."""
+
+from __future__ import annotations
+
+import tabulate as _tabulate
+
+from ..model import Comparison, ModelShape
+from . import rows
+from .strings import label
+
+WIDTH = 100
+HEAVY = "=" * WIDTH
+LIGHT = "-" * WIDTH
+
+# Wide (CJK) characters take two terminal cells; tabulate measures them with wcwidth when told to.
+_tabulate.WIDE_CHARS_MODE = True
+
+
+def _table(headers: list[str], body: list[list[str]], last_left: bool = False) -> list[str]:
+    align = ["left"] + ["right"] * (len(headers) - 1)
+    if last_left:
+        align[-1] = "left"
+    text = _tabulate.tabulate(body, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)
+    head, _rule, *lines = text.splitlines()
+    return [head, LIGHT, *lines]
+
+
+def _heading(title: str, rule: str) -> list[str]:
+    return [rule, title, rule]
+
+
+def render_compare(comparison: Comparison, lang: str) -> str:
+    """The pruning report: overall statistics, per-layer table, per-layer details, findings."""
+    base, pruned = comparison.base, comparison.pruned
+    out = [*_heading(label("compare_title", lang), HEAVY)]
+    out.append(f"{label('base_model', lang)}: {base.name}" + (f" ({label('commit', lang)} {base.commit})" if base.commit else ""))
+    out.append(f"{label('pruned_model', lang)}: {pruned.name}" + (f" ({label('commit', lang)} {pruned.commit})" if pruned.commit else ""))
+    out += ["", *_heading(label("overall", lang), LIGHT)]
+    out += _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang))
+    out += ["", *_heading(label("per_layer", lang), HEAVY), ""]
+    out += _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang), last_left=True)
+    out += ["", *_heading(label("details", lang), HEAVY)]
+    for layer in comparison.layers:
+        out += ["", f"{label('layer', lang)} {layer.index}:"]
+        for section, lines in rows.layer_details(layer, lang):
+            out.append(f"  {section}:")
+            out += [f"    {line}" for line in lines]
+    out += ["", HEAVY]
+    findings = [*comparison.findings, *comparison.pruned.findings]
+    out += _findings(findings, lang)
+    return "\n".join(out) + "\n"
+
+
+def _findings(findings, lang: str) -> list[str]:
+    if not findings:
+        return []
+    return [label("findings", lang) + ":", *(f"  - {line}" for line in rows.finding_lines(findings, lang)), HEAVY]
+
+
+def render_inspect(shape: ModelShape, lang: str) -> str:
+    """One model: summary, parameters by dtype, per-layer structure, findings."""
+    out = [*_heading(label("inspect_title", lang), HEAVY), f"{label('model', lang)}: {shape.name}", ""]
+    summary = _tabulate.tabulate(rows.summary_rows(shape, lang), tablefmt="plain", colalign=("left", "right"), disable_numparse=True)
+    out += summary.splitlines()
+    out += ["", *_heading(label("by_dtype", lang), LIGHT)]
+    out += _table(rows.dtype_headers(lang), rows.dtype_rows(shape))
+    out += ["", *_heading(label("layer_table", lang), HEAVY), ""]
+    out += _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape))
+    out += ["", HEAVY]
+    out += _findings(shape.findings, lang) or [label("no_findings", lang)]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,197 @@
+"""Pure parsing and validation of one safetensors header: bytes in, ``HeaderFile`` out. No I/O.
+
+Layout of a safetensors file: an 8-byte little-endian unsigned length N, then N bytes of UTF-8
+JSON (an object mapping tensor names to ``{"dtype", "shape", "data_offsets"}`` plus an optional
+``"__metadata__"`` of str -> str), then the data region that the offsets index into.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+
+from .errors import HeaderError
+from .model import HeaderFile, TensorInfo
+
+PREFIX_LEN = 8
+# The format's own cap (safetensors' MAX_HEADER_SIZE): checked before anything is allocated.
+MAX_HEADER_LEN = 100_000_000
+
+# Bits per element of every dtype the safetensors format defines. Sub-byte types (F4, F6_*)
+# are packed, so sizes are computed in bits and must land on a byte boundary.
+DTYPE_BITS: dict[str, int] = {
+    "BOOL": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "F8_E4M3FNUZ": 8,
+    "F8_E5M2FNUZ": 8,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "C64": 64,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+}
+
+
+def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> int:
+    """Decode and bound the 8-byte length prefix.
+
+    >>> header_length(b"\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\x00", file="m.safetensors")
+    16
+    """
+    if len(prefix) < PREFIX_LEN:
+        raise HeaderError(
+            file,
+            f"file is {len(prefix)} bytes; a safetensors file starts with an 8-byte header length",
+        )
+    (length,) = struct.unpack("<Q", prefix[:PREFIX_LEN])
+    if length < 2:
+        raise HeaderError(file, f"header length {length} is too small for a JSON object")
+    if length > MAX_HEADER_LEN:
+        raise HeaderError(file, f"header length {length:,} exceeds the format's limit of {MAX_HEADER_LEN:,} bytes")
+    if file_size is not None and PREFIX_LEN + length > file_size:
+        raise HeaderError(
+            file, f"header length {length:,} is larger than the file ({file_size:,} bytes): truncated or not safetensors"
+        )
+    return length
+
+
+def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _is_int(value: object) -> bool:
+    # bool is an int subclass in Python; JSON true is never a valid dimension or offset.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> HeaderFile:
+    """Parse the JSON part of a header (without the 8-byte prefix) and validate every entry.
+
+    Raises ``HeaderError`` naming ``file`` for anything the format forbids. An unknown dtype is
+    not an error: it is recorded in ``unknown_dtypes`` (a finding later) and its size unchecked.
+
+    >>> h = parse_header(b'{"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]}}', file="x")
+    >>> h.tensors[0].shape, h.data_len
+    ((2, 3), 12)
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HeaderError(file, f"header is not UTF-8 (byte {exc.start})") from None
+    # Trailing spaces are the format's alignment padding.
+    text = text.rstrip(" ")
+    if not text.startswith("{"):
+        raise HeaderError(file, "header is not a JSON object")
+    try:
+        obj = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except RecursionError:
+        raise HeaderError(file, "header JSON is nested too deeply") from None
+    except ValueError as exc:
+        raise HeaderError(file, f"header is not valid JSON ({exc})") from None
+
+    metadata_raw = obj.pop("__metadata__", None)
+    metadata: dict[str, str] = {}
+    if metadata_raw is not None:
+        if not isinstance(metadata_raw, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata_raw.items()
+        ):
+            raise HeaderError(file, "__metadata__ must map strings to strings")
+        metadata = metadata_raw
+
+    tensors: list[TensorInfo] = []
+    unknown: set[str] = set()
+    for name, entry in obj.items():
+        tensors.append(_parse_entry(name, entry, file, unknown))
+
+    # Offsets index into the data region: no two tensors may share bytes.
+    ordered = sorted(tensors, key=lambda t: (t.begin, t.end))
+    gaps = 0
+    cursor = 0
+    for tensor in ordered:
+        if tensor.begin < cursor:
+            raise HeaderError(file, f"tensor {tensor.name!r} overlaps the tensor before it (offset {tensor.begin} < {cursor})")
+        gaps += tensor.begin - cursor
+        cursor = max(cursor, tensor.end)
+    return HeaderFile(
+        name=file,
+        header_len=len(raw),
+        tensors=tuple(tensors),
+        metadata=metadata,
+        data_len=cursor,
+        file_size=file_size,
+        unknown_dtypes=tuple(sorted(unknown)),
+        gaps=gaps,
+    )
+
+
+def _parse_entry(name: str, entry: object, file: str, unknown: set[str]) -> TensorInfo:
+    if not isinstance(entry, dict):
+        raise HeaderError(file, f"entry {name!r} is not an object")
+    dtype = entry.get("dtype")
+    shape = entry.get("shape")
+    offsets = entry.get("data_offsets")
+    if not isinstance(dtype, str):
+        raise HeaderError(file, f"tensor {name!r} has no dtype string")
+    if not isinstance(shape, list) or not all(_is_int(d) and d >= 0 for d in shape):
+        raise HeaderError(file, f"tensor {name!r} has shape {shape!r}; dimensions must be non-negative integers")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(_is_int(o) and o >= 0 for o in offsets)
+    ):
+        raise HeaderError(file, f"tensor {name!r} has data_offsets {offsets!r}; expected [begin, end]")
+    begin, end = offsets
+    if begin > end:
+        raise HeaderError(file, f"tensor {name!r} has data_offsets [{begin}, {end}]: begin after end")
+    bits = DTYPE_BITS.get(dtype)
+    if bits is None:
+        unknown.add(dtype)
+    else:
+        total_bits = math.prod(shape) * bits
+        if total_bits % 8 or total_bits // 8 != end - begin:
+            raise HeaderError(
+                file,
+                f"tensor {name!r} ({dtype} {list(shape)}) needs {total_bits / 8:g} bytes but its offsets span {end - begin}",
+            )
+    return TensorInfo(name, dtype, tuple(shape), begin, end, file)
+
+
+def encode_header(tensors: list[tuple[str, str, list[int]]], metadata: dict[str, str] | None = None) -> bytes:
+    """Build the header bytes (prefix + JSON + padding) for tensors laid out back to back.
+
+    Used to write skeletons; the layout matches what the safetensors library writes
+    (compact JSON, padded with spaces to a multiple of 8).
+
+    >>> encode_header([("w", "F32", [2])])[:8]
+    b'@\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
+    """
+    obj: dict[str, object] = {}
+    if metadata:
+        obj["__metadata__"] = metadata
+    offset = 0
+    for name, dtype, shape in tensors:
+        size = math.prod(shape) * DTYPE_BITS[dtype] // 8
+        obj[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    body = json.dumps(obj, separators=(",", ":")).encode()
+    body += b" " * (-len(body) % 8)
+    return struct.pack("<Q", len(body)) + body

@@ -1,0 +1,60 @@
+"""Write a header-only copy (a skeleton) of any readable model: config, index, shard headers.
+
+The output is written into a temporary folder beside the target and moved into place at the
+end, so an interrupted run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+from .model import HeaderFile, HeaderSet
+
+
+def encode_header_file(header: HeaderFile) -> bytes:
+    """Re-encode a parsed header with its original offsets (gaps and all), padded to 8 bytes."""
+    obj: dict[str, object] = {}
+    if header.metadata:
+        obj["__metadata__"] = header.metadata
+    for tensor in sorted(header.tensors, key=lambda t: (t.begin, t.end)):
+        obj[tensor.name] = {"dtype": tensor.dtype, "shape": list(tensor.shape), "data_offsets": [tensor.begin, tensor.end]}
+    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    body += b" " * (-len(body) % 8)
+    return struct.pack("<Q", len(body)) + body
+
+
+def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+    """Write ``config.json``, the index (when there is one or several files) and header-only shards.
+
+    Returns the files written. ``target`` must not exist or be an empty folder.
+    """
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{target} already exists and is not an empty folder", hint="choose a new output folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".skeleton-", dir=target.parent))
+    try:
+        if headers.config is not None:
+            (staging / "config.json").write_text(json.dumps(headers.config, indent=2) + "\n", encoding="utf-8")
+        index = headers.index
+        if index is None and len(headers.files) > 1:
+            index = {
+                "metadata": {"total_size": sum(h.data_len for h in headers.files)},
+                "weight_map": {t.name: h.name for h in headers.files for t in h.tensors},
+            }
+        if index is not None:
+            (staging / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+        for header in headers.files:
+            (staging / Path(header.name).name).write_bytes(encode_header_file(header))
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(target.iterdir())
