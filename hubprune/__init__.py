@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The submodule hubprune.compare shares its name with the API function compare() below. Importing
+# it first means the function definition is the binding that stays: a later
+# "from .compare import ..." finds the module in sys.modules and does not rebind the attribute.
+from . import compare as _compare_module  # noqa: F401
 from .model import Comparison, HeaderSet, ModelShape
 
 __version__ = "0.1.0"
@@ -65,9 +69,7 @@ def compare(
     use_cache: bool = True,
 ) -> Comparison:
     """The pruning report of ``pruned`` against ``base``."""
-    from .compare import compare_shapes
-
-    return compare_shapes(
+    return _compare_module.compare_shapes(
         inspect(base, revision=revision, token=token, use_cache=use_cache),
         inspect(pruned, revision=pruned_revision, token=token, use_cache=use_cache),
     )
