@@ -1,0 +1,97 @@
+"""On-disk header cache: headers, config and index of one repo commit, under the HF cache home.
+
+Keyed by endpoint, repo and commit, so a mirror never answers for the Hub and a commit's entry
+never goes stale. Branch names map to commits in small ref files (as the HF cache does), which
+lets a repeated run cost one request (does the branch still point there?) or none when offline.
+Nothing secret is stored: no request headers, only what the files say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from ..model import HeaderSet
+from ..safetensors_header import parse_header
+
+FORMAT_VERSION = 1
+
+
+def cache_root() -> Path:
+    """``$HF_HOME/hubprune`` (HF_HOME defaults to ``~/.cache/huggingface``)."""
+    from huggingface_hub import constants
+
+    home = os.environ.get("HF_HOME") or constants.HF_HOME
+    return Path(home).expanduser() / "hubprune" / f"headers-v{FORMAT_VERSION}"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class HeaderCache:
+    """The cache folder of one (endpoint, repo)."""
+
+    def __init__(self, endpoint: str, repo_id: str, root: Path | None = None) -> None:
+        endpoint_key = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+        self.folder = (root or cache_root()) / endpoint_key / repo_id.replace("/", "--")
+
+    def commit_for(self, revision: str) -> str | None:
+        path = self.folder / "refs" / quote(revision, safe="")
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def remember_ref(self, revision: str, commit: str) -> None:
+        if revision != commit:
+            _atomic_write(self.folder / "refs" / quote(revision, safe=""), commit)
+
+    def load(self, commit: str, source: str, display_name: str) -> HeaderSet | None:
+        """The cached headers of ``commit``, or None (missing or unreadable entries are misses)."""
+        try:
+            data = json.loads((self.folder / f"{commit}.json").read_text(encoding="utf-8"))
+            files = [
+                parse_header(entry["header"].encode("utf-8"), file=entry["name"], file_size=entry["file_size"])
+                for entry in data["files"]
+            ]
+        except Exception:  # a corrupt entry must never stop a run: read from the Hub instead
+            return None
+        return HeaderSet.build(
+            source,
+            display_name,
+            files,
+            config=data.get("config"),
+            index=data.get("index"),
+            commit=commit,
+            other_files=tuple(data.get("other_files", ())),
+        )
+
+    def store(self, headers: HeaderSet, raw_headers: dict[str, bytes]) -> None:
+        """Save a complete read of one commit. ``raw_headers`` maps file name -> header JSON bytes."""
+        if not headers.commit:
+            return
+        files = [
+            {"name": f.name, "file_size": f.file_size, "header": raw_headers[f.name].decode("utf-8")} for f in headers.files
+        ]
+        data = {
+            "files": files,
+            "config": headers.config,
+            "index": headers.index,
+            "other_files": list(headers.other_files),
+        }
+        _atomic_write(self.folder / f"{headers.commit}.json", json.dumps(data))
+
+

@@ -1,0 +1,278 @@
+"""Reading Hub repos over HTTP, against a real loopback server that speaks the Hub's protocol.
+
+``HF_ENDPOINT`` points at ``tests/hubserver.FakeHub``, which serves the fixture skeletons as if
+they were the full multi-GB files. Nothing of hubprune is patched: what is asserted is what went
+over the wire (the server's request log) and what came out.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import os
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from typer.testing import CliRunner
+
+import hubprune
+from hubprune.cli import app
+from hubprune.errors import NetworkError
+from hubprune.sources.hub import HubOptions, read_hub
+
+from .conftest import FIXTURES, LLAMA, TAYLOR
+from .hubserver import DEFAULT_TOKEN, FakeHub, Repo, fixture_repos
+
+BASE = "meta-llama/Meta-Llama-3-8B-Instruct"
+PRUNED = "prune-lab/taylor_only_5000"
+TOKEN = DEFAULT_TOKEN
+
+
+def _broken_copy(tmp: Path) -> Path:
+    """The pruned fixture with one shard missing: its index names a file that was never uploaded."""
+    folder = tmp / "broken"
+    shutil.copytree(TAYLOR, folder)
+    (folder / "model-00002-of-00002.safetensors").unlink()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("repos")
+    single = tmp / "single"
+    single.mkdir()
+    # A single-file repo: the last shard of the Llama skeleton under the single-file name.
+    shutil.copy(LLAMA / "model-00004-of-00004.safetensors", single / "model.safetensors")
+    odd = tmp / "odd"
+    odd.mkdir()
+    shutil.copy(LLAMA / "model-00004-of-00004.safetensors", odd / "weights.safetensors")
+    repos = [
+        *fixture_repos(FIXTURES),
+        Repo("gated-org/gated", LLAMA, gated=True),
+        Repo("secret-org/private", TAYLOR, private=True),
+        Repo("pickles/only-bin", tmp / "empty", extra_files={"pytorch_model.bin": b"\x80\x04.", "config.json": b"{}"}),
+        Repo("prune-lab/broken", _broken_copy(tmp)),
+        Repo("small/single", single),
+        Repo("small/unnamed", odd),
+    ]
+    (tmp / "empty").mkdir()
+    with FakeHub(repos) as server:
+        yield server
+
+
+@pytest.fixture
+def env(hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
+    """HF_ENDPOINT at the fake hub, an empty HF cache home, no token, all knobs reset."""
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HUBPRUNE_MAX_TRIES", "4")
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    hub.ignore_range, hub.fail_next, hub.reset_next, hub.stall_seconds, hub.retry_after = False, 0, 0, 0.0, None
+    hub.fail_status, hub.lfs_redirect, hub.latency = 503, False, 0.0
+    hub.reset_log()
+    return hub
+
+
+def _same(a: hubprune.ModelShape, b: hubprune.ModelShape) -> None:
+    keep = {"source", "name", "commit", "skeleton_files"}  # the Hub serves full-size files
+    assert a.model_dump(exclude=keep) == b.model_dump(exclude=keep)
+
+
+@pytest.mark.parametrize(("repo", "local", "shards"), [(BASE, LLAMA, 4), (PRUNED, TAYLOR, 2)])
+def test_hub_read_equals_local_read_in_two_levels(env: FakeHub, repo: str, local: Path, shards: int) -> None:
+    env.latency = 0.05  # a round trip long enough for the log to tell parallel from sequential
+    shape = hubprune.inspect(repo, use_cache=False)
+    _same(shape, hubprune.inspect(str(local)))
+    assert shape.commit and len(shape.commit) == 40
+    env.wait_idle()
+    log = env.log
+    assert len(log) <= shards + 3
+    assert env.levels() <= 2
+    # Only header bytes travel: the data of these models is 16 GB and 8 GB.
+    assert env.bytes_sent < 100_000
+    # Every shard read is a bounded range read pinned to the commit of the first answer.
+    shard_reads = [r for r in log if r.path.endswith(".safetensors") and "model.safetensors" not in r.path]
+    assert len(shard_reads) == shards
+    for request in shard_reads:
+        assert request.range and request.range.startswith("bytes=0-")
+        assert f"/resolve/{shape.commit}/" in unquote(request.path)
+
+
+def test_compare_over_the_hub_prints_the_local_report(env: FakeHub) -> None:
+    runner = CliRunner()
+    remote = runner.invoke(app, ["compare", BASE, PRUNED, "--lang", "zh", "--no-cache"])
+    local = runner.invoke(app, ["compare", str(LLAMA), str(TAYLOR), "--lang", "zh"])
+    assert remote.exit_code == 0, remote.output
+    # Same report, except the names and the commit shown for the remote models.
+    strip = lambda text: [l for l in text.splitlines() if not l.startswith(("原始模型", "剪枝模型"))]
+    assert strip(remote.stdout) == strip(local.stdout)
+    assert f"原始模型: {BASE}" in remote.stdout
+
+
+def test_single_file_repo_needs_one_level(env: FakeHub) -> None:
+    env.latency = 0.05
+    headers = read_hub("small/single", use_cache=False)
+    assert [f.name for f in headers.files] == ["model.safetensors"] and "lm_head.weight" in headers.tensors
+    env.wait_idle()
+    assert len(env.log) == 3 and env.levels() == 1
+
+
+def test_repo_without_index_or_single_file_is_listed(env: FakeHub) -> None:
+    headers = read_hub("small/unnamed", use_cache=False)
+    assert [f.name for f in headers.files] == ["weights.safetensors"]
+    assert "weights.safetensors" in headers.other_files
+
+
+def test_long_header_takes_a_second_read(env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hubprune.sources.hub as hub_module
+
+    monkeypatch.setattr(hub_module, "BYTES_PER_TENSOR", 1)
+    monkeypatch.setattr(hub_module, "HEADER_SLACK", 0)
+    headers = read_hub(PRUNED, use_cache=False)
+    assert len(headers.tensors) == 287  # 291 less layer 23's four attention tensors
+    env.wait_idle()
+    shard_reads = [r for r in env.log if "-of-" in r.path]
+    assert len(shard_reads) == 4  # each shard: a short guess, then the rest of its header
+    assert any(r.range and not r.range.startswith("bytes=0-") for r in shard_reads)
+
+
+def test_server_ignoring_range_costs_only_the_requested_bytes(env: FakeHub) -> None:
+    env.ignore_range = True
+    headers = read_hub(BASE, use_cache=False)
+    assert len(headers.tensors) == 291
+    env.wait_idle()
+    shard_reads = [r for r in env.log if "-of-" in r.path]
+    assert {r.status for r in shard_reads} == {200}
+    # Each shard is ~5 GB in full; the client stops after its header. What the server managed to
+    # push into socket buffers before the client hung up is all that moved.
+    for request in shard_reads:
+        assert request.bytes_sent < 32_000_000
+    assert headers.files[0].file_size == env.file_size(BASE, "model-00001-of-00004.safetensors")
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(503, None), (429, 0.2), (502, None)])
+def test_flaky_server_still_gives_the_right_answer(env: FakeHub, status: int, retry_after: float | None) -> None:
+    env.fail_status, env.retry_after, env.fail_next = status, retry_after, 3
+    shape = hubprune.inspect(PRUNED, use_cache=False)
+    assert shape.total_params == 4_015_140_864
+    env.wait_idle()
+    assert sum(r.status == status for r in env.log) == 3
+
+
+def test_connection_resets_are_retried(env: FakeHub) -> None:
+    env.reset_next = 2
+    assert hubprune.inspect(PRUNED, use_cache=False).total_params == 4_015_140_864
+    env.wait_idle()
+    assert sum(r.status is None for r in env.log) == 2
+
+
+def test_stalled_server_times_out_with_a_message(env: FakeHub) -> None:
+    env.stall_seconds = 2.0
+    options = HubOptions(endpoint=env.endpoint, timeout=0.3, max_tries=2, backoff=0.01)
+    with pytest.raises(NetworkError) as excinfo:
+        read_hub(PRUNED, use_cache=False, options=options)
+    assert "no answer within 0.3 s" in str(excinfo.value) and "after 2 tries" in str(excinfo.value)
+
+
+def test_persistent_failure_gives_up_after_bounded_tries(env: FakeHub) -> None:
+    env.fail_next = 1_000
+    options = HubOptions(endpoint=env.endpoint, max_tries=3, backoff=0.01)
+    with pytest.raises(NetworkError, match="answered 503"):
+        read_hub(PRUNED, use_cache=False, options=options)
+    env.wait_idle()
+    assert len(env.log) <= 3 * 3  # three level-1 reads, three tries each
+
+
+# (arguments, words the one-line message must hold) -- each a way a Hub read fails.
+FAILURES = [
+    (["inspect", "gated-org/gated"], ["gated-org/gated is gated", "accept its licence", "HF_TOKEN"]),
+    (["inspect", "secret-org/private"], ["secret-org/private was not found", "private", "HF_TOKEN"]),
+    (["inspect", "nobody/nothing"], ["nobody/nothing was not found"]),
+    (["inspect", f"{PRUNED}@no-such-branch"], ["revision 'no-such-branch'", "does not exist"]),
+    (["inspect", PRUNED, "--revision", "v9"], ["revision 'v9'"]),
+    (["inspect", "prune-lab/broken"], ["model-00002-of-00002.safetensors is not in prune-lab/broken"]),
+    (["inspect", "pickles/only-bin"], ["has no safetensors files", "pytorch_model.bin", "never unpickles"]),
+]
+
+
+@pytest.mark.parametrize(("args", "needles"), FAILURES, ids=[" ".join(a) for a, _ in FAILURES])
+def test_each_failure_gives_one_line_and_exit_3(env: FakeHub, args: list[str], needles: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--no-cache"])
+    assert result.exit_code == 3, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hubprune: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_token_opens_gated_and_private_repos_and_never_leaks(env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    env.lfs_redirect = True
+    runner = CliRunner()
+    gated = runner.invoke(app, ["inspect", "gated-org/gated", "--token", TOKEN, "--no-cache", "-v"])
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    private = runner.invoke(app, ["inspect", "secret-org/private", "-f", "json", "-v"])
+    assert gated.exit_code == 0 and private.exit_code == 0
+    for result in (gated, private):
+        assert TOKEN not in result.stdout and TOKEN not in result.stderr
+    env.wait_idle()
+    # LFS files come from another host: the token is sent to the Hub, never to that host.
+    cdn = [r for r in env.log if r.host.startswith("localhost")]
+    hub_side = [r for r in env.log if r.host.startswith("127.0.0.1")]
+    assert cdn and not any(r.authorization for r in cdn)
+    assert any(r.authorization for r in hub_side)
+    cache_files = list(Path(os.environ["HF_HOME"]).rglob("*"))
+    assert cache_files and all(TOKEN not in p.read_text() for p in cache_files if p.is_file())
+
+
+def test_wrong_token_on_gated_repo_says_so(env: FakeHub) -> None:
+    result = CliRunner().invoke(app, ["inspect", "gated-org/gated", "--token", "hf_wrong", "--no-cache"])
+    assert result.exit_code == 3 and "your token has no access" in result.stderr
+    assert "hf_wrong" not in result.stderr
+
+
+def test_cache_makes_a_repeat_cost_one_request_or_none(env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = hubprune.inspect(PRUNED)
+    env.wait_idle()
+    env.reset_log()
+    again = hubprune.inspect(PRUNED)  # branch "main": one request to see where it points now
+    env.wait_idle()
+    assert len(env.log) == 1 and again == first
+    env.reset_log()
+    pinned = hubprune.inspect(f"{PRUNED}@{first.commit}")  # a commit never moves: no request
+    env.wait_idle()
+    assert env.log == [] and pinned.total_params == first.total_params
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    offline = hubprune.inspect(PRUNED)
+    assert offline.total_params == first.total_params and env.log == []
+
+
+def test_offline_without_cache_says_what_to_do(env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = CliRunner().invoke(app, ["inspect", BASE])
+    assert result.exit_code == 3
+    assert "not in the header cache and HF_HUB_OFFLINE is set" in result.stderr
+
+
+def test_no_cache_bypasses_the_cache(env: FakeHub) -> None:
+    hubprune.inspect(PRUNED)
+    env.wait_idle()
+    env.reset_log()
+    hubprune.inspect(PRUNED, use_cache=False)
+    env.wait_idle()
+    assert len(env.log) == 2 + 3
+
+
+def test_subprocess_compare_against_the_hub(env: FakeHub, tmp_path: Path) -> None:
+    environ = {**os.environ, "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", "compare", BASE, PRUNED, "-f", "json"],
+        capture_output=True, text=True, env=environ, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["totals"]["pruned_params"] == 4_015_140_864 and data["pruned"]["commit"]
