@@ -8,8 +8,8 @@ as zero. The zeros are generated chunk by chunk, so a 5 GB shard costs nothing t
 Only the standard library is used, so the server can run anywhere the tests run::
 
     with FakeHub([Repo("org/model", Path("fixtures/model"))], latency=0.05) as hub:
-        HfApi(endpoint=hub.endpoint).get_safetensors_metadata("org/model")
-        assert hub.levels() == 3
+        HfApi(endpoint=hub.endpoint, token=False).get_safetensors_metadata("org/model")
+        print(len(hub.log), hub.bytes_sent, hub.levels())  # requests, body bytes, sequential waves
 
 Endpoints (modelled on huggingface.co and on what ``huggingface_hub`` expects from it):
 
@@ -906,7 +906,8 @@ class FakeHub:
 
     @property
     def log(self) -> list[LoggedRequest]:
-        """Completed requests in completion order (a copy)."""
+        """Completed requests in completion order (a copy), once responses being written are done
+        (see wait_idle)."""
         self.wait_idle()
         with self._lock:
             return list(self._log)
@@ -922,15 +923,18 @@ class FakeHub:
             self._log.clear()
 
     def levels(self, gap: float = 0.0) -> int:
-        """How many sequential "waves" of requests the log shows: the length of its longest chain of
-        requests in which each one started at least `gap` seconds after the previous one had ended.
+        """Number of sequential "waves" of requests in the log (0 for an empty log).
 
-        A request that starts while no logged request has ended yet is on level 1; otherwise its level is
-        1 + the highest level among the requests that ended at least `gap` seconds before it started.
-        So requests sent together in parallel share a level, and a request that had to wait for another
-        answer is one level deeper. With ``latency`` set, gap=0 separates the two reliably; with no
-        latency, a small gap absorbs thread scheduling jitter in parallel batches (at the risk of merging
-        truly sequential requests that follow each other faster than `gap`). Empty log: 0.
+        Definition: the length of the longest chain r1, r2, ..., rk of logged requests in which each
+        request started at least `gap` seconds after the previous one had ended
+        (``r[i+1].t_start >= r[i].t_end + gap``). Put differently, a request is on level 1 if no logged
+        request had ended (+gap) before it started, and otherwise one level above the highest-level
+        request that had. Requests sent together in parallel share a level; a request that had to
+        wait for an answer is one level deeper. So it counts round trips on the critical path.
+
+        With ``latency`` set, gap=0 tells the two apart reliably. With no latency, a small gap absorbs
+        thread start-up jitter in parallel batches, at the risk of merging truly sequential requests
+        that follow each other faster than `gap`.
         """
         entries = sorted(self.log, key=lambda e: e.t_start)
         level: list[int] = []

@@ -114,7 +114,8 @@ def skeletons(tmp_path_factory) -> dict[str, Path]:
     # A header bigger than the 100 kB first read of huggingface_hub, so a second ranged read is needed.
     wide = root / "wide"
     wide.mkdir()
-    write_skeleton(wide / "model.safetensors", {f"blocks.{i}.some.rather.long.tensor.name": ("F32", [8]) for i in range(3000)})
+    many = {f"blocks.{i}.some.rather.long.tensor.name": ("F32", [8]) for i in range(3000)}
+    write_skeleton(wide / "model.safetensors", many)
 
     pickle_only = root / "pickle"
     pickle_only.mkdir()
@@ -547,6 +548,7 @@ def test_levels(repos):
             assert hub.levels() == 1  # one wave
             c.get(url)  # a request that waited for the wave
             assert hub.levels() == 2
+            assert hub.levels(gap=10.0) == 1  # nothing started 10 s after another ended
         log = hub.log
         assert all(e.t_end - e.t_start >= 0.05 for e in log)  # latency is paid by every request
         # the waves really were sequential: the last request started after all others had ended
