@@ -17,6 +17,12 @@ from .model import HeaderFile, TensorInfo
 PREFIX_LEN = 8
 # The format's own cap (safetensors' MAX_HEADER_SIZE): checked before anything is allocated.
 MAX_HEADER_LEN = 100_000_000
+# The reference parser holds dimensions, element counts, bit sizes and offsets in u64 with checked
+# arithmetic; anything past this is rejected there, so it is rejected here too (and Python's
+# unbounded ints never turn a hostile shape into a slow bignum product or a float overflow).
+U64_MAX = 2**64 - 1
+# Longest repr of a name or value quoted in an error message: a header may hold a 50 MB name.
+_QUOTE_MAX = 80
 
 # Bits per element of every dtype the safetensors format defines. Sub-byte types (F4, F6_*)
 # are packed, so sizes are computed in bits and must land on a byte boundary.
@@ -69,13 +75,46 @@ def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> 
     return length
 
 
+def _quote(value: object) -> str:
+    """``repr`` cut to a readable length, for error messages."""
+    text = repr(value)
+    return text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 3] + "..."
+
+
 def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     result: dict[str, object] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(f"duplicate key {_quote(key)}")
         result[key] = value
     return result
+
+
+def _reject_constant(name: str) -> float:
+    # Python's json accepts NaN/Infinity; JSON (and the reference parser) does not.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: the reference parser rejects it as out of range
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _has_lone_surrogate(text: str, obj: object) -> bool:
+    """True when a ``\\uD800``-style escape decoded to half a surrogate pair.
+
+    Such a string cannot be written as UTF-8 (every report would crash on it) and the reference
+    parser rejects it. Only headers with a ``\\u`` escape pay for the check.
+    """
+    if "\\u" not in text:
+        return False
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _is_int(value: object) -> bool:
@@ -102,11 +141,19 @@ def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> Head
     if not text.startswith("{"):
         raise HeaderError(file, "header is not a JSON object")
     try:
-        obj = json.loads(text, object_pairs_hook=_reject_duplicates)
+        obj = json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except RecursionError:
         raise HeaderError(file, "header JSON is nested too deeply") from None
     except ValueError as exc:
         raise HeaderError(file, f"header is not valid JSON ({exc})") from None
+    try:
+        lone_surrogate = _has_lone_surrogate(text, obj)
+    except RecursionError:
+        raise HeaderError(file, "header JSON is nested too deeply") from None
+    if lone_surrogate:
+        raise HeaderError(file, "header has a \\u escape that is half a surrogate pair (not valid Unicode)")
 
     metadata_raw = obj.pop("__metadata__", None)
     metadata: dict[str, str] = {}
@@ -128,7 +175,7 @@ def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> Head
     cursor = 0
     for tensor in ordered:
         if tensor.begin < cursor:
-            raise HeaderError(file, f"tensor {tensor.name!r} overlaps the tensor before it (offset {tensor.begin} < {cursor})")
+            raise HeaderError(file, f"tensor {_quote(tensor.name)} overlaps the tensor before it (offset {tensor.begin} < {cursor})")
         gaps += tensor.begin - cursor
         cursor = max(cursor, tensor.end)
     return HeaderFile(
@@ -143,34 +190,60 @@ def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> Head
     )
 
 
+def _numel(shape: list[int]) -> int | None:
+    """Element count, or None where the reference's left-to-right checked u64 product overflows."""
+    if len(shape) > 64:
+        # More than 64 dims > 1 always overflow; walk so a hostile million-dim shape costs linear time.
+        count = 1
+        for dim in shape:
+            count *= dim
+            if count > U64_MAX:
+                return None
+        return count
+    count = math.prod(shape)
+    if count > U64_MAX:
+        return None
+    # A zero dim makes the product 0, but the reference overflows first if the dims before it do.
+    if count == 0 and math.prod(shape[: shape.index(0)]) > U64_MAX:
+        return None
+    return count
+
+
 def _parse_entry(name: str, entry: object, file: str, unknown: set[str]) -> TensorInfo:
     if not isinstance(entry, dict):
-        raise HeaderError(file, f"entry {name!r} is not an object")
+        raise HeaderError(file, f"entry {_quote(name)} is not an object")
     dtype = entry.get("dtype")
     shape = entry.get("shape")
     offsets = entry.get("data_offsets")
     if not isinstance(dtype, str):
-        raise HeaderError(file, f"tensor {name!r} has no dtype string")
-    if not isinstance(shape, list) or not all(_is_int(d) and d >= 0 for d in shape):
-        raise HeaderError(file, f"tensor {name!r} has shape {shape!r}; dimensions must be non-negative integers")
+        raise HeaderError(file, f"tensor {_quote(name)} has no dtype string")
+    if not isinstance(shape, list) or not all(_is_int(d) and 0 <= d <= U64_MAX for d in shape):
+        raise HeaderError(
+            file, f"tensor {_quote(name)} has shape {_quote(shape)}; dimensions must be non-negative integers below 2^64"
+        )
     if (
         not isinstance(offsets, list)
         or len(offsets) != 2
-        or not all(_is_int(o) and o >= 0 for o in offsets)
+        or not all(_is_int(o) and 0 <= o <= U64_MAX for o in offsets)
     ):
-        raise HeaderError(file, f"tensor {name!r} has data_offsets {offsets!r}; expected [begin, end]")
+        raise HeaderError(file, f"tensor {_quote(name)} has data_offsets {_quote(offsets)}; expected [begin, end]")
     begin, end = offsets
     if begin > end:
-        raise HeaderError(file, f"tensor {name!r} has data_offsets [{begin}, {end}]: begin after end")
+        raise HeaderError(file, f"tensor {_quote(name)} has data_offsets [{begin}, {end}]: begin after end")
+    numel = _numel(shape)
+    if numel is None:
+        raise HeaderError(file, f"tensor {_quote(name)} has shape {_quote(shape)}: its element count overflows 64 bits")
     bits = DTYPE_BITS.get(dtype)
     if bits is None:
         unknown.add(dtype)
     else:
-        total_bits = math.prod(shape) * bits
+        total_bits = numel * bits
+        if total_bits > U64_MAX:
+            raise HeaderError(file, f"tensor {_quote(name)} ({dtype} {_quote(shape)}): its size in bits overflows 64 bits")
         if total_bits % 8 or total_bits // 8 != end - begin:
             raise HeaderError(
                 file,
-                f"tensor {name!r} ({dtype} {list(shape)}) needs {total_bits / 8:g} bytes but its offsets span {end - begin}",
+                f"tensor {_quote(name)} ({dtype} {_quote(shape)}) needs {total_bits / 8:g} bytes but its offsets span {end - begin}",
             )
     return TensorInfo(name, dtype, tuple(shape), begin, end, file)
 

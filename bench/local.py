@@ -1,0 +1,297 @@
+"""Local benchmark: ``hubprune inspect DIR --format json`` end to end against the stdlib floor.
+
+Run: ``python bench/local.py`` (``--runs N``, ``--quick`` for the small models only).
+
+Skeletons (header-only safetensors, see DESIGN.md section 3) are generated into a temporary folder
+and deleted afterwards:
+
+* ``Llama-3.1-405B``: the published config (hidden 16384, 126 layers, 128 heads, 8 KV heads,
+  intermediate 53248, vocab 128256), 1,137 BF16 tensors in 191 shards as the Hub repo has them;
+* ``synthetic-*``: Llama-shaped models with tiny dimensions and 1,000 shards, at three tensor
+  counts up to 200,000, to show how the cost grows with the number of tensors.
+
+Both commands run with this interpreter in a fresh process each time, alternating, and the median
+of the runs is reported. Wall time is measured around the process; peak memory is that process's
+own maximum resident set size (``os.wait4``). The floor is a minimal stdlib script that reads every
+header with ``struct`` + ``json`` and nothing else: interpreter start-up plus the unavoidable I/O
+and JSON parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hubprune.safetensors_header import encode_header
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 4.0  # issue 6: inspect --format json of the 405B skeleton within 4x the floor
+
+FLOOR_SCRIPT = """\
+import json, os, struct, sys
+folder = sys.argv[1]
+count = 0
+for name in sorted(os.listdir(folder)):
+    if name.endswith(".safetensors"):
+        with open(os.path.join(folder, name), "rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            header = json.loads(handle.read(length))
+        count += len(header) - ("__metadata__" in header)
+print(count)
+"""
+
+
+def _load_build():
+    """``fixtures/build.py`` (not a package): its Llama tensor list and shard helpers."""
+    spec = importlib.util.spec_from_file_location("fixtures_build", ROOT / "fixtures" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
+
+# config.json of meta-llama/Llama-3.1-405B as published.
+LLAMA31_405B_CONFIG = {
+    "architectures": ["LlamaForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "bos_token_id": 128000,
+    "eos_token_id": 128001,
+    "hidden_act": "silu",
+    "hidden_size": 16384,
+    "initializer_range": 0.02,
+    "intermediate_size": 53248,
+    "max_position_embeddings": 131072,
+    "mlp_bias": False,
+    "model_type": "llama",
+    "num_attention_heads": 128,
+    "num_hidden_layers": 126,
+    "num_key_value_heads": 8,
+    "pretraining_tp": 1,
+    "rms_norm_eps": 1e-05,
+    "rope_scaling": {
+        "factor": 8.0,
+        "high_freq_factor": 4.0,
+        "low_freq_factor": 1.0,
+        "original_max_position_embeddings": 8192,
+        "rope_type": "llama3",
+    },
+    "rope_theta": 500000.0,
+    "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16",
+    "transformers_version": "4.43.0.dev0",
+    "use_cache": True,
+    "vocab_size": 128256,
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    folder: Path
+    shards: int
+    tensors: int
+    layers: int
+
+
+def write_model(folder: Path, config: dict, tensors: list, shards: int, *, by_bytes: bool) -> None:
+    """Write ``tensors`` in module order into exactly ``shards`` skeleton shards, plus index and config.
+
+    ``by_bytes``: cut where the running byte total crosses each 1/shards of the total (how a
+    fixed shard size splits a real checkpoint); else cut by tensor count (synthetic models).
+    """
+    folder.mkdir(parents=True)
+    sizes = [build.nbytes(t) for t in tensors]
+    total, start = sum(sizes), 0
+    groups: list[list] = [[] for _ in range(shards)]
+    for position, (tensor, size) in enumerate(zip(tensors, sizes)):
+        share = start / total if by_bytes else position / len(tensors)
+        groups[min(shards - 1, int(share * shards))].append(tensor)
+        start += size
+    assert all(groups), "a shard would be empty"
+    weight_map = {}
+    for number, group in enumerate(groups, start=1):
+        name = f"model-{number:05d}-of-{shards:05d}.safetensors"
+        # The safetensors library lays tensors out sorted by name.
+        (folder / name).write_bytes(encode_header(sorted(group), {"format": "pt"}))
+        weight_map.update({tensor[0]: name for tensor in group})
+    index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def llama_405b(root: Path) -> Model:
+    c = LLAMA31_405B_CONFIG
+    layers, head_dim = c["num_hidden_layers"], c["hidden_size"] // c["num_attention_heads"]
+    groups = c["num_attention_heads"] // c["num_key_value_heads"]
+    tensors = build.llama_tensors(
+        c["hidden_size"], c["vocab_size"], head_dim, groups, [c["num_key_value_heads"]] * layers, [c["intermediate_size"]] * layers
+    )
+    folder = root / "Llama-3.1-405B"
+    write_model(folder, c, tensors, 191, by_bytes=True)
+    return Model("Llama-3.1-405B", folder, 191, len(tensors), layers)
+
+
+def synthetic(root: Path, target_tensors: int, shards: int = 1_000) -> Model:
+    """A Llama-shaped model with tiny dimensions and about ``target_tensors`` tensors."""
+    hidden, heads, kv_heads, intermediate, vocab = 64, 4, 2, 128, 256
+    layers = (target_tensors - 3) // 9  # 9 tensors per layer + embed, final norm, lm_head
+    config = {
+        **build.LLAMA3_8B_CONFIG,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv_heads,
+        "intermediate_size": intermediate,
+        "num_hidden_layers": layers,
+        "vocab_size": vocab,
+    }
+    tensors = build.llama_tensors(hidden, vocab, hidden // heads, heads // kv_heads, [kv_heads] * layers, [intermediate] * layers)
+    name = f"synthetic-{round(len(tensors), -3) // 1000}k"
+    folder = root / name
+    write_model(folder, config, tensors, shards, by_bytes=False)
+    return Model(name, folder, shards, len(tensors), layers)
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    peak_mb: float  # maximum resident set size of the process
+
+
+# Peak RSS is read through GNU time, not from this process's rusage: Linux folds the memory of the
+# process that forks into the child's maxrss (and RUSAGE_CHILDREN keeps the maximum over every child
+# so far), so a child spawned from this benchmark would report this benchmark's own size.
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def run(command: list[str]) -> Run:
+    """Run ``command`` once: its wall time and its own peak resident set size."""
+    with tempfile.NamedTemporaryFile("r") as report, tempfile.TemporaryFile() as errors:
+        launcher = [GNU_TIME, "-f", "%M", "-o", report.name] if GNU_TIME else []
+        started = time.perf_counter()
+        process = subprocess.Popen([*launcher, *command], stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{errors.read().decode()[-2000:]}")
+        peak_kib = int(report.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
+    return Run(wall, peak_kib / 1024)
+
+
+def validate(model: Model, hubprune_cmd: list[str], floor_cmd: list[str]) -> None:
+    """Both commands read the whole model: same tensor count, hubprune sees every layer."""
+    report = json.loads(subprocess.run(hubprune_cmd, capture_output=True, text=True, check=True).stdout)
+    floor_count = int(subprocess.run(floor_cmd, capture_output=True, text=True, check=True).stdout)
+    assert floor_count == model.tensors, (floor_count, model.tensors)
+    assert report["num_layers"] == model.layers and len(report["layers"]) == model.layers, report["num_layers"]
+    assert report["files"] == model.shards, report["files"]
+
+
+@dataclass(frozen=True)
+class Result:
+    model: Model
+    hubprune: Run
+    floor: Run
+
+    @property
+    def ratio(self) -> float:
+        return self.hubprune.wall / self.floor.wall
+
+    @property
+    def memory_ratio(self) -> float:
+        return self.hubprune.peak_mb / self.floor.peak_mb
+
+
+def measure(model: Model, runs: int, floor_script: Path) -> Result:
+    hubprune_cmd = [sys.executable, "-m", "hubprune", "inspect", str(model.folder), "--format", "json"]
+    floor_cmd = [sys.executable, str(floor_script), str(model.folder)]
+    validate(model, hubprune_cmd, floor_cmd)  # also warms the page cache and .pyc files for both
+    ours, floor = [], []
+    for _ in range(runs):  # alternating, so drift in machine load hits both alike
+        ours.append(run(hubprune_cmd))
+        floor.append(run(floor_cmd))
+
+    def median(samples: list[Run]) -> Run:
+        return Run(statistics.median(r.wall for r in samples), statistics.median(r.peak_mb for r in samples))
+
+    return Result(model, median(ours), median(floor))
+
+
+def table(results: list[Result]) -> str:
+    header = (
+        "| model | shards | tensors | hubprune wall | floor wall | ratio | hubprune peak RSS | floor peak RSS | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    )
+    rows = [
+        f"| {r.model.name} | {r.model.shards:,} | {r.model.tensors:,} | {r.hubprune.wall * 1000:,.0f} ms | "
+        f"{r.floor.wall * 1000:,.0f} ms | {r.ratio:.2f}x | {r.hubprune.peak_mb:,.0f} MB | {r.floor.peak_mb:,.0f} MB | "
+        f"{r.memory_ratio:.2f}x |"
+        for r in results
+    ]
+    return "\n".join([*header, *rows])
+
+
+def growth(results: list[Result]) -> str:
+    """Marginal cost per tensor between consecutive sizes: constant means linear growth."""
+    lines = ["", "Growth with tensor count (1,000-shard models): marginal cost per 1,000 tensors"]
+    slopes = []
+    for small, large in zip(results, results[1:]):
+        added = (large.model.tensors - small.model.tensors) / 1000
+        ours = (large.hubprune.wall - small.hubprune.wall) / added * 1000
+        floor = (large.floor.wall - small.floor.wall) / added * 1000
+        memory = (large.hubprune.peak_mb - small.hubprune.peak_mb) / added
+        slopes.append(ours)
+        lines.append(
+            f"  {small.model.tensors:>7,} -> {large.model.tensors:>7,} tensors: hubprune {ours:6.2f} ms, "
+            f"floor {floor:6.2f} ms, hubprune memory {memory:5.2f} MB per 1,000 tensors"
+        )
+    if len(slopes) >= 2 and slopes[0] > 0:
+        verdict = "linear" if slopes[-1] <= 1.5 * slopes[0] else "SUPERLINEAR"
+        lines.append(f"  last/first marginal cost: {slopes[-1] / slopes[0]:.2f} ({verdict}: linear means about 1)")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per command and model (median reported)")
+    parser.add_argument("--quick", action="store_true", help="405B and the smallest synthetic model only")
+    args = parser.parse_args()
+    sizes = [20_000] if args.quick else [20_000, 100_000, 200_000]
+    with tempfile.TemporaryDirectory(prefix="hubprune-bench-") as temp:
+        root = Path(temp)
+        floor_script = root / "floor.py"
+        floor_script.write_text(FLOOR_SCRIPT)
+        print(f"python {sys.version.split()[0]} at {sys.executable}; {args.runs} runs each, median", file=sys.stderr)
+        if not GNU_TIME:
+            print("/usr/bin/time not found: peak RSS includes this benchmark's own memory", file=sys.stderr)
+        started = time.perf_counter()
+        models = [llama_405b(root), *(synthetic(root, n) for n in sizes)]
+        print(f"generated {len(models)} skeleton models in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        results = []
+        for model in models:
+            print(f"measuring {model.name} ...", file=sys.stderr)
+            results.append(measure(model, args.runs, floor_script))
+    print(table(results))
+    print(growth(results[1:]))
+    llama = results[0]
+    verdict = "met" if llama.ratio <= TARGET_RATIO else "NOT met"
+    print(f"\nTarget: {llama.model.name} inspect --format json within {TARGET_RATIO:g}x the floor: {llama.ratio:.2f}x, {verdict}")
+    return 0 if llama.ratio <= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
