@@ -15,19 +15,31 @@ A reference is a local path when it exists, else a Hub repo id ``org/name[@revis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 # The submodule hubprune.compare shares its name with the API function compare() below. Importing
 # it first means the function definition is the binding that stays: a later
 # "from .compare import ..." finds the module in sys.modules and does not rebind the attribute.
 from . import compare as _compare_module  # noqa: F401
-from .model import Comparison, HeaderSet, ModelShape
+from .model import CheckReport, Comparison, HeaderSet, ModelShape
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "compare", "inspect", "read_headers", "Comparison", "ModelShape", "HeaderSet"]
+__all__ = ["__version__", "check", "compare", "inspect", "read_headers", "CheckReport", "Comparison", "ModelShape", "HeaderSet"]
 
 
-def read_headers(ref: str, *, revision: str | None = None, token: str | None = None, use_cache: bool = True) -> HeaderSet:
+# progress(model, done, total): called as shard headers of a Hub repo arrive.
+Progress = Callable[[str, int, int], None]
+
+
+def read_headers(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> HeaderSet:
     """Read the headers, config and index of a local path or a Hub repo (header bytes only)."""
     if Path(ref).exists() or _looks_local(ref):
         from .sources.local import read_local
@@ -35,7 +47,8 @@ def read_headers(ref: str, *, revision: str | None = None, token: str | None = N
         return read_local(ref)
     from .sources.hub import read_hub
 
-    return read_hub(ref, revision=revision, token=token, use_cache=use_cache)
+    on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
+    return read_hub(ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard)
 
 
 def _looks_local(ref: str) -> bool:
@@ -46,17 +59,61 @@ def _looks_local(ref: str) -> bool:
     return not is_repo_id(ref)
 
 
-def inspect(ref: str, *, revision: str | None = None, token: str | None = None, use_cache: bool = True) -> ModelShape:
-    """Per-layer heads, KV heads, widths and parameter counts of one model, with findings."""
+def inspect(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+    tensors: str | None = None,
+) -> ModelShape:
+    """Per-layer heads, KV heads, widths and parameter counts of one model, with findings.
+
+    ``context``/``batch`` size the KV-cache estimate; ``tensors`` (a glob such as ``"*.q_proj.*"``)
+    adds a listing of the matching tensors with dtype and shape.
+    """
     from .archs.detect import detect_family
     from .checks import all_findings
     from .infer import infer_shape
 
-    headers = read_headers(ref, revision=revision, token=token, use_cache=use_cache)
+    headers = read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
     family, detect_notes = detect_family(headers.config, headers.tensors)
     shape = infer_shape(headers, family)
     findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
-    return shape.model_copy(update={"findings": findings})
+    return shape.model_copy(
+        update={
+            "findings": findings,
+            "estimates": _estimates(shape, headers, context, batch),
+            "tensors": None if tensors is None else _tensor_listing(headers, tensors),
+        }
+    )
+
+
+def _estimates(shape: ModelShape, headers: HeaderSet, context: int | None, batch: int):
+    from .estimates import download_bytes, estimate, latent_kv_dim
+
+    return estimate(
+        shape,
+        download=download_bytes(headers.files),
+        context=context,
+        batch=batch,
+        latent_kv_dim=latent_kv_dim(headers.config),
+    )
+
+
+def _tensor_listing(headers: HeaderSet, pattern: str):
+    from fnmatch import fnmatchcase
+
+    from .model import TensorEntry
+
+    return [
+        TensorEntry(name=t.name, dtype=t.dtype, shape=list(t.shape), file=t.file)
+        for t in headers.tensors.values()
+        if fnmatchcase(t.name, pattern)
+    ]
 
 
 def compare(
@@ -67,9 +124,103 @@ def compare(
     pruned_revision: str | None = None,
     token: str | None = None,
     use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+    layer_map: str | list[int] | None = None,
 ) -> Comparison:
-    """The pruning report of ``pruned`` against ``base``."""
-    return _compare_module.compare_shapes(
-        inspect(base, revision=revision, token=token, use_cache=use_cache),
-        inspect(pruned, revision=pruned_revision, token=token, use_cache=use_cache),
+    """The pruning report of ``pruned`` against ``base``, with what pruning saves in memory.
+
+    ``layer_map`` (``"0-20,29-31"`` or a list) gives the base index of each pruned layer, for
+    depth-pruned models whose layers were renumbered.
+    """
+    from .estimates import compare_estimates
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Both models are read at once: over the Hub the whole compare then costs two round trips,
+    # not four. Local reads gain nothing but lose nothing either.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(inspect, ref, revision=rev, token=token, use_cache=use_cache, progress=progress, context=context, batch=batch)
+            for ref, rev in ((base, revision), (pruned, pruned_revision))
+        ]
+        base_shape, pruned_shape = (future.result() for future in futures)
+    if isinstance(layer_map, str):
+        layer_map = _compare_module.parse_layer_map(layer_map)
+    comparison = _compare_module.compare_shapes(base_shape, pruned_shape, layer_map)
+    saved = compare_estimates(comparison.base.estimates, comparison.pruned.estimates)
+    return comparison.model_copy(update={"estimates": saved})
+
+
+def check(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+) -> CheckReport:
+    """Will it load, will it fit, is it sound: findings about one checkpoint, before downloading it.
+
+    A header that breaks the format or a model with only pickle weights is the check's answer
+    (an error finding), not an exception; a model that cannot be reached still raises.
+
+    >>> report = check("fixtures/Llama-3-8B-Instruct")
+    >>> [f.code for f in report.findings], report.estimates.weight_bytes
+    ([], 16060522496)
+    """
+    from .archs.detect import detect_family
+    from .checks import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
+    from .errors import HeaderError, NoSafetensorsError
+    from .infer import infer_shape
+
+    try:
+        headers = read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    except NoSafetensorsError as error:
+        if not error.pickles:
+            raise
+        return CheckReport(name=_display(ref), source=ref, findings=[pickle_only_finding(error.where, error.pickles)])
+    except HeaderError as error:
+        local = Path(ref).exists()
+        found = _salvage_local(Path(ref)) if local else [unreadable_header_finding(error.file, error.problem)]
+        return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
+    family, detect_notes = detect_family(headers.config, headers.tensors)
+    shape = infer_shape(headers, family)
+    findings = [*detect_notes, *shape.findings, *check_findings(shape, family, headers)]
+    return CheckReport(
+        name=shape.name,
+        source=ref,
+        commit=shape.commit,
+        family=family.name,
+        files=len(headers.files),
+        findings=by_severity(findings),
+        estimates=_estimates(shape, headers, context, batch),
     )
+
+
+def _display(ref: str) -> str:
+    path = Path(ref)
+    return path.name if path.exists() else ref
+
+
+def _salvage_local(path: Path):
+    """Read every local safetensors header leniently, so that ``check`` can name each fault.
+
+    The strict reader stops at the first malformed header; a check should list them all.
+    """
+    from .checks import raw_header_findings
+    from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
+
+    files = [path] if path.is_file() else sorted(path.glob("*.safetensors"))
+    findings = []
+    for file in files:
+        size = file.stat().st_size
+        with file.open("rb") as handle:
+            prefix = handle.read(PREFIX_LEN)
+            length = int.from_bytes(prefix, "little") if len(prefix) == PREFIX_LEN else 0
+            raw = handle.read(min(length, MAX_HEADER_LEN))
+        findings += raw_header_findings(file.name, prefix, raw, size)
+    return findings

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 from .errors import CannotAlign, HubpruneError, InputError, UsageError
@@ -40,6 +41,13 @@ class Format(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    html = "html"
+    csv = "csv"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
 
 
 class Lang(str, Enum):
@@ -56,6 +64,49 @@ TokenOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the on-disk header cache.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr what was read.")]
+ContextOpt = Annotated[
+    Optional[int], typer.Option("--context", min=0, help="Size the KV-cache estimate for N tokens of context.", show_default=False)
+]
+BatchOpt = Annotated[int, typer.Option("--batch", min=1, help="Sequences held at once, for the KV-cache estimate.")]
+TensorsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tensors",
+        metavar="[GLOB]",
+        help="List tensors (all, or those matching GLOB, e.g. '*.q_proj.*') with dtype and shape.",
+        show_default=False,
+    ),
+]
+
+
+class _OptionalValueCommand(TyperCommand):
+    """A command whose ``--tensors`` may stand alone (every tensor) or take a GLOB.
+
+    Typer has no option with an optional value, so a bare ``--tensors`` (last, or followed by
+    another option) is given its default value before parsing.
+    """
+
+    optional_values = {"--tensors": "*"}
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        fixed: list[str] = []
+        for position, arg in enumerate(args):
+            fixed.append(arg)
+            following = args[position + 1] if position + 1 < len(args) else None
+            if arg in self.optional_values and (following is None or following.startswith("-")):
+                fixed.append(self.optional_values[arg])
+        return super().parse_args(ctx, fixed)
+
+
+def _unicode_ok(output: Path | None) -> bool:
+    """Whether bar charts may use block characters: files are UTF-8; a terminal must encode them."""
+    if output is not None:
+        return True
+    try:
+        "\u2588\u258f\u2591".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def fail(error: HubpruneError) -> NoReturn:
@@ -98,6 +149,24 @@ def _say_read(shape, verbose: bool) -> None:
         typer.echo(f"hubprune: read {shape.name}{at}: {shape.files} file(s){skeletons}, family {shape.family}", err=True)
 
 
+# Below this many shards a Hub read is over before a progress line would help.
+PROGRESS_MIN_SHARDS = 8
+
+
+def _progress(fmt: "Format"):
+    """A stderr progress line for Hub reads of many shards; none when piping or writing JSON."""
+    if fmt.value == "json" or not sys.stderr.isatty():
+        return None
+
+    def show(model: str, done: int, total: int) -> None:
+        if total >= PROGRESS_MIN_SHARDS:
+            end = "\n" if done == total else ""
+            sys.stderr.write(f"\rhubprune: {model}: {done}/{total} shard headers{end}")
+            sys.stderr.flush()
+
+    return show
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"hubprune {__version__}")
@@ -113,7 +182,7 @@ def _root(
     pass
 
 
-@app.command()
+@app.command(cls=_OptionalValueCommand)
 def inspect(
     model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
     fmt: FormatOpt = Format.text,
@@ -123,17 +192,23 @@ def inspect(
     token: TokenOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
+    context: ContextOpt = None,
+    batch: BatchOpt = 1,
+    tensors: TensorsOpt = None,
 ) -> None:
     """Per-layer query heads, KV heads, MLP width and parameters of one model, and what its config gets wrong."""
     import hubprune
     from .report import render
 
     try:
-        shape = hubprune.inspect(model, revision=revision, token=token, use_cache=not no_cache)
+        shape = hubprune.inspect(
+            model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
+            context=context, batch=batch, tensors=tensors,
+        )
     except HubpruneError as error:
         fail(error)
     _say_read(shape, verbose)
-    write_output(render(shape, fmt.value, _lang(lang)), output)
+    write_output(render(shape, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
 
 
 @app.command()
@@ -146,18 +221,82 @@ def compare(
     token: TokenOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
+    context: ContextOpt = None,
+    batch: BatchOpt = 1,
+    layer_map: Annotated[
+        Optional[str],
+        typer.Option(
+            "--layer-map",
+            help="Base layer of each pruned layer, e.g. 0-20,29-31, for depth-pruned models whose layers were renumbered.",
+        ),
+    ] = None,
 ) -> None:
     """The pruning report: totals, per-layer kept/pruned %, attention vs MLP, heads and widths."""
     import hubprune
     from .report import render
 
     try:
-        comparison = hubprune.compare(base, pruned, token=token, use_cache=not no_cache)
+        comparison = hubprune.compare(
+            base, pruned, token=token, use_cache=not no_cache, progress=_progress(fmt), context=context, batch=batch,
+            layer_map=layer_map,
+        )  # fmt: skip
     except HubpruneError as error:
         fail(error)
     _say_read(comparison.base, verbose)
     _say_read(comparison.pruned, verbose)
-    write_output(render(comparison, fmt.value, _lang(lang)), output)
+    write_output(render(comparison, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+
+
+@app.command()
+def check(
+    model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse.")
+    ] = FailOn.error,
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
+    output: OutputOpt = None,
+    revision: RevisionOpt = None,
+    token: TokenOpt = None,
+    no_cache: NoCacheOpt = False,
+    context: ContextOpt = None,
+    batch: BatchOpt = 1,
+) -> None:
+    """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
+    import hubprune
+    from .checks import reaches
+    from .report import render
+
+    if fmt is Format.markdown:
+        fail(UsageError("check has no markdown report", hint="use --format text, json, html or csv"))
+    try:
+        report = hubprune.check(
+            model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
+            context=context, batch=batch,
+        )
+    except HubpruneError as error:
+        fail(error)
+    write_output(render(report, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    if any(reaches(finding, fail_on.value) for finding in report.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def families(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    lang: LangOpt = None,
+) -> None:
+    """The model families hubprune knows: how each is recognised and which config keys it reads."""
+    import json
+
+    from .archs.schema import all_families
+    from .report.rows import family_lines
+
+    known = [family.model_dump(include={"name", "description", "architectures", "model_types", "examples", "config_keys", "heuristic"}) for family in all_families()]
+    if fmt == Format.json:
+        write_output(json.dumps(known, indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        write_output("\n".join(family_lines(known, _lang(lang))) + "\n", None)
 
 
 @app.command()

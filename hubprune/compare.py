@@ -1,8 +1,17 @@
-"""Pure comparison: (ModelShape, ModelShape) -> Comparison, layer by layer."""
+"""Pure comparison: (ModelShape, ModelShape) -> Comparison, layer by layer.
+
+Layers are paired by their stored index (DeciLM-style gaps keep the original indices, so they
+align as they are). Depth pruning (ShortGPT, mergekit, Minitron-Depth) renumbers layers 0..N-1 and
+records nothing about which ones survived: with different layer counts layers are paired only
+through an explicit layer map; without one the caller gets ``CannotAlign`` (or, on request, a
+totals-only report that says how many layers went).
+"""
 
 from __future__ import annotations
 
-from .errors import CannotAlign
+import re
+
+from .errors import CannotAlign, UsageError
 from .model import Comparison, Finding, LayerComparison, LayerShape, ModelShape, Totals
 
 # Status flags are ids; report/strings.py turns them into words in each language.
@@ -10,6 +19,10 @@ ATTN_REMOVED = "attn_removed"
 MLP_REMOVED = "mlp_removed"
 LAYER_REMOVED = "layer_removed"
 UNCHANGED = "unchanged"
+ATTN_LINEAR = "attn_linear"
+MLP_LINEAR = "mlp_linear"
+EXPERTS_PRUNED = "experts_pruned"
+INPUT_DIM_CHANGED = "input_dim_changed"
 
 
 def pct(part: int, whole: int) -> float:
@@ -21,20 +34,58 @@ def pct(part: int, whole: int) -> float:
     return part / whole * 100 if whole else 0.0
 
 
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def parse_layer_map(text: str) -> list[int]:
+    """``"0-20,29-31"`` -> the base index of each pruned layer, in the pruned model's order.
+
+    >>> parse_layer_map("0-2, 5")
+    [0, 1, 2, 5]
+    """
+    indices: list[int] = []
+    for part in text.split(","):
+        match = _RANGE.match(part)
+        if match is None:
+            raise UsageError(f"--layer-map: cannot read {part.strip()!r}", hint="write base layer ranges like 0-20,29-31")
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) is not None else start
+        if end < start:
+            raise UsageError(f"--layer-map: range {start}-{end} runs backwards", hint="write ranges low-high, e.g. 0-20")
+        indices.extend(range(start, end + 1))
+    return indices
+
+
+def _empty(index: int) -> LayerShape:
+    return LayerShape(
+        index=index, params=0, attn_params=0, mlp_params=0, norm_params=0, q_heads=0, kv_heads=0,
+        head_dim=None, intermediate_size=0, attn_kind="none", mlp_kind="none",
+    )  # fmt: skip
+
+
 def _layer_status(base: LayerShape, pruned: LayerShape) -> list[str]:
     if base.params and not pruned.params:
         return [LAYER_REMOVED]
     status = []
     if base.attn_params and not pruned.attn_params:
         status.append(ATTN_REMOVED)
+    elif pruned.attn_kind == "linear" and base.attn_kind != "linear":
+        status.append(ATTN_LINEAR)
     if base.mlp_params and not pruned.mlp_params:
         status.append(MLP_REMOVED)
+    elif pruned.mlp_kind == "linear" and base.mlp_kind != "linear":
+        status.append(MLP_LINEAR)
+    if base.experts is not None and pruned.experts is not None and pruned.experts < base.experts:
+        status.append(EXPERTS_PRUNED)
+    if base.input_dim and pruned.input_dim and base.input_dim != pruned.input_dim:
+        status.append(INPUT_DIM_CHANGED)
     return status
 
 
-def compare_layers(base: LayerShape, pruned: LayerShape) -> LayerComparison:
+def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = None, pruned_index: int | None = None) -> LayerComparison:
+    """One row of the per-layer comparison."""
     return LayerComparison(
-        index=pruned.index,
+        index=pruned.index if index is None else index,
         base_params=base.params,
         pruned_params=pruned.params,
         kept_pct=pct(pruned.params, base.params),
@@ -52,24 +103,39 @@ def compare_layers(base: LayerShape, pruned: LayerShape) -> LayerComparison:
         base_intermediate_size=base.intermediate_size,
         pruned_intermediate_size=pruned.intermediate_size,
         status=_layer_status(base, pruned),
+        base_experts=base.experts,
+        pruned_experts=pruned.experts,
+        pruned_index=pruned_index,
     )
 
 
-def compare_shapes(base: ModelShape, pruned: ModelShape) -> Comparison:
-    """Compare a base model with its pruned version.
+def _mapped_layers(base: ModelShape, pruned: ModelShape, layer_map: list[int]) -> list[LayerComparison]:
+    if len(layer_map) != pruned.num_layers:
+        raise UsageError(
+            f"--layer-map names {len(layer_map)} base layers but the pruned model has {pruned.num_layers}",
+            hint="give one base layer per pruned layer, in order",
+        )
+    outside = [i for i in layer_map if i >= base.num_layers]
+    if outside:
+        raise UsageError(
+            f"--layer-map names base layer {outside[0]} but the base model has layers 0-{base.num_layers - 1}",
+            hint="use indices of the base model",
+        )
+    sources: dict[int, list[int]] = {}
+    for pruned_index, base_index in enumerate(layer_map):
+        sources.setdefault(base_index, []).append(pruned_index)
+    rows: list[LayerComparison] = []
+    for b in base.layers:
+        kept = sources.get(b.index)
+        if not kept:
+            rows.append(compare_layers(b, _empty(b.index), index=b.index))
+            continue
+        rows += [compare_layers(b, pruned.layers[p], index=b.index, pruned_index=p) for p in kept]
+    return rows
 
-    Layers are paired by their stored index. Depth pruning renumbers layers and records nothing
-    about which survived, so different layer counts raise ``CannotAlign`` instead of guessing.
 
-    >>> from hubprune import inspect
-    >>> c = compare_shapes(inspect("fixtures/Llama-3-8B-Instruct"), inspect("fixtures/taylor_only_5000"))
-    >>> round(c.totals.pruned_pct, 2), c.layers[23].status
-    (50.0, ['attn_removed'])
-    """
-    if base.num_layers != pruned.num_layers:
-        raise CannotAlign(base.num_layers, pruned.num_layers)
-    layers = [compare_layers(b, p) for b, p in zip(base.layers, pruned.layers)]
-    totals = Totals(
+def _totals(base: ModelShape, pruned: ModelShape) -> Totals:
+    return Totals(
         base_params=base.total_params,
         pruned_params=pruned.total_params,
         removed_params=base.total_params - pruned.total_params,
@@ -79,8 +145,31 @@ def compare_shapes(base: ModelShape, pruned: ModelShape) -> Comparison:
         removed_decoder_params=base.decoder_params - pruned.decoder_params,
         decoder_pruned_pct=pct(base.decoder_params - pruned.decoder_params, base.decoder_params),
     )
+
+
+def _depth_finding(base: ModelShape, pruned: ModelShape, mapped: bool) -> Finding:
+    gone = base.num_layers - pruned.num_layers
+    if gone < 0:
+        what = f"the pruned model has {-gone} more decoder layers than the base ({pruned.num_layers} vs {base.num_layers})"
+    else:
+        what = f"{gone} of {base.num_layers} decoder layers were removed (depth pruning; {pruned.num_layers} remain)"
+    if mapped:
+        return Finding(severity="info", code="depth_pruned", message=f"{what}; layers paired by the given layer map")
+    return Finding(
+        severity="warning",
+        code="depth_pruned",
+        message=(
+            f"{what}. The pruned model numbers its layers 0-{pruned.num_layers - 1} and records nothing about "
+            "which base layers they were, so which positions went is unknown and layers are not compared one by one; "
+            "pass --layer-map (e.g. 0-20,29-31) to pair them"
+        ),
+    )
+
+
+def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers: list[LayerComparison]) -> list[Finding]:
     findings: list[Finding] = []
-    if all(b.params == p.params for b, p in zip(base.layers, pruned.layers)) and totals.removed_params == 0:
+    same_layers = base.num_layers == pruned.num_layers and all(b.params == p.params for b, p in zip(base.layers, pruned.layers))
+    if same_layers and totals.removed_params == 0:
         findings.append(
             Finding(
                 severity="info",
@@ -93,15 +182,74 @@ def compare_shapes(base: ModelShape, pruned: ModelShape) -> Comparison:
             Finding(
                 severity="info",
                 code="hidden_size_changed",
-                message=f"hidden size changed from {base.hidden_size} to {pruned.hidden_size} (width pruning)",
+                message=(
+                    f"hidden size changed from {base.hidden_size} to {pruned.hidden_size} (width pruning): every "
+                    "projection is narrower; heads and MLP widths are compared as they are, not as heads removed"
+                ),
+            )
+        )
+    elif any(INPUT_DIM_CHANGED in row.status for row in layers):
+        findings.append(
+            Finding(
+                severity="info",
+                code="input_dim_changed",
+                message="some layers take a narrower input than the base (SliceGPT-style slicing): their dims changed, not their heads",
             )
         )
     if base.vocab_size != pruned.vocab_size:
+        rows = (base.vocab_size or 0) - (pruned.vocab_size or 0)
+        what = f"{rows:,} embedding rows removed (vocabulary pruning)" if rows > 0 else "embedding rows added"
         findings.append(
             Finding(
                 severity="info",
                 code="vocab_changed",
-                message=f"vocabulary changed from {base.vocab_size} to {pruned.vocab_size} rows",
+                message=f"vocabulary changed from {base.vocab_size} to {pruned.vocab_size} rows: {what}",
             )
         )
-    return Comparison(base=base, pruned=pruned, totals=totals, layers=layers, findings=findings)
+    if base.quantization != pruned.quantization:
+        findings.append(
+            Finding(
+                severity="info",
+                code="quantization_differs",
+                message=(
+                    f"base is {base.quantization or 'not quantized'}, pruned is {pruned.quantization or 'not quantized'}: "
+                    "parameters are compared as logical (dense) counts; stored bytes differ"
+                ),
+            )
+        )
+    return findings
+
+
+def compare_shapes(
+    base: ModelShape, pruned: ModelShape, layer_map: list[int] | None = None, *, allow_unaligned: bool = False
+) -> Comparison:
+    """Compare a base model with its pruned version.
+
+    Layers are paired by their stored index, or through ``layer_map`` (the base index of each
+    pruned layer). Different layer counts without a map raise ``CannotAlign`` (the CLI's exit 2
+    with a ``--layer-map`` hint); with ``allow_unaligned`` only totals are compared instead, and
+    a ``depth_pruned`` finding says how many layers went and that their positions are unknown.
+
+    >>> from hubprune import inspect
+    >>> c = compare_shapes(inspect("fixtures/Llama-3-8B-Instruct"), inspect("fixtures/taylor_only_5000"))
+    >>> round(c.totals.pruned_pct, 2), c.layers[23].status
+    (50.0, ['attn_removed'])
+    """
+    totals = _totals(base, pruned)
+    findings: list[Finding] = []
+    aligned = True
+    if layer_map is not None:
+        layers = _mapped_layers(base, pruned, layer_map)
+        if base.num_layers != pruned.num_layers:
+            findings.append(_depth_finding(base, pruned, mapped=True))
+    elif base.num_layers != pruned.num_layers:
+        if not allow_unaligned:
+            raise CannotAlign(base.num_layers, pruned.num_layers)
+        layers, aligned = [], False
+        findings.append(_depth_finding(base, pruned, mapped=False))
+    else:
+        layers = [compare_layers(b, p) for b, p in zip(base.layers, pruned.layers)]
+    findings += _model_findings(base, pruned, totals, layers)
+    return Comparison(
+        base=base, pruned=pruned, totals=totals, layers=layers, findings=findings, aligned=aligned, layer_map=layer_map
+    )

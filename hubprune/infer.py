@@ -4,6 +4,10 @@ Shapes win over the config: a pruned checkpoint whose config still claims 32 hea
 its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x head_dim), so it
 comes from the config (pruning removes whole heads and keeps head_dim), else from q/k norm
 lengths; without any of these the head counts are reported as unknown rather than guessed.
+
+Every stored weight is first turned into its *logical* ``[out, in]`` (``archs/quant.py`` knows
+the packed layouts of GPTQ, AWQ, bitsandbytes and FP8; ``layout: in_out`` patterns undo GPT-2's
+transposed Conv1D), so the rest of this module reads a quantized model like the dense one.
 """
 
 from __future__ import annotations
@@ -11,48 +15,51 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .archs.schema import ATTN_ROLES, MLP_ROLES, Family
-from .archs.templates import split_layer
+from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
+from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
+from .archs.templates import split_expert, split_layer
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
 
 
 @dataclass
+class _Module:
+    """One module (``...q_proj``) with its parameters read back to logical shapes."""
+
+    name: str
+    role: str | None
+    expert: int | None
+    shape: tuple[int, ...] | None  # logical weight shape, [out, in] for a matrix
+    params: int
+
+
+@dataclass
 class _Layer:
-    """Tensors of one layer grouped by role while we walk the header."""
+    """Modules of one layer grouped by role while we walk the header."""
 
-    by_role: dict[str, list[TensorInfo]] = field(default_factory=lambda: defaultdict(list))
-    other: list[TensorInfo] = field(default_factory=list)
-
-
-def _role_tables(family: Family) -> tuple[dict[str, str], dict[str, str]]:
-    layer = {p.pattern: role for role, patterns in family.layer_roles.items() for p in patterns}
-    glob = {p.pattern: role for role, patterns in family.global_roles.items() for p in patterns}
-    return layer, glob
-
-
-def _weight(tensors: list[TensorInfo]) -> TensorInfo | None:
-    for tensor in tensors:
-        if tensor.name.endswith(".weight"):
-            return tensor
-    return None
-
-
-def _rows(tensors: list[TensorInfo]) -> int | None:
-    weight = _weight(tensors)
-    return weight.shape[0] if weight is not None and weight.shape else None
-
-
-def _cols(tensors: list[TensorInfo]) -> int | None:
-    weight = _weight(tensors)
-    return weight.shape[1] if weight is not None and len(weight.shape) >= 2 else None
-
-
-def _params(tensors: list[TensorInfo]) -> int:
-    return sum(t.numel for t in tensors)
+    by_role: dict[str, list[_Module]] = field(default_factory=lambda: defaultdict(list))
+    other: list[_Module] = field(default_factory=list)
 
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _rows(modules: list[_Module]) -> int | None:
+    for module in modules:
+        if module.shape and len(module.shape) == 2:
+            return module.shape[0]
+    return None
+
+
+def _cols(modules: list[_Module]) -> int | None:
+    for module in modules:
+        if module.shape and len(module.shape) == 2:
+            return module.shape[1]
+    return None
+
+
+def _params(modules: list[_Module]) -> int:
+    return sum(m.params for m in modules)
 
 
 def resolve_head_dim(family: Family, config: dict | None, layers: dict[int, _Layer]) -> tuple[int | None, str]:
@@ -66,14 +73,39 @@ def resolve_head_dim(family: Family, config: dict | None, layers: dict[int, _Lay
         return hidden // heads, "config hidden_size / num_attention_heads"
     for layer in layers.values():
         for role in ("attn_q_norm", "attn_k_norm"):
-            weight = _weight(layer.by_role.get(role, []))
-            if weight is not None and len(weight.shape) == 1:
-                return weight.shape[0], f"{role} length"
+            for module in layer.by_role.get(role, []):
+                if module.shape is not None and len(module.shape) == 1:
+                    return module.shape[0], f"{role} length"
     return None, "unknown"
 
 
+@dataclass
+class _Context:
+    """What every layer needs: dims from the config and the list to add findings to."""
+
+    family: Family
+    config: dict | None
+    head_dim: int | None
+    findings: list[Finding]
+
+    def fact(self, name: str) -> int | None:
+        return _int(self.family.config_value(self.config, name))
+
+
+def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
+    if not schemes:
+        return None
+    names = ", ".join(sorted(schemes))
+    packed = schemes & {"gptq", "awq", "pack-quantized"}
+    if packed and quant.bits:
+        return f"{names} {quant.bits}-bit"
+    if packed:
+        return f"{names} (4-bit assumed: the config names no bit width)"
+    return names
+
+
 def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
-    """Infer per-layer heads, KV heads, widths and parameter counts from header shapes.
+    """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     >>> from hubprune.sources.local import read_local
     >>> from hubprune.archs.schema import load_family
@@ -81,37 +113,67 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     >>> shape.total_params, shape.layers[2].q_heads, shape.layers[23].q_heads
     (4015140864, 28, 0)
     """
-    layer_roles, global_roles = _role_tables(family)
-    suffixes = set(family.param_suffixes)
+    table = family.roles()
+    suffixes = set(family.param_suffixes) | PACKED_NAMES
+    config = headers.config
+    quant = quant_config(config)
+    hidden_cfg = _int(family.config_value(config, "hidden_size"))
+    embed_width = _embed_width(headers, table)
+    hidden_known = embed_width or hidden_cfg
+
+    grouped: dict[str, dict[str, TensorInfo]] = defaultdict(dict)
+    for tensor in headers.tensors.values():
+        module, param = split_param(tensor.name)
+        grouped[module][param] = tensor
+
     layers: dict[int, _Layer] = defaultdict(_Layer)
-    globals_: dict[str, list[TensorInfo]] = defaultdict(list)
-    unknown: list[TensorInfo] = []
+    globals_: dict[str, list[_Module]] = defaultdict(list)
+    unknown: list[_Module] = []
     params_by_dtype: dict[str, int] = defaultdict(int)
     bytes_by_dtype: dict[str, int] = defaultdict(int)
-    buffers = 0
+    schemes: set[str] = set()
 
-    for tensor in headers.tensors.values():
-        module, _, param = tensor.name.rpartition(".")
-        template, index = split_layer(module)
-        role = layer_roles.get(template) if index is not None else global_roles.get(template)
-        if role == "buffer" or (role is not None and param not in suffixes):
-            buffers += 1  # rotary inv_freq and friends are not parameters
-            continue
-        params_by_dtype[tensor.dtype] += tensor.numel
-        bytes_by_dtype[tensor.dtype] += tensor.nbytes
+    for name, params in grouped.items():
+        template, index = split_layer(name)
+        template, expert = split_expert(template)
+        role, layout = table.lookup(template, in_layer=index is not None) or (None, "out_in")
+        if role == "buffer":
+            continue  # rotary inv_freq, GPT-2 attn.bias and friends are not parameters
+        weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
         if role is None:
-            if index is not None:
-                layers[index].other.append(tensor)
-            else:
-                unknown.append(tensor)
+            weights = params  # an unknown module: everything in it may be a parameter
+        for tensor in weights.values():
+            bytes_by_dtype[tensor.dtype] += tensor.nbytes
+        input_width = _int(family.config_value(config, ROLE_INPUT[role])) if role in ROLE_INPUT else hidden_known
+        logical = logical_weight(
+            weights,
+            quant,
+            transposed=layout == "in_out",
+            input_width=None if role in HIDDEN_OUTPUT_ROLES else input_width,
+            output_width=hidden_known if role in HIDDEN_OUTPUT_ROLES else None,
+        )
+        count = 0
+        if logical is not None:
+            count += logical.numel
+            params_by_dtype[logical.carrier.dtype] += logical.numel
+            if logical.scheme:
+                schemes.add(logical.scheme)
+        for param, tensor in weights.items():
+            if param in ("weight", *PACKED_NAMES) or is_aux(param):
+                continue
+            count += tensor.numel
+            params_by_dtype[tensor.dtype] += tensor.numel
+        module = _Module(name, role, expert, logical.shape if logical else None, count)
+        if role is None:
+            (layers[index].other if index is not None else unknown).append(module)
         elif index is not None:
-            layers[index].by_role[role].append(tensor)
+            layers[index].by_role[role].append(module)
         else:
-            globals_[role].append(tensor)
+            globals_[role].append(module)
 
     findings: list[Finding] = []
-    config = headers.config
-    head_dim, head_dim_source = resolve_head_dim(family, config, layers)
+    extra = _split_extra_layers(family, config, layers, findings)
+    head_dim, _source = resolve_head_dim(family, config, layers)
     if head_dim is None and layers:
         findings.append(
             Finding(
@@ -120,32 +182,31 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
                 message="head_dim is not in the config and no q/k norm shows it: head counts are left unknown",
             )
         )
+    ctx = _Context(family, config, head_dim, findings)
 
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
     indices = sorted(layers)
     all_indices = range(indices[-1] + 1) if indices else range(0)
-    layer_shapes = [
-        _layer_shape(i, layers.get(i, _Layer()), head_dim, findings) for i in all_indices
-    ]
+    layer_shapes = [_layer_shape(i, layers.get(i, _Layer()), ctx) for i in all_indices]
 
-    other_layer = [t for i in indices for t in layers[i].other]
+    other_layer = [m for i in indices for m in layers[i].other]
     if other_layer or unknown:
-        names = [t.name for t in (other_layer + unknown)]
+        names = [m.name for m in (other_layer + unknown)]
         findings.append(
             Finding(
                 severity="warning",
                 code="unrecognized_tensors",
                 message=(
-                    f"{len(names)} tensor(s) play no role {family.name} knows, counted as other parameters "
+                    f"{len(names)} module(s) play no role {family.name} knows, counted as other parameters "
                     f"(first: {', '.join(names[:3])})"
                 ),
             )
         )
 
-    embed = _weight(globals_.get("embed", []))
+    embed_modules = globals_.get("embed", [])
     lm_head_params = _params(globals_.get("lm_head", []))
     config_tied = family.config_value(config, "tie_word_embeddings")
-    tied = lm_head_params == 0 and embed is not None
+    tied = lm_head_params == 0 and bool(embed_modules)
     if tied and config_tied is False:
         findings.append(
             Finding(
@@ -154,11 +215,13 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
                 message="lm_head.weight is absent but the config says tie_word_embeddings=false",
             )
         )
-    hidden = embed.shape[1] if embed is not None and len(embed.shape) == 2 else _int(family.config_value(config, "hidden_size"))
-    vocab = embed.shape[0] if embed is not None and embed.shape else _int(family.config_value(config, "vocab_size"))
+    embed_shape = embed_modules[0].shape if embed_modules else None
+    hidden = embed_shape[1] if embed_shape and len(embed_shape) == 2 else hidden_cfg
+    vocab = embed_shape[0] if embed_shape else _int(family.config_value(config, "vocab_size"))
     decoder = sum(layer.params for layer in layer_shapes)
-    embed_params = _params(globals_.get("embed", []))
+    embed_params = _params(embed_modules)
     total = sum(params_by_dtype.values())
+    quantization = _scheme_label(schemes, quant)
     return ModelShape(
         name=headers.display_name,
         source=headers.source,
@@ -180,10 +243,47 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
         skeleton_files=sum(header.is_skeleton for header in headers.files),
         layers=layer_shapes,
         findings=findings,
+        quantization=quantization,
     )
 
 
-def _heads(rows: int, head_dim: int | None, what: str, index: int, findings: list[Finding]) -> int | None:
+def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
+    """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
+    for name, tensor in headers.tensors.items():
+        module, param = split_param(name)
+        if param == "weight" and len(tensor.shape) == 2 and "{layer}" not in split_layer(module)[0]:
+            if (table.lookup(module, in_layer=False) or ("",))[0] == "embed":
+                return tensor.shape[1]
+    return None
+
+
+def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, _Layer], findings: list[Finding]) -> int:
+    """Move layers past ``num_hidden_layers`` out of the decoder when the family says they are extra."""
+    declared = _int(family.config_value(config, "num_hidden_layers"))
+    if not family.extra_layers_past_config or declared is None:
+        return 0
+    extra = [i for i in layers if i >= declared]
+    for i in extra:
+        layer = layers.pop(i)
+        # Counted as other parameters: they are not decoder layers the model runs for every token.
+        layers_other = [m for ms in layer.by_role.values() for m in ms] + layer.other
+        findings.append(
+            Finding(
+                severity="info",
+                code="extra_layer",
+                message=(
+                    f"layer {i} is past num_hidden_layers={declared}: a multi-token-prediction layer, "
+                    f"{_params(layers_other):,} parameters counted as other, not as a decoder layer"
+                ),
+                layer=i,
+            )
+        )
+    return len(extra)
+
+
+def _heads(rows: int | None, head_dim: int | None, what: str, index: int, findings: list[Finding]) -> int | None:
+    if rows is None:
+        return None
     if rows == 0:
         return 0
     if head_dim is None:
@@ -201,41 +301,81 @@ def _heads(rows: int, head_dim: int | None, what: str, index: int, findings: lis
     return rows // head_dim
 
 
-def _layer_shape(index: int, layer: _Layer, head_dim: int | None, findings: list[Finding]) -> LayerShape:
-    roles = layer.by_role
-    attn_params = sum(_params(ts) for role, ts in roles.items() if role in ATTN_ROLES)
-    mlp_params = sum(_params(ts) for role, ts in roles.items() if role in MLP_ROLES)
-    norm_params = _params(roles.get("norm", []))
-    other_params = _params(layer.other)
-
-    q_rows = _rows(roles.get("attn_q", [])) or 0
-    k_rows = _rows(roles.get("attn_k", [])) or 0
-    o_cols = _cols(roles.get("attn_o", []))
-    if o_cols is not None and o_cols != q_rows:
-        findings.append(
-            Finding(
-                severity="warning",
-                code="attn_dims_disagree",
-                message=f"o_proj takes {o_cols} inputs but q_proj gives {q_rows} rows",
-                layer=index,
-            )
-        )
+def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ctx: _Context) -> tuple[int | None, int | None, int | None, str]:
+    """(q_heads, kv_heads, head_dim, attention kind) of one layer."""
+    findings = ctx.findings
     if attn_params == 0:
-        q_heads, kv_heads, attn_kind = 0, 0, "none"
-    else:
-        q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
-        kv_heads = _heads(k_rows, head_dim, "k_proj", index, findings)
-        attn_kind = "full"
-
-    widths = {
-        "up_proj rows": _rows(roles.get("mlp_up", [])),
-        "gate_proj rows": _rows(roles.get("mlp_gate", [])),
-        "down_proj columns": _cols(roles.get("mlp_down", [])),
-    }
-    fused = _rows(roles.get("mlp_gate_up_fused", []))
+        return 0, 0, None, "none"
+    if roles.get("attn_linear"):
+        return 0, 0, None, "linear"
+    o_cols = _cols(roles.get("attn_o", []))
+    if roles.get("attn_kv_b") or roles.get("attn_kv_a"):
+        # MLA: q heads are (nope + rope) wide, kv_b gives each head (nope + v) rows.
+        nope, rope, v = ctx.fact("qk_nope_head_dim"), ctx.fact("qk_rope_head_dim"), ctx.fact("v_head_dim")
+        q_rows = _rows(roles.get("attn_q_b", [])) or _rows(roles.get("attn_q", []))
+        kv_rows = _rows(roles.get("attn_kv_b", []))
+        q_dim = nope + rope if nope is not None and rope is not None else None
+        kv_dim = nope + v if nope is not None and v is not None else None
+        if q_dim is None or kv_dim is None:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="head_dim_unknown",
+                    message="latent attention needs qk_nope_head_dim, qk_rope_head_dim and v_head_dim from the config",
+                    layer=index,
+                )
+            )
+        return (
+            _heads(q_rows, q_dim, "q_b_proj", index, findings),
+            _heads(kv_rows, kv_dim, "kv_b_proj", index, findings),
+            q_dim,
+            "mla",
+        )
+    head_dim = ctx.head_dim
+    fused = _rows(roles.get("attn_qkv_fused", []))
     if fused is not None:
-        widths["gate_up_proj rows / 2"] = fused // 2
-    seen = {name: width for name, width in widths.items() if width is not None}
+        # q and kv split of a fused projection: o_proj takes exactly the q rows as input.
+        if o_cols is None or fused < o_cols or (fused - o_cols) % 2:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="fused_qkv_ambiguous",
+                    message=f"fused qkv has {fused} rows and the output projection does not show the q part: heads unknown",
+                    layer=index,
+                )
+            )
+            return None, None, head_dim, "full"
+        q_rows, kv_rows = o_cols, (fused - o_cols) // 2
+    else:
+        q_rows = _rows(roles.get("attn_q", [])) or 0
+        kv_rows = _rows(roles.get("attn_k", [])) or 0
+        if o_cols is not None and o_cols != q_rows:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="attn_dims_disagree",
+                    message=f"o_proj takes {o_cols} inputs but q_proj gives {q_rows} rows",
+                    layer=index,
+                )
+            )
+    q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
+    kv_heads = _heads(kv_rows, head_dim, "k_proj", index, findings)
+    return q_heads, kv_heads, head_dim, "full"
+
+
+def _width(roles: dict[str, list[_Module]], gate: str, up: str, down: str, fused: str) -> dict[str, int]:
+    widths = {
+        f"{up} rows": _rows(roles.get(up, [])),
+        f"{gate} rows": _rows(roles.get(gate, [])),
+        f"{down} columns": _cols(roles.get(down, [])),
+    }
+    fused_rows = _rows(roles.get(fused, []))
+    if fused_rows is not None:
+        widths[f"{fused} rows / 2"] = fused_rows // 2
+    return {name: width for name, width in widths.items() if width is not None}
+
+
+def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> None:
     if len(set(seen.values())) > 1:
         findings.append(
             Finding(
@@ -245,8 +385,57 @@ def _layer_shape(index: int, layer: _Layer, head_dim: int | None, findings: list
                 layer=index,
             )
         )
-    intermediate = next(iter(seen.values()), 0) if mlp_params else 0
-    mlp_kind = "gated" if mlp_params and ("mlp_gate" in roles or fused is not None) else ("plain" if mlp_params else "none")
+
+
+def _experts(index: int, roles: dict[str, list[_Module]], findings: list[Finding]) -> tuple[int, list[int]]:
+    """How many routed experts a layer keeps, and each one's width (in expert order)."""
+    by_expert: dict[int, dict[str, list[_Module]]] = defaultdict(lambda: defaultdict(list))
+    for role in EXPERT_ROLES:
+        for module in roles.get(role, []):
+            if module.expert is not None and module.params:
+                by_expert[module.expert][role].append(module)
+    widths = []
+    for expert in sorted(by_expert):
+        seen = _width(by_expert[expert], "expert_gate", "expert_up", "expert_down", "expert_gate_up_fused")
+        _check_widths(seen, index, findings)
+        widths.append(next(iter(seen.values()), 0))
+    return len(by_expert), widths
+
+
+def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
+    roles = layer.by_role
+    attn_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
+    mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
+    norm_params = _params(roles.get("norm", []))
+    other_params = _params(layer.other)
+    q_heads, kv_heads, head_dim, attn_kind = _attention(index, roles, attn_params, ctx)
+
+    experts: int | None = None
+    expert_widths: list[int] | None = None
+    shared: int | None = None
+    if not mlp_params:
+        intermediate, mlp_kind = 0, "none"
+    elif roles.get("mlp_linear"):
+        intermediate, mlp_kind = 0, "linear"
+    elif any(roles.get(role) for role in EXPERT_ROLES):
+        experts, widths = _experts(index, roles, ctx.findings)
+        intermediate = max(widths, default=0)
+        expert_widths = widths if len(set(widths)) > 1 else None
+        shared_seen = _width(roles, "shared_gate", "shared_up", "shared_down", "")
+        _check_widths(shared_seen, index, ctx.findings)
+        shared = next(iter(shared_seen.values()), None)
+        mlp_kind = "moe"
+    else:
+        seen = _width(roles, "mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused")
+        _check_widths(seen, index, ctx.findings)
+        intermediate = next(iter(seen.values()), 0)
+        mlp_kind = "gated" if roles.get("mlp_gate") or roles.get("mlp_gate_up_fused") else "plain"
+
+    input_dim = None
+    for role in ("attn_q", "attn_qkv_fused", "attn_q_a", "attn_kv_a", "attn_linear", "mlp_up", "mlp_gate_up_fused", "router"):
+        input_dim = _cols(roles.get(role, []))
+        if input_dim is not None:
+            break
     return LayerShape(
         index=index,
         params=attn_params + mlp_params + norm_params + other_params,
@@ -256,8 +445,12 @@ def _layer_shape(index: int, layer: _Layer, head_dim: int | None, findings: list
         other_params=other_params,
         q_heads=q_heads,
         kv_heads=kv_heads,
-        head_dim=head_dim if attn_params else None,
+        head_dim=head_dim if attn_kind in ("full", "mla") else None,
         intermediate_size=intermediate,
+        experts=experts,
         attn_kind=attn_kind,
         mlp_kind=mlp_kind,
+        expert_intermediate_sizes=expert_widths,
+        shared_intermediate_size=shared,
+        input_dim=input_dim,
     )

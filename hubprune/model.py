@@ -114,6 +114,49 @@ class Finding(_Frozen):
     layer: int | None = None
 
 
+class Estimates(_Frozen):
+    """What a model costs to download, hold and run, worked out from its shapes (``estimates.py``).
+
+    KV-cache figures are summed layer by layer from each layer's own KV heads and head_dim, so a
+    model whose pruning removed KV heads shows its real saving; they are null when a layer with
+    attention has an unknown KV head count.
+    """
+
+    download_bytes: int
+    weight_bytes: int
+    weight_bytes_bf16: int
+    weight_bytes_int8: int
+    weight_bytes_int4: int
+    kv_dtype_bytes: int
+    kv_bytes_per_token: int | None
+    kv_bytes_per_token_by_layer: list[int | None]
+    context: int | None = None
+    batch: int = 1
+    kv_cache_bytes: int | None = None
+    flops_per_token: int
+
+
+class EstimatesComparison(_Frozen):
+    """What pruning saves in memory and compute (percentages of the base, 0 to 100)."""
+
+    weight_bytes_saved: int
+    weight_saved_pct: float
+    kv_bytes_per_token_saved: int | None
+    kv_saved_pct: float | None
+    kv_cache_bytes_saved: int | None = None
+    flops_per_token_saved: int
+    flops_saved_pct: float
+
+
+class TensorEntry(_Frozen):
+    """One tensor in a ``--tensors`` listing."""
+
+    name: str
+    dtype: str
+    shape: list[int]
+    file: str
+
+
 AttnKind = Literal["full", "none", "linear", "mla"]
 MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
 
@@ -134,6 +177,12 @@ class LayerShape(_Frozen):
     experts: int | None = None
     attn_kind: AttnKind = "full"
     mlp_kind: MlpKind = "gated"
+    # MoE: per-expert widths only when routed experts differ (expert width pruning), and the
+    # width of the shared expert(s) (Qwen-MoE shared_expert, DeepSeek shared_experts).
+    expert_intermediate_sizes: list[int] | None = None
+    shared_intermediate_size: int | None = None
+    # Input width of the layer's first projection: differs from hidden_size after SliceGPT-style slicing.
+    input_dim: int | None = None
 
 
 class ModelShape(_Frozen):
@@ -160,6 +209,10 @@ class ModelShape(_Frozen):
     skeleton_files: int = 0
     layers: list[LayerShape]
     findings: list[Finding]
+    # e.g. "gptq 4-bit": parameters above are logical (as in the dense model), bytes are as stored.
+    quantization: str | None = None
+    estimates: Estimates | None = None
+    tensors: list[TensorEntry] | None = None
 
 
 class LayerComparison(_Frozen):
@@ -181,6 +234,11 @@ class LayerComparison(_Frozen):
     base_intermediate_size: int | None
     pruned_intermediate_size: int | None
     status: list[str]
+    base_experts: int | None = None
+    pruned_experts: int | None = None
+    # Set when layers were paired through a layer map: the pruned model's own index of this layer
+    # (``index`` is then the base model's). None for a base layer that no pruned layer maps to.
+    pruned_index: int | None = None
 
 
 class Totals(_Frozen):
@@ -203,3 +261,21 @@ class Comparison(_Frozen):
     totals: Totals
     layers: list[LayerComparison]
     findings: list[Finding]
+    estimates: EstimatesComparison | None = None
+    # False when layer counts differ and no layer map says which base layers survived: totals
+    # only, ``layers`` empty (depth pruning renumbers layers and records nothing about it).
+    aligned: bool = True
+    layer_map: list[int] | None = None
+
+
+class CheckReport(_Frozen):
+    """The ``check`` JSON object: findings before a download, and what the model will cost."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    source: str
+    commit: str | None = None
+    family: str | None = None
+    files: int = 0
+    findings: list[Finding]
+    estimates: Estimates | None = None

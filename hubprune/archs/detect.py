@@ -1,12 +1,28 @@
-"""Pick a model family: from ``config.architectures`` / ``model_type``, else from tensor names."""
+"""Pick a model family: from ``config.architectures`` / ``model_type``, else from tensor names.
+
+Order of evidence: an architecture name the config gives, then its ``model_type``, then the
+family whose patterns cover most of the checkpoint's modules. When no family covers at least half
+of the layer modules, the ``generic`` family (roles guessed from module-name suffixes) is used,
+with a warning: a report from guessed roles is better than a crash, and it must say it guessed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..model import Finding
-from .schema import Family, all_families
+from .quant import split_param
+from .schema import Family, all_families, load_family
 from .templates import layer_template
+
+FALLBACK = "generic"
+# Share of a checkpoint's per-layer modules a family must name to be chosen from tensor names alone.
+MIN_COVERAGE = 0.5
+
+
+def _coverage(family: Family, modules: set[str]) -> int:
+    table = family.roles()
+    return sum(table.lookup(module, in_layer="{layer}" in module) is not None for module in modules)
 
 
 def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Family, list[Finding]]:
@@ -14,8 +30,11 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
 
     >>> detect_family({"architectures": ["LlamaForCausalLM"]}, [])[0].name
     'llama'
+    >>> family, notes = detect_family({}, ["model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.gate_proj.weight"])
+    >>> family.name, notes[0].code
+    ('llama', 'family_guessed')
     """
-    families = all_families()
+    families = [f for f in all_families() if not f.heuristic]
     config = config or {}
     for arch in config.get("architectures") or []:
         for family in families:
@@ -26,16 +45,30 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
         if model_type and model_type in family.model_types:
             return family, []
 
-    # No config verdict: the family whose patterns cover most tensors wins.
-    modules = [layer_template(name.rsplit(".", 1)[0]) for name in tensor_names]
-    best, best_hits = families[0], -1
+    modules = {layer_template(split_param(name)[0]) for name in tensor_names}
+    layer_modules = {m for m in modules if "{layer}" in m}
+    # Most modules named wins; among equals, the family with fewest patterns the checkpoint lacks
+    # (plain Llama over DeciLM, whose linear_attn / linear_mlp spellings add nothing here).
+    best, best_key = families[0], (-1, 0)
     for family in families:
-        known = {p.pattern for patterns in family.layer_roles.values() for p in patterns}
-        known |= {p.pattern for patterns in family.global_roles.values() for p in patterns}
-        hits = sum(module in known for module in modules)
-        if hits > best_hits:
-            best, best_hits = family, hits
+        patterns = {p.pattern for role, ps in family.layer_roles.items() if role != "buffer" for p in ps}
+        key = (_coverage(family, modules), -len(patterns - modules))
+        if key > best_key:
+            best, best_key = family, key
     said = config.get("architectures") or model_type or "no architecture in config"
+    layer_hits = _coverage(best, layer_modules)
+    if layer_modules and layer_hits < MIN_COVERAGE * len(layer_modules):
+        fallback = load_family(FALLBACK)
+        return fallback, [
+            Finding(
+                severity="warning",
+                code="family_unknown",
+                message=(
+                    f"no known family fits ({said}); roles are guessed from module-name suffixes, "
+                    "so check the per-layer numbers against the model's code"
+                ),
+            )
+        ]
     finding = Finding(
         severity="warning",
         code="family_guessed",

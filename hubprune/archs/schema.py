@@ -3,8 +3,10 @@
 A family file names *roles* (what a tensor does) and the module-name patterns that play them.
 ``infer.py`` speaks only in roles, so a new Llama-like family is a new JSON file, not new code.
 
-Pattern syntax: a module path with ``{layer}`` standing for the layer index, without the final
-parameter name (``weight``, ``bias``, ...), e.g. ``model.layers.{layer}.self_attn.q_proj``.
+Pattern syntax: a module path with ``{layer}`` standing for the layer index and ``{expert}`` for
+the index of a routed expert, without the final parameter name (``weight``, ``bias``, ...), e.g.
+``model.layers.{layer}.self_attn.q_proj``. A family may ``extend`` another: it inherits every role
+it does not spell itself, so a Llama-like family only writes down what differs.
 """
 
 from __future__ import annotations
@@ -25,26 +27,66 @@ LayerRole = Literal[
     "attn_qkv_fused",
     "attn_q_norm",
     "attn_k_norm",
+    # Multi-head latent attention (DeepSeek-V2/V3): low-rank q and a shared compressed KV.
+    "attn_q_a",
+    "attn_q_a_norm",
+    "attn_q_b",
+    "attn_kv_a",
+    "attn_kv_a_norm",
+    "attn_kv_b",
+    # A whole attention block replaced by one linear map (Nemotron-NAS replace_with_linear).
+    "attn_linear",
     "mlp_gate",
     "mlp_up",
     "mlp_down",
     "mlp_gate_up_fused",
+    "mlp_linear",
+    # Mixture of experts: the router, routed experts ({expert} in the pattern), shared experts.
+    "router",
+    "expert_gate",
+    "expert_up",
+    "expert_down",
+    "expert_gate_up_fused",
+    "shared_gate",
+    "shared_up",
+    "shared_down",
+    "shared_router",
     "norm",
     "buffer",
 ]
-# Whole-model roles.
-GlobalRole = Literal["embed", "lm_head", "final_norm", "buffer"]
+# Whole-model roles. ``other`` is a known tensor that is neither embedding nor head (GPT-2 wpe,
+# BERT pooler): counted as other parameters without an "unrecognized" warning.
+GlobalRole = Literal["embed", "lm_head", "final_norm", "other", "buffer"]
 
-ATTN_ROLES = frozenset({"attn_q", "attn_k", "attn_v", "attn_o", "attn_qkv_fused", "attn_q_norm", "attn_k_norm"})
-MLP_ROLES = frozenset({"mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused"})
+ATTN_ROLES = frozenset(
+    {
+        "attn_q", "attn_k", "attn_v", "attn_o", "attn_qkv_fused", "attn_q_norm", "attn_k_norm",
+        "attn_q_a", "attn_q_a_norm", "attn_q_b", "attn_kv_a", "attn_kv_a_norm", "attn_kv_b", "attn_linear",
+    }
+)  # fmt: skip
+EXPERT_ROLES = frozenset({"expert_gate", "expert_up", "expert_down", "expert_gate_up_fused"})
+SHARED_ROLES = frozenset({"shared_gate", "shared_up", "shared_down", "shared_router"})
+MLP_ROLES = frozenset({"mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused", "mlp_linear", "router"}) | EXPERT_ROLES | SHARED_ROLES
+
+# Which config fact is the *input* width of a role's weight when that is not the hidden size.
+# A bitsandbytes 4-bit weight is stored flat, so its logical [out, in] is recovered from this.
+ROLE_INPUT: dict[str, str] = {"attn_q_b": "q_lora_rank", "attn_kv_b": "kv_lora_rank"}
+# Roles whose *output* is the hidden size (their input is the inner width).
+HIDDEN_OUTPUT_ROLES = frozenset({"attn_o", "mlp_down", "expert_down", "shared_down"})
+
+Layout = Literal["out_in", "in_out"]
 
 
 class Pattern(BaseModel):
-    """One spelling of a role, and where that spelling was seen."""
+    """One spelling of a role, and where that spelling was seen.
+
+    ``layout`` is ``in_out`` for GPT-2's ``Conv1D``, which stores weights transposed.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     pattern: str
     seen_in: str = ""
+    layout: Layout = "out_in"
 
 
 class Family(BaseModel):
@@ -53,15 +95,24 @@ class Family(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str
     description: str
+    extends: str | None = None
+    # The fallback family matches module names by suffix and is never chosen by config.
+    heuristic: bool = False
     architectures: list[str] = Field(default_factory=list)
     model_types: list[str] = Field(default_factory=list)
-    layer_roles: dict[LayerRole, list[Pattern]]
+    examples: list[str] = Field(default_factory=list)
+    layer_roles: dict[LayerRole, list[Pattern]] = Field(default_factory=dict)
     global_roles: dict[GlobalRole, list[Pattern]] = Field(default_factory=dict)
     # Parameter names that hold weights; anything else under a role module is ignored as a buffer.
     param_suffixes: list[str] = Field(default_factory=lambda: ["weight", "bias"])
-    # Config keys, first present wins (families spell the same fact differently).
+    # Config keys, first present wins (families spell the same fact differently). An empty list
+    # means the config's value for that fact must not be compared with shapes (e.g. DeepSeek's
+    # intermediate_size is the dense width, not the routed experts' width).
     config_keys: dict[str, list[str]] = Field(default_factory=dict)
     tie_word_embeddings_default: bool = False
+    # Layers whose index is >= num_hidden_layers are extra (DeepSeek-V3's multi-token prediction
+    # layer): reported as other parameters, not as decoder layers.
+    extra_layers_past_config: bool = False
 
     def config_value(self, config: dict | None, fact: str) -> object | None:
         """Read one fact from a config through this family's aliases.
@@ -76,12 +127,68 @@ class Family(BaseModel):
                 return config[key]
         return None
 
+    def roles(self) -> "RoleTable":
+        """The lookup table from module templates to roles."""
+        return RoleTable(self)
+
+
+class RoleTable:
+    """Module template -> (role, layout). A pattern starting with ``*.`` matches any prefix.
+
+    >>> table = load_family("llama").roles()
+    >>> table.lookup("model.layers.{layer}.mlp.up_proj", in_layer=True)
+    ('mlp_up', 'out_in')
+    """
+
+    def __init__(self, family: Family) -> None:
+        self._exact: list[dict[str, tuple[str, str]]] = [{}, {}]
+        self._suffix: list[list[tuple[str, tuple[str, str]]]] = [[], []]
+        for in_layer, roles in ((0, family.global_roles), (1, family.layer_roles)):
+            for role, patterns in roles.items():
+                for p in patterns:
+                    if p.pattern.startswith("*."):
+                        self._suffix[in_layer].append((p.pattern[1:], (role, p.layout)))
+                    else:
+                        self._exact[in_layer][p.pattern] = (role, p.layout)
+            # Longest suffix first: ".attention.output.dense" before ".output.dense".
+            self._suffix[in_layer].sort(key=lambda item: -len(item[0]))
+
+    def lookup(self, template: str, *, in_layer: bool) -> tuple[str, str] | None:
+        found = self._exact[in_layer].get(template)
+        if found is not None:
+            return found
+        for suffix, value in self._suffix[in_layer]:
+            if template.endswith(suffix):
+                return value
+        return None
+
+
+def _read(name: str) -> dict:
+    text = resources.files("hubprune.archs").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _merged(name: str, seen: tuple[str, ...] = ()) -> dict:
+    data = _read(name)
+    parent = data.get("extends")
+    if parent is None:
+        return data
+    if parent in seen or parent == name:
+        raise ValueError(f"family {name} extends itself through {parent}")
+    base = _merged(parent, (*seen, name))
+    merged = {key: value for key, value in base.items() if key not in ("name", "description", "architectures", "model_types", "examples", "heuristic")}
+    for key, value in data.items():
+        if key in ("layer_roles", "global_roles", "config_keys"):
+            merged[key] = {**base.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
 
 @cache
 def load_family(name: str) -> Family:
-    """Load ``data/{name}.json``."""
-    text = resources.files("hubprune.archs").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    return Family.model_validate(json.loads(text))
+    """Load ``data/{name}.json`` (with what it inherits through ``extends``)."""
+    return Family.model_validate(_merged(name))
 
 
 @cache

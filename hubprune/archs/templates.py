@@ -6,6 +6,8 @@ import re
 
 # The layer index is the integer after ".layers." / ".h." / ".layer." / ".blocks." (DESIGN.md §2).
 _LAYER_RE = re.compile(r"(?:^|\.)(?:layers|h|layer|blocks)\.(\d+)(?=\.|$)")
+# A routed expert's index is the integer after ".experts." (Mixtral, Qwen-MoE, DeepSeek).
+_EXPERT_RE = re.compile(r"\.experts\.(\d+)(?=\.|$)")
 
 
 def split_layer(module: str) -> tuple[str, int | None]:
@@ -23,5 +25,19 @@ def split_layer(module: str) -> tuple[str, int | None]:
     return module[:start] + "{layer}" + module[end:], int(match.group(1))
 
 
+def split_expert(template: str) -> tuple[str, int | None]:
+    """``...mlp.experts.3.up_proj`` -> (``...mlp.experts.{expert}.up_proj``, 3).
+
+    >>> split_expert("model.layers.{layer}.block_sparse_moe.experts.3.w1")
+    ('model.layers.{layer}.block_sparse_moe.experts.{expert}.w1', 3)
+    """
+    match = _EXPERT_RE.search(template)
+    if match is None:
+        return template, None
+    start, end = match.span(1)
+    return template[:start] + "{expert}" + template[end:], int(match.group(1))
+
+
 def layer_template(module: str) -> str:
-    return split_layer(module)[0]
+    """The module path with its layer and expert indices replaced by placeholders."""
+    return split_expert(split_layer(module)[0])[0]

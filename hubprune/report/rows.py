@@ -79,6 +79,11 @@ def layer_details(layer: LayerComparison, lang: str) -> list[tuple[str, list[str
         f"{label('params', lang)}: {num(layer.base_mlp_params)} {arrow} {num(layer.pruned_mlp_params)} ({change(layer.mlp_pruned_pct)})",
         f"{label('intermediate', lang)}: {plain(layer.base_intermediate_size)} {arrow} {plain(layer.pruned_intermediate_size)}",
     ]
+    # Only for MoE layers and layer-mapped rows, so dense reports keep their reference layout.
+    if layer.base_experts is not None or layer.pruned_experts is not None:
+        mlp.append(f"{label('experts', lang)}: {plain(layer.base_experts)} {arrow} {plain(layer.pruned_experts)}")
+    if layer.pruned_index is not None and layer.pruned_index != layer.index:
+        attention.insert(0, f"{label('pruned_layer_index', lang)}: {layer.pruned_index}")
     return [(label("attention", lang), attention), (label("mlp", lang), mlp)]
 
 
@@ -136,3 +141,21 @@ def shape_layer_rows(shape: ModelShape) -> list[list[str]]:
         ]
         for layer in shape.layers
     ]
+
+
+def family_lines(families: list[dict], lang: str) -> list[str]:
+    """``hubprune families``: one block per family (recognised by, config keys read, examples)."""
+    lines: list[str] = []
+    for family in families:
+        name = family["name"] + (f" ({label('family_fallback', lang)})" if family.get("heuristic") else "")
+        lines += [name, f"  {family['description']}"]
+        if family.get("architectures") or family.get("model_types"):
+            names = ", ".join(family.get("architectures", []) + [f"model_type={t}" for t in family.get("model_types", [])])
+            lines.append(f"  {label('family_detected_by', lang)}: {names}")
+        keys = "; ".join(f"{fact} <- {' | '.join(keys) if keys else '-'}" for fact, keys in family.get("config_keys", {}).items())
+        if keys:
+            lines.append(f"  {label('family_config_keys', lang)}: {keys}")
+        if family.get("examples"):
+            lines.append(f"  {label('family_examples', lang)}: {', '.join(family['examples'])}")
+        lines.append("")
+    return lines[:-1] if lines else lines

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
-from ..model import Comparison, ModelShape
-from . import rows
+from ..model import CheckReport, Comparison, ModelShape
+from . import bars, estimate_rows, rows
 from .strings import label
 
 WIDTH = 100
@@ -29,8 +29,11 @@ def _heading(title: str, rule: str) -> list[str]:
     return [rule, title, rule]
 
 
-def render_compare(comparison: Comparison, lang: str) -> str:
-    """The pruning report: overall statistics, per-layer table, per-layer details, findings."""
+def render_compare(comparison: Comparison, lang: str, *, unicode: bool = True) -> str:
+    """The pruning report: overall statistics, per-layer table, per-layer details, findings.
+
+    After those (whose layout is the reference report's): estimates and a per-layer bar chart.
+    """
     base, pruned = comparison.base, comparison.pruned
     out = [*_heading(label("compare_title", lang), HEAVY)]
     out.append(f"{label('base_model', lang)}: {base.name}" + (f" ({label('commit', lang)} {base.commit})" if base.commit else ""))
@@ -48,6 +51,13 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     out += ["", HEAVY]
     findings = [*comparison.findings, *comparison.pruned.findings]
     out += _findings(findings, lang)
+    estimates = estimate_rows.compare_estimate_rows(comparison, lang)
+    if estimates:
+        out += ["", *_heading(label("estimates", lang), LIGHT)]
+        out += _table(estimate_rows.compare_estimate_headers(lang), estimates)
+    if comparison.layers:  # none when layer counts differ and no layer map pairs them
+        chart = bars.compare_bars(comparison, lang, unicode=unicode)
+        out += ["", *_heading(chart[0], LIGHT), *chart[1:]]
     return "\n".join(out) + "\n"
 
 
@@ -57,8 +67,8 @@ def _findings(findings, lang: str) -> list[str]:
     return [label("findings", lang) + ":", *(f"  - {line}" for line in rows.finding_lines(findings, lang)), HEAVY]
 
 
-def render_inspect(shape: ModelShape, lang: str) -> str:
-    """One model: summary, parameters by dtype, per-layer structure, findings."""
+def render_inspect(shape: ModelShape, lang: str, *, unicode: bool = True) -> str:
+    """One model: summary, parameters by dtype, per-layer structure, findings, estimates, bars, tensors."""
     out = [*_heading(label("inspect_title", lang), HEAVY), f"{label('model', lang)}: {shape.name}", ""]
     summary = _tabulate.tabulate(rows.summary_rows(shape, lang), tablefmt="plain", colalign=("left", "right"), disable_numparse=True)
     out += summary.splitlines()
@@ -68,4 +78,37 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
     out += _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape))
     out += ["", HEAVY]
     out += _findings(shape.findings, lang) or [label("no_findings", lang)]
+    if shape.estimates is not None:
+        out += ["", *_heading(label("estimates", lang), LIGHT)]
+        out += _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang))
+    chart = bars.inspect_bars(shape, lang, unicode=unicode)
+    out += ["", *_heading(chart[0], LIGHT), *chart[1:]]
+    if shape.tensors is not None:
+        out += ["", *_heading(f"{label('tensors', lang)} ({len(shape.tensors)})", LIGHT)]
+        out += _table(*tensor_table(shape, lang))
+    return "\n".join(out) + "\n"
+
+
+def tensor_table(shape: ModelShape, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the ``--tensors`` listing: name, dtype, shape, file."""
+    headers = [label(k, lang) for k in ("tensor_name", "dtype", "shape", "file")]
+    body = [[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape) + "]", t.file] for t in shape.tensors or []]
+    return headers, body
+
+
+def render_check(report: CheckReport, lang: str, *, unicode: bool = True) -> str:
+    """The pre-download check: one line per finding, worst first, then the estimates and a verdict."""
+    title = f"{label('check_title', lang)}: {report.name}"
+    if report.family:
+        title += f" ({label('family', lang)}: {report.family}, {label('files', lang)}: {report.files})"
+    out = [*_heading(title, HEAVY)]
+    if report.findings:
+        out += [f"  - {line}" for line in rows.finding_lines(report.findings, lang)]
+    else:
+        out.append(label("no_findings", lang))
+    if report.estimates is not None:
+        out += ["", *_heading(label("estimates", lang), LIGHT)]
+        out += _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang))
+    counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
+    out += ["", HEAVY, label("check_summary", lang).format(**counts)]
     return "\n".join(out) + "\n"

@@ -1,0 +1,152 @@
+"""Pure estimates: download size, weight memory, KV cache and FLOPs per token, from shapes alone.
+
+These are the numbers someone needs before pulling a checkpoint: how many bytes will arrive, how
+much memory the weights take as stored and cast to bf16 / int8 / int4, what each token of context
+costs in KV cache, and roughly how much compute a token takes. No I/O.
+
+The KV cache is summed layer by layer from each layer's *own* KV heads and head_dim: pruning that
+removes KV heads (or a whole attention block) shrinks the cache, and a uniform formula from the
+config would hide exactly that saving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape
+
+# Bytes per cached element. Inference stacks keep the KV cache in the compute dtype, which is
+# bf16/fp16 for every released LLM checkpoint we know of; a caller can ask for 1 (fp8 caches).
+DEFAULT_KV_DTYPE_BYTES = 2
+
+
+def download_bytes(files: Iterable[HeaderFile]) -> int:
+    """Bytes of the weight files as their headers describe them (prefix + header + data).
+
+    A skeleton or a truncated local file still reports the size of the complete file.
+
+    >>> from hubprune.model import HeaderFile
+    >>> download_bytes([HeaderFile("m.safetensors", 120, (), {}, 4096)])
+    4224
+    """
+    return sum(header.full_size for header in files)
+
+
+def layer_kv_bytes_per_token(
+    layer: LayerShape, kv_dtype_bytes: int = DEFAULT_KV_DTYPE_BYTES, latent_kv_dim: int | None = None
+) -> int | None:
+    """K and V bytes one token adds to this layer's cache; 0 for a layer without attention.
+
+    Multi-head latent attention (DeepSeek-V2/V3) caches one compressed vector per token, shared
+    by every head: ``latent_kv_dim`` = kv_lora_rank + qk_rope_head_dim, as MLA-aware engines store
+    it (an eager implementation that expands K and V per head needs more). Unknown without it.
+
+    >>> from hubprune.model import LayerShape
+    >>> layer = LayerShape(index=0, params=1, attn_params=1, mlp_params=0, norm_params=0,
+    ...                    q_heads=32, kv_heads=8, head_dim=128, intermediate_size=0)
+    >>> layer_kv_bytes_per_token(layer)
+    4096
+    """
+    if layer.attn_params == 0 or layer.attn_kind == "none" or layer.kv_heads == 0:
+        return 0
+    if layer.attn_kind == "mla":
+        return latent_kv_dim * kv_dtype_bytes if latent_kv_dim else None
+    if layer.kv_heads is None or layer.head_dim is None:
+        return None
+    return 2 * layer.kv_heads * layer.head_dim * kv_dtype_bytes
+
+
+def matmul_params(shape: ModelShape) -> int:
+    """Parameters that take part in a matrix product for every token.
+
+    The input embedding is a table lookup, not a product, so it is left out; with tied embeddings
+    the same matrix still serves as the output projection, so it counts once.
+    """
+    return shape.total_params - shape.embed_params + (shape.embed_params if shape.tied_embeddings else 0)
+
+
+def estimate(
+    shape: ModelShape,
+    *,
+    download: int,
+    context: int | None = None,
+    batch: int = 1,
+    kv_dtype_bytes: int = DEFAULT_KV_DTYPE_BYTES,
+    latent_kv_dim: int | None = None,
+) -> Estimates:
+    """Estimates for one model. ``download`` is the byte size of its weight files.
+
+    FLOPs per token are the usual 2 x parameters of a forward pass (one multiply and one add per
+    weight); attention-score FLOPs, which grow with the context, are not included.
+
+    >>> import hubprune
+    >>> e = estimate(hubprune.inspect("fixtures/Llama-3-8B-Instruct"), download=0, context=8192)
+    >>> e.kv_bytes_per_token, e.kv_cache_bytes
+    (131072, 1073741824)
+    """
+    if context is not None and context < 0:
+        raise ValueError("context must be >= 0")
+    if batch < 1:
+        raise ValueError("batch must be >= 1")
+    by_layer = [layer_kv_bytes_per_token(layer, kv_dtype_bytes, latent_kv_dim) for layer in shape.layers]
+    per_token = None if any(b is None for b in by_layer) else sum(b for b in by_layer if b is not None)
+    kv_cache = per_token * context * batch if per_token is not None and context is not None else None
+    params = shape.total_params
+    return Estimates(
+        download_bytes=download,
+        weight_bytes=sum(shape.bytes_by_dtype.values()),
+        weight_bytes_bf16=params * 2,
+        weight_bytes_int8=params,
+        weight_bytes_int4=(params + 1) // 2,
+        kv_dtype_bytes=kv_dtype_bytes,
+        kv_bytes_per_token=per_token,
+        kv_bytes_per_token_by_layer=by_layer,
+        context=context,
+        batch=batch,
+        kv_cache_bytes=kv_cache,
+        flops_per_token=2 * matmul_params(shape),
+    )
+
+
+def latent_kv_dim(config: dict | None) -> int | None:
+    """kv_lora_rank + qk_rope_head_dim of a multi-head latent attention config, else None.
+
+    >>> latent_kv_dim({"kv_lora_rank": 512, "qk_rope_head_dim": 64}), latent_kv_dim({})
+    (576, None)
+    """
+    rank, rope = (config or {}).get("kv_lora_rank"), (config or {}).get("qk_rope_head_dim")
+    return rank + rope if isinstance(rank, int) and isinstance(rope, int) else None
+
+
+def _saved_pct(saved: int, whole: int) -> float:
+    return saved / whole * 100 if whole else 0.0
+
+
+def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison:
+    """What the pruned model saves against its base (negative when it grew).
+
+    >>> import hubprune
+    >>> c = hubprune.compare("fixtures/Llama-3-8B-Instruct", "fixtures/taylor_only_5000")
+    >>> round(c.estimates.kv_saved_pct, 2)
+    35.94
+    """
+    weight_saved = base.weight_bytes - pruned.weight_bytes
+    flops_saved = base.flops_per_token - pruned.flops_per_token
+    kv_saved = None
+    kv_pct = None
+    if base.kv_bytes_per_token is not None and pruned.kv_bytes_per_token is not None:
+        kv_saved = base.kv_bytes_per_token - pruned.kv_bytes_per_token
+        kv_pct = _saved_pct(kv_saved, base.kv_bytes_per_token)
+    cache_saved = None
+    if base.kv_cache_bytes is not None and pruned.kv_cache_bytes is not None:
+        cache_saved = base.kv_cache_bytes - pruned.kv_cache_bytes
+    return EstimatesComparison(
+        weight_bytes_saved=weight_saved,
+        weight_saved_pct=_saved_pct(weight_saved, base.weight_bytes),
+        kv_bytes_per_token_saved=kv_saved,
+        kv_saved_pct=kv_pct,
+        kv_cache_bytes_saved=cache_saved,
+        flops_per_token_saved=flops_saved,
+        flops_saved_pct=_saved_pct(flops_saved, base.flops_per_token),
+    )
+

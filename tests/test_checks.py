@@ -1,0 +1,259 @@
+"""The pre-download check: each problem class, built into a copy of a clean skeleton, is caught.
+
+Every broken model below is the Llama-3-8B-Instruct skeleton copied into tmp_path with exactly one
+thing broken, so a finding can only come from that one fault.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import hubprune
+from hubprune.checks import (
+    by_severity,
+    compress_ranges,
+    layout_findings,
+    pickle_files,
+    reaches,
+    size_findings,
+)
+from hubprune.model import Finding, TensorInfo
+from hubprune.safetensors_header import encode_header
+
+from .conftest import LLAMA, TAYLOR
+
+SHARD1 = "model-00001-of-00004.safetensors"
+SHARD4 = "model-00004-of-00004.safetensors"
+INDEX = "model.safetensors.index.json"
+
+
+# --- building broken copies ----------------------------------------------------------------------
+
+
+def read_raw(path: Path) -> dict:
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8 : 8 + length])
+
+
+def write_raw(path: Path, obj: dict, *, pad_to: int = 8, extra: int = 0) -> None:
+    """Write a header-only file; ``extra`` spaces after the 8-byte padding shift the data start."""
+    body = json.dumps(obj, separators=(",", ":")).encode()
+    body += b" " * ((-len(body) % pad_to) + extra)
+    path.write_bytes(struct.pack("<Q", len(body)) + body)
+
+
+def rebuild(path: Path, change: Callable[[list[tuple[str, str, list[int]]]], list[tuple[str, str, list[int]]]]) -> None:
+    """Re-lay a shard's tensors back to back after ``change`` edits the (name, dtype, shape) list."""
+    obj = read_raw(path)
+    obj.pop("__metadata__", None)
+    entries = sorted(obj.items(), key=lambda kv: kv[1]["data_offsets"])
+    tensors = change([(name, e["dtype"], e["shape"]) for name, e in entries])
+    path.write_bytes(encode_header(tensors, {"format": "pt"}))
+
+
+def edit_entries(path: Path, change: Callable[[dict], None]) -> None:
+    obj = read_raw(path)
+    change(obj)
+    write_raw(path, obj)
+
+
+def edit_json(path: Path, change: Callable[[dict], None]) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def _overlap(obj: dict) -> None:
+    # v_proj and k_proj of layer 0 are both BF16 [1024, 4096]: point v at k's bytes.
+    obj["model.layers.0.self_attn.v_proj.weight"]["data_offsets"] = list(obj["model.layers.0.self_attn.k_proj.weight"]["data_offsets"])
+
+
+def _reverse(obj: dict) -> None:
+    entry = obj["model.layers.0.input_layernorm.weight"]
+    entry["data_offsets"] = entry["data_offsets"][::-1]
+
+
+def _wrong_size(obj: dict) -> None:
+    obj["model.layers.0.self_attn.k_proj.weight"]["shape"] = [1024, 4095]
+
+
+def _gap(obj: dict) -> None:
+    last = max((e for name, e in obj.items() if name != "__metadata__"), key=lambda e: e["data_offsets"])
+    last["data_offsets"] = [last["data_offsets"][0] + 16, last["data_offsets"][1] + 16]
+
+
+def _unknown_dtype(obj: dict) -> None:
+    obj["model.norm.weight"]["dtype"] = "Q4_K"
+
+
+def _drop_tensor(name: str):
+    return lambda tensors: [t for t in tensors if t[0] != name]
+
+
+def _add_duplicate(tensors):
+    return [*tensors, ("model.layers.0.input_layernorm.weight", "BF16", [4096])]
+
+
+def _norm_to_f32(tensors):
+    return [(n, "F32" if n == "model.norm.weight" else d, s) for n, d, s in tensors]
+
+
+# (how to break the copy, expected code, expected severity). One line each: where the fault is seen.
+BREAKS: list[tuple[str, Callable[[Path], None], str, str]] = [
+    # headers
+    ("overlap", lambda d: edit_entries(d / SHARD1, _overlap), "offsets_overlap", "error"),  # hand-edited or corrupt header
+    ("reversed", lambda d: edit_entries(d / SHARD1, _reverse), "offsets_reversed", "error"),  # offsets written end-first
+    ("size", lambda d: edit_entries(d / SHARD1, _wrong_size), "tensor_size_mismatch", "error"),  # shape edited, bytes not
+    ("gap", lambda d: edit_entries(d / SHARD4, _gap), "data_gaps", "error"),  # writers that pad between tensors
+    ("misaligned", lambda d: write_raw(d / SHARD4, read_raw(d / SHARD4), extra=1), "misaligned", "info"),  # unpadded header
+    ("unknown dtype", lambda d: edit_entries(d / SHARD4, _unknown_dtype), "unknown_dtype", "warning"),  # GGUF-style dtypes
+    ("truncated", lambda d: (d / SHARD4).write_bytes((d / SHARD4).read_bytes() + b"\0" * 1000), "file_truncated", "error"),  # interrupted download
+    ("not json", lambda d: (d / SHARD4).write_bytes(struct.pack("<Q", 8) + b"not json"), "header_invalid", "error"),  # HTML error page saved as a shard
+    # index vs shards
+    ("index names absent tensor", lambda d: rebuild(d / SHARD4, _drop_tensor("model.norm.weight")), "index_tensor_missing", "error"),  # shard re-exported without a tensor
+    ("tensor not in index", lambda d: edit_json(d / INDEX, lambda i: i["weight_map"].pop("model.norm.weight")), "index_tensor_unlisted", "warning"),  # hand-merged index
+    ("tensor in two shards", lambda d: rebuild(d / SHARD4, _add_duplicate), "tensor_duplicated", "error"),  # re-sharding that kept a copy
+    ("total_size", lambda d: edit_json(d / INDEX, lambda i: i["metadata"].update(total_size=1)), "index_total_size", "warning"),  # index copied from another export
+    ("stray shard", lambda d: shutil.copy(d / SHARD4, d / "model.safetensors"), "shard_unindexed", "warning"),  # single file left beside shards
+    ("no index", lambda d: (d / INDEX).unlink(), "no_index", "warning"),  # index not uploaded
+    # config vs tensors
+    ("fewer layers in config", lambda d: edit_json(d / "config.json", lambda c: c.update(num_hidden_layers=30)), "layers_past_config", "warning"),  # MTP layers (DeepSeek-V3)
+    ("remote code", lambda d: edit_json(d / "config.json", lambda c: c.update(auto_map={"AutoModelForCausalLM": "m.M"})), "trust_remote_code", "warning"),  # custom modeling code
+    ("heads in config", lambda d: edit_json(d / "config.json", lambda c: c.update(num_key_value_heads=4)), "config_shape_mismatch", "warning"),  # config edited by hand
+    # repo content
+    ("pickle beside", lambda d: (d / "pytorch_model.bin").write_bytes(b"\x80\x04"), "pickle_weights", "warning"),  # repos that ship both formats
+    ("no config", lambda d: (d / "config.json").unlink(), "no_config", "warning"),  # weights-only upload
+    ("unknown family", lambda d: edit_json(d / "config.json", lambda c: c.update(architectures=["FooForCausalLM"], model_type="foo")), "family_guessed", "warning"),  # a fork's renamed class
+    ("mixed dtypes", lambda d: rebuild(d / SHARD4, _norm_to_f32), "mixed_dtypes", "warning"),  # norms kept in fp32
+]
+
+
+@pytest.fixture
+def llama_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(LLAMA, target)
+    return target
+
+
+@pytest.mark.parametrize(("name", "break_it", "code", "severity"), BREAKS, ids=[b[0] for b in BREAKS])
+def test_each_problem_is_caught(llama_copy: Path, name: str, break_it, code: str, severity: str) -> None:
+    break_it(llama_copy)
+    report = hubprune.check(str(llama_copy))
+    found = {f.code: f for f in report.findings}
+    assert code in found, [f"{f.severity} {f.code}: {f.message}" for f in report.findings]
+    assert found[code].severity == severity
+    assert found[code].message  # one actionable line
+    # The clean original has none of these, so every error comes from the one fault built in.
+    assert not [f for f in report.findings if f.severity == "error" and f.code != code and severity != "error"]
+
+
+def test_clean_base_has_no_findings_at_all() -> None:
+    report = hubprune.check(str(LLAMA))
+    assert report.findings == []
+    assert report.family == "llama" and report.files == 4
+    assert report.estimates is not None and report.estimates.kv_bytes_per_token == 131_072
+
+
+def test_pruned_model_has_warnings_only_and_names_the_first_contradicted_tensor() -> None:
+    report = hubprune.check(str(TAYLOR))
+    assert {f.severity for f in report.findings} == {"warning"}
+    codes = {f.code: f for f in report.findings}
+    assert {"config_num_attention_heads", "config_intermediate_size", "config_shape_mismatch", "config_tensors_missing"} <= set(codes)
+    # Layer 0's MLP is the first tensor whose shape the config (intermediate_size=14336) contradicts.
+    assert "model.layers.0.mlp.down_proj.weight is [4096, 7337]" in codes["config_shape_mismatch"].message
+    assert codes["config_tensors_missing"].layer == 23  # attention removed whole
+
+
+def test_overlap_report_names_every_fault_of_the_file(llama_copy: Path) -> None:
+    # The strict reader stops at the first fault; the check reads the rest leniently.
+    edit_entries(llama_copy / SHARD1, lambda obj: (_overlap(obj), _wrong_size(obj)))
+    codes = {f.code for f in hubprune.check(str(llama_copy)).findings}
+    assert {"offsets_overlap", "tensor_size_mismatch", "data_gaps"} <= codes
+
+
+def test_pickle_only_is_an_error_finding(tmp_path: Path) -> None:
+    (tmp_path / "pytorch_model.bin").write_bytes(b"\x80\x04")
+    (tmp_path / "config.json").write_text("{}")
+    report = hubprune.check(str(tmp_path))
+    assert [f.code for f in report.findings] == ["pickle_only"] and report.findings[0].severity == "error"
+
+
+def test_stray_model_safetensors_says_it_wins(llama_copy: Path) -> None:
+    shutil.copy(llama_copy / SHARD4, llama_copy / "model.safetensors")
+    finding = next(f for f in hubprune.check(str(llama_copy)).findings if f.code == "shard_unindexed")
+    assert "transformers loads model.safetensors instead" in finding.message
+
+
+def test_inspect_findings_are_unchanged_by_the_check() -> None:
+    # inspect keeps its lighter set: the three config warnings of the reference pruned model.
+    codes = [f.code for f in hubprune.inspect(str(TAYLOR)).findings]
+    assert codes == ["config_num_attention_heads", "config_num_key_value_heads", "config_intermediate_size"]
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+
+def _t(name: str, begin: int, end: int, shape=(2,), dtype: str = "BF16") -> TensorInfo:
+    return TensorInfo(name, dtype, tuple(shape), begin, end, "f")
+
+
+@pytest.mark.parametrize(
+    ("tensors", "data_start", "codes"),
+    [
+        ([_t("a", 0, 4), _t("b", 4, 8)], 16, set()),  # back to back, aligned
+        ([_t("a", 0, 4), _t("b", 8, 12)], 16, {"data_gaps"}),  # hole between tensors
+        ([_t("a", 0, 4), _t("b", 2, 6)], 16, {"offsets_overlap"}),  # shared bytes
+        ([_t("a", 4, 0)], 16, {"offsets_reversed"}),  # end before begin
+        ([_t("a", 0, 6)], 16, {"tensor_size_mismatch"}),  # [2] BF16 needs 4 bytes
+        ([_t("a", 0, 4)], 17, {"misaligned"}),  # BF16 at an odd file offset
+        ([_t("a", 0, 4, dtype="Q4_K")], 16, {"unknown_dtype"}),  # not a safetensors dtype
+    ],
+)
+def test_layout_findings(tensors: list[TensorInfo], data_start: int, codes: set[str]) -> None:
+    assert {f.code for f in layout_findings("f", tensors, data_start, None)} == codes
+
+
+@pytest.mark.parametrize(
+    ("file_size", "code"),
+    [(None, None), (16, None), (20, "file_truncated"), (116, None), (117, "file_trailing_bytes")],
+)
+def test_size_findings(file_size: int | None, code: str | None) -> None:
+    # data starts at 16 and the header describes 100 bytes: 116 is complete, 16 a skeleton.
+    assert [f.code for f in size_findings("f", 16, 100, file_size)] == ([code] if code else [])
+
+
+def test_severity_order_and_threshold() -> None:
+    f = [Finding(severity=s, code=s, message="m") for s in ("info", "error", "warning")]
+    assert [x.severity for x in by_severity(f)] == ["error", "warning", "info"]
+    assert [reaches(x, "error") for x in f] == [False, True, False]
+    assert [reaches(x, "warning") for x in f] == [False, True, True]
+
+
+def test_pickle_names() -> None:
+    names = ["model.safetensors", "training_args.bin", "original/consolidated.00.pth", "a.ckpt", "README.md"]
+    assert pickle_files(names) == ["a.ckpt", "original/consolidated.00.pth", "training_args.bin"]
+
+
+def test_compress_ranges_still_works() -> None:
+    assert compress_ranges([3, 1, 2, 9]) == "1-3, 9"
+
+
+REAL = sorted(p.name for p in LLAMA.parent.iterdir() if (p / "config.json").is_file())
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_checkpoints_have_no_errors(name: str) -> None:
+    # Every bundled skeleton is a real, loadable checkpoint: the check must not call any of them
+    # broken, and only the pruned ones may say stock transformers cannot load them.
+    findings = hubprune.check(str(LLAMA.parent / name)).findings
+    assert [f for f in findings if f.severity == "error"] == []
+    load_codes = {"config_shape_mismatch", "config_tensors_missing", "layers_past_config", "index_total_size"}
+    if name != "taylor_only_5000":
+        assert {f.code for f in findings} & load_codes == set()

@@ -1,0 +1,125 @@
+"""``hubprune check`` and the options issue 5 added to inspect/compare, through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hubprune.cli import app
+
+from .conftest import LLAMA, TAYLOR
+from .test_checks import SHARD1, _overlap, edit_entries
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def overlapping(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(LLAMA, target)
+    edit_entries(target / SHARD1, _overlap)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("model", "fail_on", "code"),
+    [
+        (LLAMA, "error", 0),  # clean base: nothing at all
+        (LLAMA, "warning", 0),
+        (TAYLOR, "error", 0),  # pruned: config mismatches are warnings
+        (TAYLOR, "warning", 1),
+    ],
+)
+def test_exit_codes_on_the_fixtures(model: Path, fail_on: str, code: int) -> None:
+    result = invoke("check", str(model), "--fail-on", fail_on)
+    assert result.exit_code == code, result.output
+    assert "0 error(s)" in result.stdout
+
+
+def test_broken_header_exits_1_and_says_why(overlapping: Path) -> None:
+    result = invoke("check", str(overlapping))
+    assert result.exit_code == 1
+    assert "offsets_overlap" in result.stdout and "model.layers.0.self_attn.v_proj.weight" in result.stdout
+    # inspect cannot read the same file: that is exit 3, with one line on stderr.
+    inspected = invoke("inspect", str(overlapping))
+    assert inspected.exit_code == 3 and inspected.stdout == ""
+
+
+def test_missing_input_exits_3(tmp_path: Path) -> None:
+    result = invoke("check", str(tmp_path / "nope"))
+    assert result.exit_code == 3 and result.stdout == "" and "does not exist" in result.stderr
+
+
+def test_json_findings_keep_their_shape() -> None:
+    result = invoke("check", str(TAYLOR), "--format", "json", "--context", "8192", "--batch", "2")
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == 1 and data["family"] == "llama"
+    assert all(set(f) == {"severity", "code", "message", "layer"} for f in data["findings"])
+    assert data["estimates"]["kv_cache_bytes"] == 83_968 * 8192 * 2
+
+
+def test_csv_and_html_check_reports(overlapping: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(invoke("check", str(overlapping), "--format", "csv").stdout)))
+    assert {"offsets_overlap", "data_gaps"} <= {row["code"] for row in rows}
+    assert all(row["severity"] == "error" for row in rows)
+    page = invoke("check", str(TAYLOR), "--format", "html").stdout
+    assert "config_shape_mismatch" in page and page.startswith("<!DOCTYPE html>")
+
+
+def test_markdown_is_a_usage_error_for_check() -> None:
+    assert invoke("check", str(LLAMA), "--format", "markdown").exit_code == 2
+
+
+def test_compare_context_shows_the_kv_saving() -> None:
+    text = invoke("compare", str(LLAMA), str(TAYLOR), "--context", "8192", "--lang", "en").stdout
+    kv_row = next(line for line in text.splitlines() if line.startswith("KV cache, 8,192 tokens x 1"))
+    assert kv_row.split()[-5:] == ["1.00", "GiB", "656.00", "MiB", "35.94%"]
+    data = json.loads(invoke("compare", str(LLAMA), str(TAYLOR), "--context", "8192", "-f", "json").stdout)
+    assert data["pruned"]["estimates"]["kv_cache_bytes"] == 83_968 * 8192
+    assert round(data["estimates"]["kv_saved_pct"], 2) == 35.94
+
+
+def test_bar_chart_ends_the_compare_report() -> None:
+    text = invoke("compare", str(LLAMA), str(TAYLOR), "--lang", "zh").stdout
+    lines = text.rstrip("\n").splitlines()
+    assert lines[-1].split()[0] == "31" and "\u2588" in lines[-1]
+    # After the three reference sections, never among them.
+    assert text.index("每层 Attention 和 MLP 详细对比") < text.index("每层保留比例")
+
+
+def test_inspect_lists_tensors_with_or_without_a_glob() -> None:
+    every = invoke("inspect", str(TAYLOR), "--tensors").stdout
+    assert "Tensors (287)" in every or "张量 (287)" in every
+    some = invoke("inspect", str(TAYLOR), "--tensors", "model.layers.23.*", "--lang", "en")
+    assert some.exit_code == 0 and "Tensors (5)" in some.stdout
+    assert "model.layers.23.mlp.up_proj.weight" in some.stdout and "[3254, 4096]" in some.stdout
+    # A bare --tensors followed by another option still means every tensor.
+    assert "Tensors (287)" in invoke("inspect", str(TAYLOR), "--tensors", "--lang", "en").stdout
+    assert json.loads(invoke("inspect", str(LLAMA), "-f", "json").stdout)["tensors"] is None
+
+
+def test_ascii_terminal_gets_ascii_bars(tmp_path: Path) -> None:
+    # A terminal that cannot encode block characters (errors replaced, as many consoles do): the
+    # chart is drawn in ASCII instead of turning into rows of "?".
+    env = {**os.environ, "PYTHONIOENCODING": "ascii:replace", "LANG": "C"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", "compare", str(LLAMA), str(TAYLOR), "--lang", "en"],
+        capture_output=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    tail = result.stdout.decode("ascii").rstrip("\n").splitlines()[-32:]
+    assert all(line.isascii() and "#" in line for line in tail)
+    assert tail[-1].startswith("   31  ")

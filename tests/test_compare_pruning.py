@@ -1,0 +1,211 @@
+"""compare.py on every kind of structural pruning: depth, DeciLM gaps, width, vocabulary, experts,
+heads, SliceGPT-style input dims, and none at all. Variants are built from the family fixtures'
+own builders (``fixtures/build_families.py``), so base and pruned differ only where pruning acts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import hubprune
+from hubprune.cli import app
+from hubprune.compare import compare_shapes, parse_layer_map
+from hubprune.errors import CannotAlign, UsageError
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+QWEN = str(FIXTURES / "Qwen2.5-0.5B")
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location("build_families", FIXTURES / "build_families.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_families", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _builder()
+
+
+def variant(folder: Path, config_changes: dict, tensors, base_config: dict | None = None) -> str:
+    build.write_model(folder, {**(base_config or build.QWEN25_05B_CONFIG), **config_changes}, tensors, sharded=False)
+    return str(folder)
+
+
+def codes(comparison) -> list[str]:
+    return [f.code for f in comparison.findings]
+
+
+@pytest.fixture(scope="module")
+def depth_pruned(tmp_path_factory) -> str:
+    # ShortGPT / mergekit style: 24 -> 20 layers, renumbered 0..19, config updated.
+    return variant(tmp_path_factory.mktemp("depth"), {"num_hidden_layers": 20}, build.qwen25_05b(layers=20))
+
+
+def test_depth_pruning_without_a_map_refuses_to_pair_layers(depth_pruned: str) -> None:
+    with pytest.raises(CannotAlign) as raised:
+        hubprune.compare(QWEN, depth_pruned)
+    assert (raised.value.base_layers, raised.value.pruned_layers) == (24, 20)
+    assert "--layer-map" in str(raised.value)
+
+
+def test_depth_pruning_totals_only_says_positions_are_unknown(depth_pruned: str) -> None:
+    c = compare_shapes(hubprune.inspect(QWEN), hubprune.inspect(depth_pruned), allow_unaligned=True)
+    assert not c.aligned and c.layers == []
+    assert c.totals.removed_decoder_params == 4 * c.base.layers[0].params
+    finding = next(f for f in c.findings if f.code == "depth_pruned")
+    assert finding.severity == "warning"
+    assert "4 of 24" in finding.message and "unknown" in finding.message and "--layer-map" in finding.message
+
+
+def test_depth_pruning_with_a_layer_map_pairs_the_named_layers(depth_pruned: str) -> None:
+    c = hubprune.compare(QWEN, depth_pruned, layer_map="0-15,20-23")
+    assert c.aligned and c.layer_map == [*range(16), 20, 21, 22, 23]
+    assert [row.index for row in c.layers] == list(range(24))
+    removed = [row.index for row in c.layers if row.status == ["layer_removed"]]
+    assert removed == [16, 17, 18, 19]
+    assert (c.layers[20].pruned_index, c.layers[20].pruned_pct, c.layers[20].status) == (16, 0.0, [])
+    assert "depth_pruned" in codes(c)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0-15", "names 16 base layers"),  # one short of the 20 pruned layers
+        ("0-15,21-24", "base layer 24"),  # 20 entries, but 24 is past the base model's last layer
+        ("0-x", "cannot read"),
+        ("5-2", "backwards"),
+    ],
+)
+def test_bad_layer_maps_are_usage_errors(depth_pruned: str, text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        hubprune.compare(QWEN, depth_pruned, layer_map=text)
+
+
+def test_layer_map_through_the_cli(depth_pruned: str) -> None:
+    runner = CliRunner()
+    unaligned = runner.invoke(app, ["compare", QWEN, depth_pruned, "--format", "json"])
+    assert unaligned.exit_code == 2 and "24 and 20 decoder layers" in unaligned.stderr
+    mapped = runner.invoke(app, ["compare", QWEN, depth_pruned, "--layer-map", "0-19", "--format", "json"])
+    assert mapped.exit_code == 0
+    rows = json.loads(mapped.stdout)["layers"]
+    assert [r["status"] for r in rows[20:]] == [["layer_removed"]] * 4
+    bad = runner.invoke(app, ["compare", QWEN, depth_pruned, "--layer-map", "0-3"])
+    assert bad.exit_code == 2 and "--layer-map" in bad.stderr
+
+
+def test_parse_layer_map() -> None:
+    assert parse_layer_map("0-20,29-31") == [*range(21), 29, 30, 31]
+    assert parse_layer_map(" 3 , 1-2 ") == [3, 1, 2]
+
+
+def test_decilm_gaps_align_by_their_kept_indices(tmp_path: Path) -> None:
+    # Nemotron-NAS keeps original indices: a block whose attention and FFN are both no_op has no
+    # tensors, so the pruned checkpoint has a gap at that index and the rest line up as stored.
+    config = json.loads(json.dumps(build.DECILM_MINI_CONFIG))
+    config["block_configs"][6] = {"attention": {"no_op": True}, "ffn": {"no_op": True}}
+    pruned = variant(tmp_path, {}, build.decilm(config), base_config=config)
+    c = hubprune.compare(str(FIXTURES / "Nemotron-NAS-mini"), pruned)
+    assert c.aligned and len(c.layers) == 14
+    assert c.layers[6].status == ["layer_removed"]
+    assert all(row.status == [] and row.pruned_pct == 0 for row in c.layers if row.index != 6)
+
+
+def test_decilm_attention_replaced_by_a_linear_layer(tmp_path: Path) -> None:
+    config = json.loads(json.dumps(build.DECILM_MINI_CONFIG))
+    config["block_configs"][0]["attention"] = {"n_heads_in_group": None, "no_op": False, "replace_with_linear": True}
+    c = hubprune.compare(str(FIXTURES / "Nemotron-NAS-mini"), variant(tmp_path, {}, build.decilm(config), base_config=config))
+    assert c.layers[0].status == ["attn_linear"]
+    assert (c.layers[0].base_q_heads, c.layers[0].pruned_q_heads) == (32, 0)
+
+
+def test_width_pruning_is_reported_as_such_not_as_heads_removed(tmp_path: Path) -> None:
+    # Minitron-Width style: hidden 896 -> 768, every head and MLP neuron kept, head_dim explicit.
+    pruned = variant(tmp_path, {"hidden_size": 768, "head_dim": 64}, build.qwen25_05b(hidden=768))
+    c = hubprune.compare(QWEN, pruned)
+    assert "hidden_size_changed" in codes(c)
+    assert all(row.base_q_heads == row.pruned_q_heads == 14 for row in c.layers)
+    assert all(row.status == ["input_dim_changed"] for row in c.layers)
+    assert c.totals.removed_params > 0
+
+
+def test_vocabulary_pruning_is_reported_as_such(tmp_path: Path) -> None:
+    pruned = variant(tmp_path, {"vocab_size": 32000}, build.qwen25_05b(vocab=32000))
+    c = hubprune.compare(QWEN, pruned)
+    assert c.totals.removed_params == (151936 - 32000) * 896
+    assert c.totals.removed_decoder_params == 0 and all(row.status == [] for row in c.layers)
+    vocab = next(f for f in c.findings if f.code == "vocab_changed")
+    assert "119,936 embedding rows removed" in vocab.message
+
+
+def test_expert_pruning(tmp_path: Path) -> None:
+    # Mixtral with 2 of 8 experts dropped in the first 16 layers (expert pruning, router rows too).
+    kept = [[0, 1, 2, 4, 5, 7]] * 16 + [list(range(8))] * 16
+    pruned = variant(tmp_path, {"num_local_experts": 6}, build.mixtral(kept), base_config=build.MIXTRAL_8X7B_CONFIG)
+    c = hubprune.compare(str(FIXTURES / "Mixtral-8x7B-v0.1"), pruned)
+    assert [row.status for row in c.layers] == [["experts_pruned"]] * 16 + [[]] * 16
+    assert (c.layers[0].base_experts, c.layers[0].pruned_experts) == (8, 6)
+    assert c.layers[0].base_intermediate_size == c.layers[0].pruned_intermediate_size == 14336
+    assert round(c.layers[0].mlp_pruned_pct, 2) == 25.0
+
+
+def test_head_pruning(tmp_path: Path) -> None:
+    # Qwen2.5-0.5B with one of two KV groups (7 query heads) pruned in layers 10-12.
+    q = [14] * 10 + [7] * 3 + [14] * 11
+    kv = [2] * 10 + [1] * 3 + [2] * 11
+    c = hubprune.compare(QWEN, variant(tmp_path, {}, build.qwen25_05b(q_heads=q, kv_heads=kv)))
+    assert [(r.pruned_q_heads, r.pruned_kv_heads) for r in c.layers[9:14]] == [(14, 2), (7, 1), (7, 1), (7, 1), (14, 2)]
+    assert round(c.layers[10].attn_pruned_pct, 2) == 50.0 and c.layers[10].status == []
+    assert "no_structural_change" not in codes(c)
+
+
+def test_slicegpt_style_input_dims(tmp_path: Path) -> None:
+    # SliceGPT slices each layer's input width differently; here layer 3 takes 640 of 896 inputs.
+    tensors = []
+    for name, dtype, shape in build.qwen25_05b():
+        if name.startswith("model.layers.3.") and name.endswith(("q_proj.weight", "k_proj.weight", "v_proj.weight", "gate_proj.weight", "up_proj.weight")):
+            shape = [shape[0], 640]
+        tensors.append((name, dtype, shape))
+    c = hubprune.compare(QWEN, variant(tmp_path, {}, tensors))
+    assert c.layers[3].status == ["input_dim_changed"] and c.layers[3].pruned_q_heads == 14
+    assert [row.index for row in c.layers if row.status] == [3]
+    assert "input_dim_changed" in codes(c)
+
+
+def test_identical_shapes_mean_no_structural_change() -> None:
+    c = hubprune.compare(QWEN, QWEN)
+    finding = next(f for f in c.findings if f.code == "no_structural_change")
+    assert "unstructured sparsity is invisible" in finding.message
+    assert all(row.status == [] for row in c.layers)
+
+
+def test_quantized_copy_compares_as_unchanged() -> None:
+    c = hubprune.compare(QWEN, str(FIXTURES / "Qwen2.5-0.5B-Instruct-GPTQ-Int4"))
+    assert c.totals.removed_params == 0
+    assert {"no_structural_change", "quantization_differs"} <= set(codes(c))
+
+
+def test_pruned_then_quantized_compares_against_the_dense_base(tmp_path: Path) -> None:
+    q = [14] * 12 + [7] * 12
+    kv = [2] * 12 + [1] * 12
+    dense = build.qwen25_05b(q_heads=q, kv_heads=kv, intermediate=[4864] * 12 + [2432] * 12)
+    config = {"quantization_config": build.GPTQ_CONFIG}
+    pruned_quantized = variant(tmp_path / "gptq", config, build.quantize(dense, "gptq"))
+    pruned_dense = variant(tmp_path / "dense", {}, dense)
+    a, b = hubprune.compare(QWEN, pruned_quantized), hubprune.compare(QWEN, pruned_dense)
+    assert a.totals == b.totals
+    assert [r.model_dump() for r in a.layers] == [r.model_dump() for r in b.layers]
+    assert (a.layers[20].pruned_kv_heads, a.layers[20].pruned_intermediate_size) == (1, 2432)
+
+
+def test_compare_shapes_accepts_a_map_for_equal_counts() -> None:
+    base = hubprune.inspect(QWEN)
+    reordered = list(range(24))
+    c = compare_shapes(base, base, reordered)
+    assert c.aligned and len(c.layers) == 24 and "depth_pruned" not in codes(c)
