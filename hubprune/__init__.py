@@ -128,15 +128,20 @@ def compare(
     context: int | None = None,
     batch: int = 1,
     layer_map: str | list[int] | None = None,
+    allow_unaligned: bool = True,
 ) -> Comparison:
     """The pruning report of ``pruned`` against ``base``, with what pruning saves in memory.
 
     ``layer_map`` (``"0-20,29-31"`` or a list) gives the base index of each pruned layer, for
-    depth-pruned models whose layers were renumbered.
+    depth-pruned models whose layers were renumbered. Without one, models with different layer
+    counts get a totals-only report that says so (``allow_unaligned=False`` raises instead).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from .estimates import compare_estimates
 
-    from concurrent.futures import ThreadPoolExecutor
+    if isinstance(layer_map, str):  # a malformed map is a usage error before anything is read
+        layer_map = _compare_module.parse_layer_map(layer_map)
 
     # Both models are read at once: over the Hub the whole compare then costs two round trips,
     # not four. Local reads gain nothing but lose nothing either.
@@ -146,9 +151,7 @@ def compare(
             for ref, rev in ((base, revision), (pruned, pruned_revision))
         ]
         base_shape, pruned_shape = (future.result() for future in futures)
-    if isinstance(layer_map, str):
-        layer_map = _compare_module.parse_layer_map(layer_map)
-    comparison = _compare_module.compare_shapes(base_shape, pruned_shape, layer_map)
+    comparison = _compare_module.compare_shapes(base_shape, pruned_shape, layer_map, allow_unaligned=allow_unaligned)
     saved = compare_estimates(comparison.base.estimates, comparison.pruned.estimates)
     return comparison.model_copy(update={"estimates": saved})
 

@@ -53,7 +53,10 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
     if config is None:
         return [Finding(severity="warning", code="no_config", message="no config.json: every fact comes from shapes")]
     findings: list[Finding] = []
-    for fact, value_of, label in _PER_LAYER_FACTS:
+    # Nemotron-NAS / DeciLM configs declare every block in block_configs (no_op, linear, own head
+    # group and FFN size); their top-level uniform keys describe no layer and loaders ignore them.
+    per_layer_facts = [] if isinstance(config.get("block_configs"), list) else _PER_LAYER_FACTS
+    for fact, value_of, label in per_layer_facts:
         claimed = _int(family.config_value(config, fact))
         if claimed is None:
             continue

@@ -134,9 +134,26 @@ def test_different_layer_counts_say_why(tmp_path: Path) -> None:
     ]
     shallow = dataclasses.replace(headers, files=tuple(files), index=None)
     write_skeleton(shallow, tmp_path / "shallow")
-    result = invoke("compare", str(LLAMA), str(tmp_path / "shallow"))
-    assert result.exit_code == 2
-    assert "32 and 31 decoder layers" in result.stderr and "--layer-map" in result.stderr
+    # Nothing records which base layer went: totals only, and the report says why.
+    for lang, note in (("en", "the models have 32 and 31 decoder layers"), ("zh", "两个模型分别有 32 层和 31 层")):
+        result = invoke("compare", str(LLAMA), str(tmp_path / "shallow"), "--lang", lang)
+        assert result.exit_code == 0, result.output
+        assert note in result.stdout and "--layer-map" in result.stdout
+        assert "depth_pruned" in result.stdout
+    markdown = invoke("compare", str(LLAMA), str(tmp_path / "shallow"), "-f", "markdown").stdout
+    assert "decoder layers and nothing records" in markdown and "| 0 " not in markdown
+    data = json.loads(invoke("compare", str(LLAMA), str(tmp_path / "shallow"), "-f", "json").stdout)
+    assert data["aligned"] is False and data["layers"] == []
+    # With a map the layers are paired: the last base layer is the one that went.
+    mapped = json.loads(invoke("compare", str(LLAMA), str(tmp_path / "shallow"), "-f", "json", "--layer-map", "0-30").stdout)
+    assert mapped["layers"][31]["status"] == ["layer_removed"] and mapped["layers"][30]["pruned_params"] > 0
+    # The library can be asked to refuse instead.
+    from hubprune.errors import CannotAlign
+
+    with pytest.raises(CannotAlign, match="32 and 31 decoder layers"):
+        hubprune.compare(str(LLAMA), str(tmp_path / "shallow"), allow_unaligned=False)
+    bad_map = invoke("compare", str(LLAMA), str(tmp_path / "shallow"), "--layer-map", "0-x")
+    assert bad_map.exit_code == 2 and bad_map.stderr.startswith("hubprune: error: ")
 
 
 def _bad_file(tmp_path: Path) -> Path:

@@ -34,11 +34,11 @@ def render_compare(comparison: Comparison, lang: str) -> str:
         "",
         f"## {label('per_layer', lang)}",
         "",
-        _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)),
-        "",
-        f"## {label('details', lang)}",
-        "",
     ]
+    if comparison.aligned:
+        out += [_table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)), "", f"## {label('details', lang)}", ""]
+    else:
+        out += [rows.not_aligned_note(comparison, lang), ""]
     for layer in comparison.layers:
         out += [f"### {label('layer', lang)} {layer.index}", ""]
         for section, lines in rows.layer_details(layer, lang):

@@ -159,3 +159,8 @@ def family_lines(families: list[dict], lang: str) -> list[str]:
             lines.append(f"  {label('family_examples', lang)}: {', '.join(family['examples'])}")
         lines.append("")
     return lines[:-1] if lines else lines
+
+
+def not_aligned_note(comparison: Comparison, lang: str) -> str:
+    """Why a depth-pruned comparison without a layer map has no per-layer sections."""
+    return label("not_aligned", lang).format(base=comparison.base.num_layers, pruned=comparison.pruned.num_layers)

@@ -56,6 +56,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "layer_table": {"en": "Per-layer structure", "zh": "每层结构"},
     "attn_params": {"en": "Attn params", "zh": "Attn参数"},
     "mlp_params": {"en": "MLP params", "zh": "MLP参数"},
+    "not_aligned": {
+        "en": (
+            "Layers are not compared one by one: the models have {base} and {pruned} decoder layers and nothing "
+            "records which base layers survived. Pass --layer-map (e.g. 0-20,29-31) to pair them."
+        ),
+        "zh": "未逐层对比：两个模型分别有 {base} 层和 {pruned} 层，且没有记录保留了哪些原始层。请用 --layer-map（如 0-20,29-31）指定对应关系。",
+    },
     "findings": {"en": "Findings", "zh": "发现的问题"},
     "no_findings": {"en": "No findings.", "zh": "未发现问题。"},
     "status_attn_removed": {"en": "[attention removed]", "zh": "[Attn剪空]"},

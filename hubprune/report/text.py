@@ -41,8 +41,11 @@ def render_compare(comparison: Comparison, lang: str, *, unicode: bool = True) -
     out += ["", *_heading(label("overall", lang), LIGHT)]
     out += _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang))
     out += ["", *_heading(label("per_layer", lang), HEAVY), ""]
-    out += _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang), last_left=True)
-    out += ["", *_heading(label("details", lang), HEAVY)]
+    if not comparison.aligned:
+        out += [rows.not_aligned_note(comparison, lang)]
+    else:
+        out += _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang), last_left=True)
+        out += ["", *_heading(label("details", lang), HEAVY)]
     for layer in comparison.layers:
         out += ["", f"{label('layer', lang)} {layer.index}:"]
         for section, lines in rows.layer_details(layer, lang):
