@@ -20,12 +20,18 @@ Endpoints (modelled on huggingface.co and on what ``huggingface_hub`` expects fr
   reached through a second host name (``localhost`` instead of ``127.0.0.1``) so that clients treat it as
   a different origin, the way they treat the Hub's CDN.
 
+Besides faults a well-behaved Hub has (errors, resets, stalls), ``FakeHub`` has *hostile* knobs that
+break the protocol the way broken proxies, mirrors and malicious servers do: a ``Content-Length`` that
+lies, a body that never ends, a redirect loop, gzip on a range, a ``Content-Range`` for other bytes.
+``claimed_header_file()`` makes a file whose length prefix claims an absurd header (for ``extra_files``).
+
 Run ``python -m tests.hubserver --latency 0.05`` from the project root to serve ``fixtures/`` by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import io
 import json
@@ -37,13 +43,14 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote
 
-__all__ = ["DEFAULT_TOKEN", "FakeHub", "LoggedRequest", "Repo", "fixture_repos"]
+__all__ = ["DEFAULT_TOKEN", "FakeHub", "LoggedRequest", "Repo", "claimed_header_file", "fixture_repos"]
 
 DEFAULT_TOKEN = "hf_test_token"
 
@@ -60,6 +67,13 @@ _LAST_MODIFIED = "2024-09-27T15:52:39.000Z"
 
 # The safetensors format caps headers at 100 MB; a bigger length prefix means "not a safetensors file".
 _MAX_HEADER_SIZE = 100_000_000
+
+
+def claimed_header_file(claimed_length: int, body: bytes = b'{"__metadata__":{}}') -> bytes:
+    """A safetensors-looking file whose 8-byte length prefix claims ``claimed_length`` header bytes
+    (up to 2**64 - 1) while only ``body`` follows: a reader that trusts the prefix allocates or
+    downloads that much."""
+    return struct.pack("<Q", claimed_length) + body
 
 
 def _default_commit(repo_id: str) -> str:
@@ -96,7 +110,8 @@ class Repo:
     """Without a valid token, every endpoint answers 401 ``RepoNotFound``: the Hub hides private repos."""
     extra_files: dict[str, bytes] = field(default_factory=dict)
     """Files served verbatim in addition to (or instead of, on a name clash) the folder's files,
-    e.g. ``{"pytorch_model.bin": b"..."}`` to simulate a pickle-only repo."""
+    e.g. ``{"pytorch_model.bin": b"..."}`` to simulate a pickle-only repo, or
+    ``{"model.safetensors": claimed_header_file(2**63)}`` for a header length no reader may trust."""
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -137,6 +152,9 @@ class LoggedRequest:
     """time.monotonic() when the request line had been read."""
     t_end: float
     """time.monotonic() when the last byte was written or the connection was dropped."""
+    announced_length: int | None = None
+    """The Content-Length header sent (it differs from the body under the hostile knobs); None when
+    there was none or no response."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -426,6 +444,28 @@ def _parse_range(value: str, size: int):
     return first, size - 1 if last is None else min(last, size - 1)
 
 
+def _endless(chunks: Iterator[bytes], stop: threading.Event) -> Iterator[bytes]:
+    """``chunks``, then zeros until ``stop`` is set (or, in practice, until the client hangs up)."""
+    yield from chunks
+    while not stop.is_set():
+        yield _ZEROS
+
+
+def _bytewise(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` one byte at a time."""
+    for chunk in chunks:
+        for i in range(len(chunk)):
+            yield chunk[i : i + 1]
+
+
+def _gzip(chunks: Iterator[bytes]) -> bytes:
+    """One gzip member holding ``chunks``, compressed as they come (zeros shrink ~1000x)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    out = [compressor.compress(chunk) for chunk in chunks]
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
 # Errors that mean "the client went away": never worth a traceback.
 _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
@@ -486,6 +526,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._bytes = 0
         self._headers_sent = False
         self._responding = False
+        self._announced: int | None = None
         try:
             self._handle_inner(hub)
         except _DISCONNECTS:
@@ -516,6 +557,7 @@ class _Handler(BaseHTTPRequestHandler):
                     bytes_sent=self._bytes,
                     t_start=t_start,
                     t_end=time.monotonic(),
+                    announced_length=self._announced,
                 ),
                 responding=self._responding,
             )
@@ -530,7 +572,7 @@ class _Handler(BaseHTTPRequestHandler):
         # WAN round trip first: every request pays it, even those that fail below.
         if hub.latency > 0:
             hub._stop.wait(hub.latency)
-        if hub.stall_seconds > 0:
+        if hub.stall_seconds > 0 and hub.stall_after_bytes is None:
             hub._stop.wait(hub.stall_seconds)  # wakes up at shutdown, so close() never hangs on it
         if hub._stop.is_set():
             self.close_connection = True
@@ -543,7 +585,8 @@ class _Handler(BaseHTTPRequestHandler):
             status = hub.fail_status
             headers = {}
             if hub.retry_after is not None:
-                headers["Retry-After"] = f"{hub.retry_after:g}"
+                value = hub.retry_after
+                headers["Retry-After"] = value if isinstance(value, str) else f"{value:g}"
             self._send_error(_HubError(status, None, f"Injected failure ({status})", headers))
             return
         try:
@@ -671,6 +714,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._check_download(hub, state)
         revision, commit, file_segments = self._split_revision(state, tail[1:], 1)
         filename = unquote("/".join(file_segments))
+        if hub.redirect_loop and hub._hostile(filename):
+            location = f"{hub.endpoint}{self.path}"  # this very url: a loop only a redirect cap ends
+            body = f"Found. Redirecting to {location}".encode()
+            self._send(302, {"Location": location, "Content-Type": "text/plain; charset=utf-8"}, len(body), iter([body]))
+            return
         served = state.files.get(filename)
         # X-Repo-Commit on a 404 lets huggingface_hub cache the file's absence for that commit.
         if served is None:
@@ -715,15 +763,26 @@ class _Handler(BaseHTTPRequestHandler):
                 416, None, "Requested Range Not Satisfiable", {"Content-Range": f"bytes */{served.size}"}
             )
         if spec is None:
-            self._send(200, headers, served.size, served.chunks(0, served.size))
+            self._send(200, headers, served.size, served.chunks(0, served.size), target=served.path)
             return
         first, last = spec
+        hostile = hub._hostile(served.path)
+        if hostile and hub.wrong_content_range:
+            first = min(first + hub.wrong_content_range, served.size - 1)
+            last = min(last + hub.wrong_content_range, served.size - 1)
         headers["Content-Range"] = f"bytes {first}-{last}/{served.size}"
-        self._send(206, headers, last - first + 1, served.chunks(first, last - first + 1))
+        length, chunks = last - first + 1, served.chunks(first, last - first + 1)
+        if hostile and (hub.gzip_ranges or hub.gzip_label_only):
+            headers["Content-Encoding"] = "gzip"
+            if not hub.gzip_label_only:
+                body = _gzip(chunks)
+                length, chunks = len(body), iter([body])
+        self._send(206, headers, length, chunks, target=served.path)
 
     def _send_json(self, payload) -> None:
         body = json.dumps(payload).encode()
-        self._send(200, {"Content-Type": "application/json; charset=utf-8"}, len(body), iter([body]))
+        target = self.path.partition("?")[0].lstrip("/")  # api/models/...: for hub.hostile_files
+        self._send(200, {"Content-Type": "application/json; charset=utf-8"}, len(body), iter([body]), target=target)
 
     def _send_error(self, err: _HubError) -> None:
         body = json.dumps({"error": err.message}).encode()
@@ -733,22 +792,59 @@ class _Handler(BaseHTTPRequestHandler):
         headers["X-Error-Message"] = err.message
         self._send(err.status, headers, len(body), iter([body]))
 
-    def _send(self, status: int, headers: dict[str, str], length: int, chunks: Iterator[bytes]) -> None:
-        """Write status, headers and (unless HEAD) the body, counting the body bytes that left."""
+    def _send(
+        self, status: int, headers: dict[str, str], length: int, chunks: Iterator[bytes], *, target: str | None = None
+    ) -> None:
+        """Write status, headers and (unless HEAD) the body, counting the body bytes that left.
+
+        A ``target`` (file name or ``api/models/...`` path) subjects the answer to the hostile knobs.
+        """
+        hub = self.server.hub
+        announced: int | None = length
+        trickle = 0.0
+        if target is not None and hub._hostile(target):
+            trickle = hub.trickle_seconds
+            if trickle > 0:
+                chunks = _bytewise(chunks)
+            if hub.endless_body:
+                announced = hub.endless_content_length
+                chunks = _endless(chunks, hub._stop)
+                self.close_connection = True  # the message never completes: nothing can follow it
+            elif hub.content_length_lie:
+                announced = max(0, length + hub.content_length_lie)
+                # Promised more than comes: hang up, so the client sees a short body, not a stall.
+                self.close_connection = self.close_connection or hub.content_length_lie > 0
         self._begin_response()
         self.send_response(status)
         headers.setdefault("X-Request-Id", uuid.uuid4().hex)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(length))
+        self._announced = announced
+        if announced is not None:
+            self.send_header("Content-Length", str(announced))
+        else:
+            self.send_header("Connection", "close")
         self._status = status
         self._headers_sent = True
         self.end_headers()
         if self.command == "HEAD":
             return
+        stall_at = hub.stall_after_bytes if hub.stall_seconds > 0 else None
         for chunk in chunks:
+            if stall_at is not None and self._bytes + len(chunk) > stall_at:
+                cut = max(0, stall_at - self._bytes)
+                self.wfile.write(chunk[:cut])
+                self._bytes += cut
+                chunk, stall_at = chunk[cut:], None
+                hub._stop.wait(hub.stall_seconds)  # once per response; wakes up at shutdown
+                if hub._stop.is_set():
+                    self.close_connection = True
+                    return
             self.wfile.write(chunk)
             self._bytes += len(chunk)
+            if trickle > 0 and hub._stop.wait(trickle):
+                self.close_connection = True
+                return
 
 
 # --------------------------------------------------------------------------------------------------
@@ -765,9 +861,32 @@ class FakeHub:
 
     * ``ignore_range``: answer 200 with the whole (full-size) file instead of 206.
     * ``fail_next`` / ``fail_status`` / ``retry_after``: fail the next N requests with that status
-      (and a ``Retry-After`` header when set).
+      (and a ``Retry-After`` header when set: seconds, or a string sent verbatim, e.g. a malformed one).
     * ``stall_seconds``: wait that long before answering each request (to test client timeouts).
+    * ``stall_after_bytes``: with ``stall_seconds``, send the status line, the headers and this many
+      body bytes first, then stall mid-body (None: stall before answering).
     * ``reset_next``: drop the connection of the next N requests with no response.
+
+    Hostile knobs: protocol breakage from broken proxies, mirrors or malicious servers. They apply to
+    successful answers (files and API JSON, not errors or redirects) whose target matches
+    ``hostile_files``, an fnmatch pattern (default ``"*"``) tested against the file name for file
+    downloads and against ``api/models/...`` for API answers:
+
+    * ``content_length_lie``: announce ``Content-Length`` = true length + this (0: off). Positive: the
+      server sends the true body, then closes the connection short of what it promised. Negative:
+      it sends the whole true body past the announced end, on a connection kept alive.
+    * ``endless_body``: after the bytes asked for (the range, or the whole file), stream zeros forever,
+      until the client hangs up or the hub closes. ``endless_content_length`` is the
+      ``Content-Length`` announced with it; None announces none (the body ends when the connection
+      does).
+    * ``redirect_loop``: file requests answer ``302`` with ``Location`` set to their own URL, forever.
+    * ``gzip_ranges``: answer range requests ``206`` with ``Content-Encoding: gzip`` and the gzip of
+      the range as the body (the Content-Range still names the uncompressed bytes).
+      ``gzip_label_only`` sends the label with the raw bytes (a body that does not decode).
+    * ``wrong_content_range``: answer range requests with the bytes starting this many bytes later
+      than asked, labelled honestly in ``Content-Range`` (0: off): a proxy serving the wrong slice.
+    * ``trickle_seconds``: send the body one byte at a time, this many seconds apart (0: off): a
+      server never silent long enough for a read timeout, that would take days to finish.
     """
 
     def __init__(
@@ -785,9 +904,20 @@ class FakeHub:
 
         self.ignore_range = False
         self.fail_status = 503
-        self.retry_after: float | None = None
+        self.retry_after: float | str | None = None
         self.stall_seconds = 0.0
+        self.stall_after_bytes: int | None = None
         self._fail_next = 0
+
+        self.hostile_files = "*"
+        self.content_length_lie = 0
+        self.endless_body = False
+        self.endless_content_length: int | None = None
+        self.redirect_loop = False
+        self.gzip_ranges = False
+        self.gzip_label_only = False
+        self.wrong_content_range = 0
+        self.trickle_seconds = 0.0
         self._reset_next = 0
 
         self.errors: list[BaseException] = []
@@ -850,6 +980,21 @@ class FakeHub:
     def file_size(self, repo_id: str, filename: str) -> int:
         """The full size the hub serves for a file."""
         return self._repos[repo_id].files[filename].size
+
+    def reset_knobs(self) -> None:
+        """Turn every fault and hostile knob off (latency and lfs_redirect included)."""
+        self.latency, self.lfs_redirect = 0.0, False
+        self.ignore_range, self.fail_status, self.retry_after = False, 503, None
+        self.stall_seconds, self.stall_after_bytes = 0.0, None
+        self.fail_next = self.reset_next = 0
+        self.hostile_files, self.content_length_lie = "*", 0
+        self.endless_body, self.endless_content_length, self.redirect_loop = False, None, False
+        self.gzip_ranges = self.gzip_label_only = False
+        self.wrong_content_range, self.trickle_seconds = 0, 0.0
+
+    def _hostile(self, target: str) -> bool:
+        """Whether the hostile knobs apply to a file name or ``api/models/...`` path."""
+        return fnmatch.fnmatchcase(target, self.hostile_files)
 
     # -- fault knobs (counters are decremented by handler threads, hence the lock) ---------------
 

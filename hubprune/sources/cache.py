@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -19,6 +20,9 @@ from ..model import HeaderSet
 from ..safetensors_header import parse_header
 
 FORMAT_VERSION = 1
+# Commits name the entry files: anything but a full sha (say ``../../x`` from a hostile server or
+# a tampered ref file) would name a path outside the cache, so it is never used as one.
+COMMIT_RE = re.compile(r"[0-9a-f]{40}")
 
 
 def cache_root() -> Path:
@@ -51,16 +55,19 @@ class HeaderCache:
     def commit_for(self, revision: str) -> str | None:
         path = self.folder / "refs" / quote(revision, safe="")
         try:
-            return path.read_text(encoding="utf-8").strip() or None
-        except OSError:
+            commit = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
             return None
+        return commit if COMMIT_RE.fullmatch(commit) else None
 
     def remember_ref(self, revision: str, commit: str) -> None:
-        if revision != commit:
+        if revision != commit and COMMIT_RE.fullmatch(commit):
             _atomic_write(self.folder / "refs" / quote(revision, safe=""), commit)
 
     def load(self, commit: str, source: str, display_name: str) -> HeaderSet | None:
         """The cached headers of ``commit``, or None (missing or unreadable entries are misses)."""
+        if not COMMIT_RE.fullmatch(commit):
+            return None
         try:
             data = json.loads((self.folder / f"{commit}.json").read_text(encoding="utf-8"))
             files = [
@@ -81,7 +88,7 @@ class HeaderCache:
 
     def store(self, headers: HeaderSet, raw_headers: dict[str, bytes]) -> None:
         """Save a complete read of one commit. ``raw_headers`` maps file name -> header JSON bytes."""
-        if not headers.commit:
+        if not headers.commit or not COMMIT_RE.fullmatch(headers.commit):
             return
         files = [
             {"name": f.name, "file_size": f.file_size, "header": raw_headers[f.name].decode("utf-8")} for f in headers.files

@@ -69,6 +69,9 @@ HEADER_SLACK = 4_096
 MAX_CONFIG_BYTES = 10_000_000
 MAX_INDEX_BYTES = 100_000_000
 ERROR_BODY_BYTES = 65_536
+# The read timeout only catches a silent server; one that sends a byte now and then would hold a
+# read for days. After a grace of one timeout, a body must keep up this average rate (bytes/s).
+MIN_BODY_RATE = 8_192
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 COMMIT_RE = re.compile(r"[0-9a-f]{40}")
 
@@ -97,6 +100,10 @@ class HubOptions:
     offline: bool = field(default_factory=lambda: _env_flag("HF_HUB_OFFLINE") or _env_flag("TRANSFORMERS_OFFLINE"))
 
 
+class _TooSlow(Exception):
+    """A body that trickles in below MIN_BODY_RATE."""
+
+
 @dataclass
 class Reply:
     """A bounded read of one file: the bytes we asked for and what the server said about the file."""
@@ -113,8 +120,12 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # neither seconds nor an HTTP date: fall back to our own backoff
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def _content_range(value: str | None) -> tuple[int, int, int | None] | None:
@@ -161,7 +172,23 @@ class HubReader:
         want = limit if length is None else length
         if length is not None:
             headers["Range"] = f"bytes={start}-{start + length - 1}"
+        return self._request(url, headers, filename, revision, start, want, ranged=length is not None, missing_ok=missing_ok)
+
+    def _request(
+        self,
+        url: str,
+        headers: dict[str, str],
+        filename: str,
+        revision: str,
+        start: int,
+        want: int,
+        *,
+        ranged: bool,
+        missing_ok: bool,
+    ) -> Reply | None:
+        """The retry loop of ``get`` (and of the file listing): at most ``want`` body bytes kept."""
         last_problem = ""
+        last_retry_after: float | None = None
         for attempt in range(self.options.max_tries):
             if attempt:
                 time.sleep(self._delay(attempt, last_retry_after))
@@ -176,7 +203,7 @@ class HubReader:
                         continue
                     if response.status_code >= 400:
                         return self._fail(response, filename, revision, missing_ok)
-                    return self._read_body(response, filename, start, want, ranged=length is not None)
+                    return self._read_body(response, filename, start, want, ranged=ranged)
             except OfflineModeIsEnabled:
                 raise OfflineCacheMiss(
                     f"{self.repo_id} is not in the header cache and HF_HUB_OFFLINE is set",
@@ -191,6 +218,12 @@ class HubReader:
                     hint="check HF_ENDPOINT or the mirror's configuration",
                     repo=self.repo_id,
                 ) from None
+            except _TooSlow:
+                last_problem = f"the answer trickled in at under {MIN_BODY_RATE:,} bytes/s"
+            except httpx2.DecodingError:
+                # A body labelled gzip (or deflate, ...) that does not decode: a broken proxy.
+                encoding = response.headers.get("Content-Encoding")
+                last_problem = f"its body could not be decoded (Content-Encoding: {encoding})"
             except (httpx2.TransportError, httpx2.StreamError) as exc:
                 last_problem = f"connection failed ({type(exc).__name__})"
         raise NetworkError(
@@ -208,7 +241,7 @@ class HubReader:
         return base * random.uniform(0.5, 1.0)  # jitter keeps parallel shard reads from retrying in step
 
     def _read_body(self, response: httpx2.Response, filename: str, start: int, want: int, *, ranged: bool) -> Reply:
-        commit = response.headers.get("X-Repo-Commit")
+        commit = _valid_commit(response.headers.get("X-Repo-Commit"))
         skip = 0
         total: int | None = None
         if response.status_code == 206:
@@ -234,7 +267,10 @@ class HubReader:
                 )
         chunks: list[bytes] = []
         have = 0
+        started = time.monotonic()
         for chunk in response.iter_bytes():
+            if time.monotonic() - started > self.options.timeout + have / MIN_BODY_RATE:
+                raise _TooSlow
             if skip:
                 dropped = min(skip, len(chunk))
                 chunk, skip = chunk[dropped:], skip - dropped
@@ -310,21 +346,26 @@ class HubReader:
         from urllib.parse import quote
 
         url = f"{self.options.endpoint}/api/models/{self.repo_id}/revision/{quote(revision, safe='')}"
-        with self._lock:
-            self.requests += 1
+        # Same bounded, streamed, retried read as a file: an endless or huge answer costs no more.
+        reply = self._request(url, dict(self.headers), "the file list", revision, 0, MAX_INDEX_BYTES, ranged=False, missing_ok=False)
+        assert reply is not None
         try:
-            response = self.session.get(url, headers=self.headers, timeout=self.options.timeout)
-        except httpx2.HTTPError as exc:
-            raise NetworkError(
-                f"could not list the files of {self.repo_id}: {type(exc).__name__}",
-                hint="check your connection or HF_ENDPOINT",
+            info = json.loads(reply.body.decode("utf-8"))
+            names = [str(s["rfilename"]) for s in info.get("siblings") or []]
+        except (UnicodeDecodeError, ValueError, AttributeError, TypeError, KeyError):
+            raise RemoteError(
+                f"the file list of {self.repo_id} from {self.options.endpoint} is not the Hub's model-info JSON",
+                hint="check HF_ENDPOINT or the mirror's configuration",
                 repo=self.repo_id,
+                revision=revision,
             ) from None
-        if response.status_code >= 400:
-            self._fail(response, "the file list", revision, missing_ok=False)
-        info: dict[str, Any] = response.json()
-        names = [s.get("rfilename", "") for s in info.get("siblings") or []]
-        return info.get("sha"), names
+        return _valid_commit(info.get("sha")), names
+
+
+def _valid_commit(value: object) -> str | None:
+    """A commit sha as the server named it, or None for anything else: the commit names cache files
+    and pinned urls, so a value such as ``../../x`` from a hostile server must never be used."""
+    return value if isinstance(value, str) and COMMIT_RE.fullmatch(value) else None
 
 
 def _shard_guess(tensor_count: int) -> int:
