@@ -1,18 +1,20 @@
 """Value types that flow through hubprune: headers in, shapes and comparisons out.
 
-Header-side types (``TensorInfo``, ``HeaderFile``, ``HeaderSet``) are slotted frozen dataclasses:
-a 405B checkpoint has ~1,100 tensors and a synthetic stress model 200,000, and building them must
-cost little more than the JSON parse. Report-side types are frozen pydantic models because their
-JSON dump *is* the ``--format json`` contract (DESIGN.md §4).
+All are frozen dataclasses. Header-side types (``TensorInfo``, ``HeaderFile``, ``HeaderSet``) are
+slotted: a 405B checkpoint has ~1,100 tensors and a synthetic stress model 200,000, and building
+them must cost little more than the JSON parse. Report-side types dump to the ``--format json``
+contract (DESIGN.md §4) through ``_Value.model_dump``. They were pydantic models at first; class
+creation alone cost ~100 ms per run, more than reading a 405B checkpoint's headers, and every
+instance is built by our own code from validated headers, so runtime validation bought nothing.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = 1
 
@@ -98,14 +100,43 @@ class HeaderSet:
         return HeaderSet(source, display_name, tuple(files), tensors=tensors, **kwargs)
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Value:
+    """Methods shared by the report-side value types (spelled as pydantic spells them)."""
+
+    def model_dump(self, *, include: set[str] | None = None, exclude: set[str] | None = None) -> dict[str, Any]:
+        """Plain dict of JSON types, fields in declaration order (the JSON contract's order)."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in fields(self)  # type: ignore[arg-type]
+            if (include is None or f.name in include) and not (exclude and f.name in exclude)
+        }
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.model_dump(), indent=indent, ensure_ascii=False)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+        return replace(self, **(update or {}))  # type: ignore[type-var]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Value):
+        return value.model_dump()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+# Keyword-only like pydantic models, so required fields may follow defaulted ones.
+_value = dataclass(frozen=True, kw_only=True)
 
 
 Severity = Literal["error", "warning", "info"]
 
 
-class Finding(_Frozen):
+@_value
+class Finding(_Value):
     """One thing worth telling the user: a config that lies, a truncated file, an unknown tensor."""
 
     severity: Severity
@@ -114,7 +145,8 @@ class Finding(_Frozen):
     layer: int | None = None
 
 
-class Estimates(_Frozen):
+@_value
+class Estimates(_Value):
     """What a model costs to download, hold and run, worked out from its shapes (``estimates.py``).
 
     KV-cache figures are summed layer by layer from each layer's own KV heads and head_dim, so a
@@ -136,7 +168,8 @@ class Estimates(_Frozen):
     flops_per_token: int
 
 
-class EstimatesComparison(_Frozen):
+@_value
+class EstimatesComparison(_Value):
     """What pruning saves in memory and compute (percentages of the base, 0 to 100)."""
 
     weight_bytes_saved: int
@@ -148,7 +181,8 @@ class EstimatesComparison(_Frozen):
     flops_saved_pct: float
 
 
-class TensorEntry(_Frozen):
+@_value
+class TensorEntry(_Value):
     """One tensor in a ``--tensors`` listing."""
 
     name: str
@@ -161,7 +195,8 @@ AttnKind = Literal["full", "none", "linear", "mla"]
 MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
 
 
-class LayerShape(_Frozen):
+@_value
+class LayerShape(_Value):
     """One decoder layer as its tensors show it. A removed part gives 0, never null."""
 
     index: int
@@ -185,7 +220,8 @@ class LayerShape(_Frozen):
     input_dim: int | None = None
 
 
-class ModelShape(_Frozen):
+@_value
+class ModelShape(_Value):
     """A whole model as its tensors show it (the ``inspect`` JSON object)."""
 
     schema_version: int = SCHEMA_VERSION
@@ -215,7 +251,8 @@ class ModelShape(_Frozen):
     tensors: list[TensorEntry] | None = None
 
 
-class LayerComparison(_Frozen):
+@_value
+class LayerComparison(_Value):
     index: int
     base_params: int
     pruned_params: int
@@ -241,7 +278,8 @@ class LayerComparison(_Frozen):
     pruned_index: int | None = None
 
 
-class Totals(_Frozen):
+@_value
+class Totals(_Value):
     base_params: int
     pruned_params: int
     removed_params: int
@@ -252,7 +290,8 @@ class Totals(_Frozen):
     decoder_pruned_pct: float
 
 
-class Comparison(_Frozen):
+@_value
+class Comparison(_Value):
     """The ``compare`` JSON object."""
 
     schema_version: int = SCHEMA_VERSION
@@ -268,7 +307,8 @@ class Comparison(_Frozen):
     layer_map: list[int] | None = None
 
 
-class CheckReport(_Frozen):
+@_value
+class CheckReport(_Value):
     """The ``check`` JSON object: findings before a download, and what the model will cost."""
 
     schema_version: int = SCHEMA_VERSION

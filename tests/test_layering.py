@@ -111,7 +111,8 @@ def test_the_checker_resolves_relative_imports() -> None:
 
 
 # What a command may load is part of its cost: a local JSON inspect and --help must not pay for
-# the Hub client or for renderers they do not use (issue 6: import time).
+# the Hub client, for renderers they do not use, or for pydantic (whose model building alone
+# used to cost more than reading a 405B checkpoint's headers).
 LAZY_SCRIPT = r"""
 import json, sys
 from typer.testing import CliRunner
@@ -119,7 +120,7 @@ from hubprune.cli import app
 runner = CliRunner()
 result = runner.invoke(app, sys.argv[1:])
 assert result.exit_code == 0, result.output
-heavy = ("huggingface_hub", "httpx2", "httpx", "tabulate", "hubprune.sources.hub", "hubprune.report.text",
+heavy = ("huggingface_hub", "httpx2", "httpx", "tabulate", "pydantic", "hubprune.sources.hub", "hubprune.report.text",
          "hubprune.report.markdown", "hubprune.report.html", "hubprune.report.csv")
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy or m in heavy)))
 """

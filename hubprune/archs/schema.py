@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from ..model import _Value
 
 # Per-layer roles. Attention and MLP roles add up to attn_params / mlp_params.
 LayerRole = Literal[
@@ -77,42 +78,71 @@ HIDDEN_OUTPUT_ROLES = frozenset({"attn_o", "mlp_down", "expert_down", "shared_do
 Layout = Literal["out_in", "in_out"]
 
 
-class Pattern(BaseModel):
+@dataclass(frozen=True)
+class Pattern(_Value):
     """One spelling of a role, and where that spelling was seen.
 
     ``layout`` is ``in_out`` for GPT-2's ``Conv1D``, which stores weights transposed.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     pattern: str
     seen_in: str = ""
     layout: Layout = "out_in"
 
 
-class Family(BaseModel):
-    """One model family: how to recognise it and which tensors play which role."""
+@dataclass(frozen=True, kw_only=True)
+class Family(_Value):
+    """One model family: how to recognise it and which tensors play which role.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Built through ``Family.from_dict``, which checks a family file strictly: unknown keys, unknown
+    roles or a wrong type are errors that name the file, so a typo cannot silently drop a role.
+    """
+
     name: str
     description: str
     extends: str | None = None
-    # The fallback family matches module names by suffix and is never chosen by config.
     heuristic: bool = False
-    architectures: list[str] = Field(default_factory=list)
-    model_types: list[str] = Field(default_factory=list)
-    examples: list[str] = Field(default_factory=list)
-    layer_roles: dict[LayerRole, list[Pattern]] = Field(default_factory=dict)
-    global_roles: dict[GlobalRole, list[Pattern]] = Field(default_factory=dict)
-    # Parameter names that hold weights; anything else under a role module is ignored as a buffer.
-    param_suffixes: list[str] = Field(default_factory=lambda: ["weight", "bias"])
-    # Config keys, first present wins (families spell the same fact differently). An empty list
-    # means the config's value for that fact must not be compared with shapes (e.g. DeepSeek's
-    # intermediate_size is the dense width, not the routed experts' width).
-    config_keys: dict[str, list[str]] = Field(default_factory=dict)
+    architectures: list[str] = field(default_factory=list)
+    model_types: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    layer_roles: dict[str, list[Pattern]] = field(default_factory=dict)
+    global_roles: dict[str, list[Pattern]] = field(default_factory=dict)
+    param_suffixes: list[str] = field(default_factory=lambda: ["weight", "bias"])
+    config_keys: dict[str, list[str]] = field(default_factory=dict)
     tie_word_embeddings_default: bool = False
-    # Layers whose index is >= num_hidden_layers are extra (DeepSeek-V3's multi-token prediction
-    # layer): reported as other parameters, not as decoder layers.
     extra_layers_past_config: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Family":
+        """Validate a (merged) family file and build the family.
+
+        >>> Family.from_dict({"name": "x", "description": "y", "layer_roles": {"attn_qq": []}})
+        Traceback (most recent call last):
+        ...
+        ValueError: family x: unknown layer role 'attn_qq'
+        """
+        name = data.get("name", "?")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"family {name}: unknown key(s) {', '.join(unknown)}")
+        for key, kind in (("name", str), ("description", str)):
+            if not isinstance(data.get(key), kind):
+                raise ValueError(f"family {name}: {key} must be a string")
+        for key in ("architectures", "model_types", "examples", "param_suffixes"):
+            if key in data and not _strings(data[key]):
+                raise ValueError(f"family {name}: {key} must be a list of strings")
+        for key in ("heuristic", "tie_word_embeddings_default", "extra_layers_past_config"):
+            if key in data and not isinstance(data[key], bool):
+                raise ValueError(f"family {name}: {key} must be true or false")
+        config_keys = data.get("config_keys", {})
+        if not isinstance(config_keys, dict) or not all(_strings(v) for v in config_keys.values()):
+            raise ValueError(f"family {name}: config_keys must map facts to lists of keys")
+        roles = {
+            scope: _roles(name, scope, data.get(scope, {}), allowed)
+            for scope, allowed in (("layer_roles", _LAYER_ROLES), ("global_roles", _GLOBAL_ROLES))
+        }
+        return cls(**{**data, **roles})
 
     def config_value(self, config: dict | None, fact: str) -> object | None:
         """Read one fact from a config through this family's aliases.
@@ -163,6 +193,36 @@ class RoleTable:
         return None
 
 
+_LAYER_ROLES = frozenset(get_args(LayerRole))
+_GLOBAL_ROLES = frozenset(get_args(GlobalRole))
+_LAYOUTS = frozenset(get_args(Layout))
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _roles(family: str, scope: str, raw: object, allowed: frozenset[str]) -> dict[str, list[Pattern]]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"family {family}: {scope} must be an object")
+    roles: dict[str, list[Pattern]] = {}
+    for role, patterns in raw.items():
+        if role not in allowed:
+            raise ValueError(f"family {family}: unknown {scope.split('_')[0]} role {role!r}")
+        if not isinstance(patterns, list):
+            raise ValueError(f"family {family}: {role} must list patterns")
+        roles[role] = [_pattern(family, role, item) for item in patterns]
+    return roles
+
+
+def _pattern(family: str, role: str, item: object) -> Pattern:
+    if not isinstance(item, dict) or not isinstance(item.get("pattern"), str) or set(item) - {"pattern", "seen_in", "layout"}:
+        raise ValueError(f"family {family}: {role} has a malformed pattern {item!r}")
+    if item.get("layout", "out_in") not in _LAYOUTS or not isinstance(item.get("seen_in", ""), str):
+        raise ValueError(f"family {family}: {role} pattern {item['pattern']!r} has a bad layout or seen_in")
+    return Pattern(**item)
+
+
 def _read(name: str) -> dict:
     text = resources.files("hubprune.archs").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
@@ -188,7 +248,7 @@ def _merged(name: str, seen: tuple[str, ...] = ()) -> dict:
 @cache
 def load_family(name: str) -> Family:
     """Load ``data/{name}.json`` (with what it inherits through ``extends``)."""
-    return Family.model_validate(_merged(name))
+    return Family.from_dict(_merged(name))
 
 
 @cache

@@ -1,9 +1,9 @@
-"""``--format json``: the pydantic dump, which is the contract of DESIGN.md §4."""
+"""``--format json``: the value types' own dump, which is the contract of DESIGN.md §4."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
 
 
-def render_json(obj: BaseModel) -> str:
+def render_json(obj: Any) -> str:
     return obj.model_dump_json(indent=2) + "\n"
