@@ -75,11 +75,24 @@ def inspect(
     ``context``/``batch`` size the KV-cache estimate; ``tensors`` (a glob such as ``"*.q_proj.*"``)
     adds a listing of the matching tensors with dtype and shape.
     """
+    def read() -> HeaderSet:
+        return read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+
+    if Path(ref).exists() or _looks_local(ref):
+        headers = read()
+        _import_analysis()
+    else:
+        # Hub headers take two round trips: import the analysis modules (~50 ms) while they travel.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(read)
+            _import_analysis()
+            headers = pending.result()
     from .archs.detect import detect_family
     from .checks import all_findings
     from .infer import infer_shape
 
-    headers = read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
     family, detect_notes = detect_family(headers.config, headers.tensors)
     shape = infer_shape(headers, family)
     findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
@@ -90,6 +103,11 @@ def inspect(
             "tensors": None if tensors is None else _tensor_listing(headers, tensors),
         }
     )
+
+
+def _import_analysis() -> None:
+    from . import checks, estimates, infer  # noqa: F401
+    from .archs import detect  # noqa: F401
 
 
 def _estimates(shape: ModelShape, headers: HeaderSet, context: int | None, batch: int):

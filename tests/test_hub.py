@@ -268,7 +268,11 @@ def test_no_cache_bypasses_the_cache(env: FakeHub) -> None:
 
 
 def test_subprocess_compare_against_the_hub(env: FakeHub, tmp_path: Path) -> None:
+    # A fresh process with telemetry on: huggingface_hub's header builder would first fetch
+    # /api/agent-harnesses (a third round trip); hubprune's plan is the only traffic.
     environ = {**os.environ, "LANG": "C.UTF-8"}
+    environ.pop("HF_HUB_DISABLE_TELEMETRY", None)
+    env.latency = 0.05
     result = subprocess.run(
         [sys.executable, "-m", "hubprune", "compare", BASE, PRUNED, "-f", "json"],
         capture_output=True, text=True, env=environ, timeout=120,
@@ -276,3 +280,7 @@ def test_subprocess_compare_against_the_hub(env: FakeHub, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["totals"]["pruned_params"] == 4_015_140_864 and data["pruned"]["commit"]
+    env.wait_idle()
+    assert len(env.log) == (4 + 3) + (2 + 3)
+    assert all("/resolve/" in r.path for r in env.log)
+    assert env.levels() == 2  # both repos are read at once
