@@ -75,26 +75,10 @@ def inspect(
     ``context``/``batch`` size the KV-cache estimate; ``tensors`` (a glob such as ``"*.q_proj.*"``)
     adds a listing of the matching tensors with dtype and shape.
     """
-    def read() -> HeaderSet:
-        return read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
-
-    if Path(ref).exists() or _looks_local(ref):
-        headers = read()
-        _import_analysis()
-    else:
-        # Hub headers take two round trips: import the analysis modules (~50 ms) while they travel.
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(read)
-            _import_analysis()
-            headers = pending.result()
-    from .archs.detect import detect_family
     from .checks import all_findings
-    from .infer import infer_shape
 
-    family, detect_notes = detect_family(headers.config, headers.tensors)
-    shape = infer_shape(headers, family)
+    headers = _read_while_importing(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    family, shape, detect_notes = _analyse(headers)
     findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
     return shape.model_copy(
         update={
@@ -105,9 +89,28 @@ def inspect(
     )
 
 
-def _import_analysis() -> None:
-    from . import checks, estimates, infer  # noqa: F401
-    from .archs import detect  # noqa: F401
+def _read_while_importing(ref: str, **options) -> HeaderSet:
+    """``read_headers``; for a Hub repo, the analysis modules (~50 ms) are imported while the
+    headers travel instead of before or after."""
+    if Path(ref).exists() or _looks_local(ref):
+        return read_headers(ref, **options)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read_headers, ref, **options)
+        from . import checks, estimates, infer  # noqa: F401
+        from .archs import detect  # noqa: F401
+
+        return pending.result()
+
+
+def _analyse(headers: HeaderSet):
+    """(family, shape, detection notes) of a model's headers."""
+    from .archs.detect import detect_family
+    from .infer import infer_shape
+
+    family, notes = detect_family(headers.config, headers.tensors)
+    return family, infer_shape(headers, family), notes
 
 
 def _estimates(shape: ModelShape, headers: HeaderSet, context: int | None, batch: int):
@@ -193,13 +196,11 @@ def check(
     >>> [f.code for f in report.findings], report.estimates.weight_bytes
     ([], 16060522496)
     """
-    from .archs.detect import detect_family
     from .checks import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
     from .errors import HeaderError, NoSafetensorsError
-    from .infer import infer_shape
 
     try:
-        headers = read_headers(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+        headers = _read_while_importing(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
     except NoSafetensorsError as error:
         if not error.pickles:
             raise
@@ -208,8 +209,7 @@ def check(
         local = Path(ref).exists()
         found = _salvage_local(Path(ref)) if local else [unreadable_header_finding(error.file, error.problem)]
         return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
-    family, detect_notes = detect_family(headers.config, headers.tensors)
-    shape = infer_shape(headers, family)
+    family, shape, detect_notes = _analyse(headers)
     findings = [*detect_notes, *shape.findings, *check_findings(shape, family, headers)]
     return CheckReport(
         name=shape.name,

@@ -6,9 +6,7 @@ turned into one line and an exit code here, in ``EXIT_CODES``, and nowhere else.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -126,14 +124,9 @@ def write_output(text: str, output: Path | None) -> None:
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
         fail(UsageError(f"cannot write {output}", hint=f"folder {directory} does not exist"))
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    from .atomic import write_text_atomic
+
+    write_text_atomic(output, text)
 
 
 def _lang(lang: Lang | None) -> str:

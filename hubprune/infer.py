@@ -172,7 +172,7 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
             globals_[role].append(module)
 
     findings: list[Finding] = []
-    extra = _split_extra_layers(family, config, layers, findings)
+    _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
     head_dim, _source = resolve_head_dim(family, config, layers)
     if head_dim is None and layers:
         findings.append(

@@ -27,3 +27,12 @@ def llama_dir() -> Path:
 @pytest.fixture
 def taylor_dir() -> Path:
     return TAYLOR
+
+
+def use_hub(endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, max_tries: int = 4) -> None:
+    """Point hubprune at a loopback hub: HF_ENDPOINT, an empty HF home, no token, bounded tries."""
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HUBPRUNE_MAX_TRIES", str(max_tries))
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)

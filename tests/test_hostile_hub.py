@@ -30,7 +30,7 @@ from hubprune.model import HeaderSet
 from hubprune.sources.hub import MAX_CONFIG_BYTES, MAX_INDEX_BYTES, HubOptions, read_hub
 from hubprune.sources.local import read_local
 
-from .conftest import FIXTURES, TAYLOR
+from .conftest import FIXTURES, TAYLOR, use_hub
 from .hubserver import DEFAULT_TOKEN, FakeHub, LoggedRequest, Repo, claimed_header_file, fixture_repos
 
 PRUNED = "prune-lab/taylor_only_5000"  # two shards + index: both request levels
@@ -84,12 +84,8 @@ def hub(tmp_path: Path):
 @pytest.fixture
 def env(hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
     """HF_ENDPOINT at the hub, an empty HF cache home, no token, few tries and short timeouts."""
-    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HUBPRUNE_MAX_TRIES", "2")
+    use_hub(hub.endpoint, monkeypatch, tmp_path, max_tries=2)
     monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "2")
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
     return hub
 
 

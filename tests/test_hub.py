@@ -23,7 +23,7 @@ from hubprune.cli import app
 from hubprune.errors import NetworkError
 from hubprune.sources.hub import HubOptions, read_hub
 
-from .conftest import FIXTURES, LLAMA, TAYLOR
+from .conftest import FIXTURES, LLAMA, TAYLOR, use_hub
 from .hubserver import DEFAULT_TOKEN, FakeHub, Repo, fixture_repos
 
 BASE = "meta-llama/Meta-Llama-3-8B-Instruct"
@@ -66,11 +66,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def env(hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
     """HF_ENDPOINT at the fake hub, an empty HF cache home, no token, all knobs reset."""
-    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HUBPRUNE_MAX_TRIES", "4")
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
+    use_hub(hub.endpoint, monkeypatch, tmp_path, max_tries=4)
     hub.ignore_range, hub.fail_next, hub.reset_next, hub.stall_seconds, hub.retry_after = False, 0, 0, 0.0, None
     hub.fail_status, hub.lfs_redirect, hub.latency = 503, False, 0.0
     hub.reset_log()

@@ -24,7 +24,7 @@ import hubprune
 from hubprune.cli import app
 from hubprune.errors import HubpruneError
 
-from .conftest import FIXTURES, LLAMA, ROOT, TAYLOR
+from .conftest import FIXTURES, LLAMA, ROOT, TAYLOR, use_hub
 from .hubserver import FakeHub, Repo, fixture_repos
 
 # The token the hub accepts, and one it does not know (a token without access to the gated repo).
@@ -51,11 +51,7 @@ def hub():
 @pytest.fixture
 def env(hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
     """HF_ENDPOINT at the hub, an empty HF home, no token in the environment yet, the log empty."""
-    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("HUBPRUNE_MAX_TRIES", "2")
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
+    use_hub(hub.endpoint, monkeypatch, tmp_path, max_tries=2)
     hub.reset_log()
     return hub
 
