@@ -260,8 +260,6 @@ def check(
     from .checks import reaches
     from .report import render
 
-    if fmt is Format.markdown:
-        fail(UsageError("check has no markdown report", hint="use --format text, json, html or csv"))
     try:
         report = hubprune.check(
             model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),

@@ -79,8 +79,21 @@ def test_csv_and_html_check_reports(overlapping: Path) -> None:
     assert "config_shape_mismatch" in page and page.startswith("<!DOCTYPE html>")
 
 
-def test_markdown_is_a_usage_error_for_check() -> None:
-    assert invoke("check", str(LLAMA), "--format", "markdown").exit_code == 2
+def test_markdown_check_report() -> None:
+    result = invoke("check", str(TAYLOR), "--format", "markdown", "--lang", "en")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith("# Pre-download check: `taylor_only_5000`")
+    assert "- warning: config says num_attention_heads=32" in text and "(config_shape_mismatch)" in text
+    assert "| KV cache per token | 82.00 KiB |" in text
+    assert text.rstrip().endswith("**0 error(s), 5 warning(s), 0 note(s)**")
+    clean = invoke("check", str(LLAMA), "--format", "markdown", "--lang", "zh").stdout
+    assert "未发现问题" in clean
+
+
+def test_markdown_reports_carry_the_estimates() -> None:
+    text = invoke("compare", str(LLAMA), str(TAYLOR), "--format", "markdown", "--context", "8192", "--lang", "en").stdout
+    assert "## Estimates" in text and "35.94%" in text
 
 
 def test_compare_context_shows_the_kv_saving() -> None:

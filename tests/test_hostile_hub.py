@@ -25,9 +25,9 @@ import pytest
 from typer.testing import CliRunner
 
 from hubprune.cli import app
-from hubprune.errors import HeaderError, HubpruneError, NetworkError, RemoteError, ShardIndexError
+from hubprune.errors import ConfigError, HeaderError, HubpruneError, NetworkError, RemoteError
 from hubprune.model import HeaderSet
-from hubprune.sources.hub import MAX_CONFIG_BYTES, MAX_INDEX_BYTES, HubOptions, read_hub
+from hubprune.sources.hub import MAX_CONFIG_BYTES, MAX_LISTING_BYTES, HubOptions, read_hub
 from hubprune.sources.local import read_local
 
 from .conftest import FIXTURES, TAYLOR, use_hub
@@ -218,7 +218,7 @@ CASES = [
     # Content-Length below the bytes that come: the surplus poisons the kept-alive connection.
     Case("length-lie-under-shards", {"content_length_lie": -1_000, "hostile_files": "*.safetensors"}, shows=_under_announced),
     Case("length-lie-under-config", {"content_length_lie": -10_000, "hostile_files": "config.json"},
-         error=ShardIndexError, needle="config.json"),
+         error=ConfigError, needle="config.json"),
     # A body that never ends (a misconfigured streaming proxy, or an attack on memory).
     Case("endless-shards", {"endless_body": True, "hostile_files": "*.safetensors"}, slack=SOCKET_SLACK, shows=_endless),
     Case("endless-shards-huge-length", {"endless_body": True, "endless_content_length": 2**62,
@@ -227,10 +227,10 @@ CASES = [
          shows=_endless),
     Case("endless-config-huge-length", {"endless_body": True, "endless_content_length": 2**62,
          "hostile_files": "config.json"}, error=RemoteError, needle="more than the", slack=SOCKET_SLACK),
-    Case("endless-config", {"endless_body": True, "hostile_files": "config.json"}, error=ShardIndexError,
+    Case("endless-config", {"endless_body": True, "hostile_files": "config.json"}, error=ConfigError,
          needle="config.json", slack=MAX_CONFIG_BYTES + SOCKET_SLACK),
     Case("endless-file-list", {"endless_body": True, "hostile_files": "api/*"}, LISTED, RemoteError,
-         needle="file list", slack=MAX_INDEX_BYTES + SOCKET_SLACK),
+         needle="file list", slack=MAX_LISTING_BYTES + SOCKET_SLACK),
     Case("length-lie-file-list", {"content_length_lie": 500, "hostile_files": "api/*"}, LISTED, NetworkError,
          needle="file list"),
     # A Retry-After that is neither seconds nor an HTTP date (seen from misconfigured proxies).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
-from ..model import Comparison, ModelShape
-from . import rows
+from ..model import CheckReport, Comparison, ModelShape
+from . import estimate_rows, rows
 from .strings import label
 
 
@@ -18,6 +18,10 @@ def _findings(findings, lang: str) -> list[str]:
     if not findings:
         return []
     return [f"## {label('findings', lang)}", "", *(f"- {line}" for line in rows.finding_lines(findings, lang)), ""]
+
+
+def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str]:
+    return [f"## {label('estimates', lang)}", "", _table(headers, body), ""] if body else []
 
 
 def render_compare(comparison: Comparison, lang: str) -> str:
@@ -46,6 +50,9 @@ def render_compare(comparison: Comparison, lang: str) -> str:
             out += [f"  - {line}" for line in lines]
         out.append("")
     out += _findings([*comparison.findings, *pruned.findings], lang)
+    out += _estimates(
+        estimate_rows.compare_estimate_headers(lang), estimate_rows.compare_estimate_rows(comparison, lang), lang
+    )
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -65,4 +72,20 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
         "",
     ]
     out += _findings(shape.findings, lang)
+    if shape.estimates is not None:
+        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang), lang)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_check(report: CheckReport, lang: str) -> str:
+    """The pre-download check: findings worst first, the estimates, and the verdict line."""
+    title = f"# {label('check_title', lang)}: `{report.name}`"
+    out = [title, ""]
+    if report.family:
+        out += [f"- **{label('family', lang)}**: {report.family}", f"- **{label('files', lang)}**: {report.files}", ""]
+    out += _findings(report.findings, lang) or [label("no_findings", lang), ""]
+    if report.estimates is not None:
+        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
+    counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
+    out.append(f"**{label('check_summary', lang).format(**counts)}**")
     return "\n".join(out).rstrip("\n") + "\n"

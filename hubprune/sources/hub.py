@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx2
 from huggingface_hub import constants, hf_hub_url
@@ -41,6 +40,7 @@ from huggingface_hub.utils import get_session, hf_raise_for_status
 
 from .. import __version__
 from ..errors import (
+    ConfigError,
     GatedRepo,
     HeaderError,
     NetworkError,
@@ -55,7 +55,7 @@ from ..errors import (
 from ..model import HeaderFile, HeaderSet
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from .cache import HeaderCache
-from .local import INDEX_NAME, PICKLE_SUFFIXES, SINGLE_NAME, shard_names_from_index
+from .local import INDEX_NAME, PICKLE_SUFFIXES, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import parse_repo_ref
 
 # One speculative read of model.safetensors: headers of single-file models (up to a few hundred
@@ -67,6 +67,7 @@ BYTES_PER_TENSOR = 160
 HEADER_SLACK = 4_096
 MAX_CONFIG_BYTES = 10_000_000
 MAX_INDEX_BYTES = 100_000_000
+MAX_LISTING_BYTES = 20_000_000  # a model-info answer listing ~100,000 files
 ERROR_BODY_BYTES = 65_536
 # The read timeout only catches a silent server; one that sends a byte now and then would hold a
 # read for days. After a grace of one timeout, a body must keep up this average rate (bytes/s).
@@ -375,7 +376,7 @@ class HubReader:
 
         url = f"{self.options.endpoint}/api/models/{self.repo_id}/revision/{quote(revision, safe='')}"
         # Same bounded, streamed, retried read as a file: an endless or huge answer costs no more.
-        reply = self._request(url, dict(self.headers), "the file list", revision, 0, MAX_INDEX_BYTES, ranged=False, missing_ok=False)
+        reply = self._request(url, dict(self.headers), "the file list", revision, 0, MAX_LISTING_BYTES, ranged=False, missing_ok=False)
         assert reply is not None
         try:
             info = json.loads(reply.body.decode("utf-8"))
@@ -399,15 +400,6 @@ def _valid_commit(value: object) -> str | None:
 def _shard_guess(tensor_count: int) -> int:
     return PREFIX_LEN + tensor_count * BYTES_PER_TENSOR + HEADER_SLACK
 
-
-def _json(body: bytes, name: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ShardIndexError(name, f"is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ShardIndexError(name, "is not a JSON object")
-    return data
 
 
 @dataclass
@@ -524,8 +516,8 @@ def _read_online(
                 replies[name] = _reread(reader, name, pin)
 
         config_reply, index_reply, single_reply = replies["config.json"], replies[INDEX_NAME], replies[SINGLE_NAME]
-        config = _json(config_reply.body, "config.json") if config_reply else None
-        index = _json(index_reply.body, INDEX_NAME) if index_reply else None
+        config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
+        index = json_object(index_reply.body, INDEX_NAME, ShardIndexError) if index_reply else None
         other_files: tuple[str, ...] = ()
 
         # Level 2: every shard header in parallel.

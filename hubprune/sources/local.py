@@ -42,14 +42,19 @@ def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
     return parse_header(raw, file=name, file_size=size)
 
 
-def _load_json(path: Path, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
+def json_object(data: bytes, name: str, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
+    """Parse ``config.json`` or the index (bytes from disk or the Hub); ``error`` names what broke."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        parsed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise error(path.name, f"is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise error(path.name, "is not a JSON object")
-    return data
+        raise error(name, f"is not valid JSON ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise error(name, "is not a JSON object")
+    return parsed
+
+
+def _load_json(path: Path, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
+    return json_object(path.read_bytes(), path.name, error)
 
 
 def _snapshot_folder(folder: Path) -> Path:
