@@ -85,15 +85,30 @@ class _OptionalValueCommand(TyperCommand):
     """
 
     optional_values = {"--tensors": "*"}
+    # Options that take a value: the word after them is not a positional argument.
+    value_options = {"--format", "-f", "--lang", "--output", "-o", "--revision", "--token", "--context", "--batch", "--tensors"}
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         fixed: list[str] = []
         for position, arg in enumerate(args):
             fixed.append(arg)
             following = args[position + 1] if position + 1 < len(args) else None
-            if arg in self.optional_values and (following is None or following.startswith("-")):
+            if arg in self.optional_values and (
+                following is None or following.startswith("-") or not self._other_positionals(args, position + 1)
+            ):
                 fixed.append(self.optional_values[arg])
         return super().parse_args(ctx, fixed)
+
+    def _other_positionals(self, args: list[str], skip: int) -> bool:
+        """Whether a positional argument (MODEL) stands anywhere but at ``skip``.
+
+        If not, the word after ``--tensors`` is the MODEL ("inspect --tensors MODEL"), not a glob.
+        """
+        for position, arg in enumerate(args):
+            after_value_option = position > 0 and args[position - 1] in self.value_options
+            if position != skip and not arg.startswith("-") and not after_value_option:
+                return True
+        return False
 
 
 def _unicode_ok(output: Path | None) -> bool:

@@ -122,6 +122,11 @@ def test_inspect_lists_tensors_with_or_without_a_glob() -> None:
     # A bare --tensors followed by another option still means every tensor.
     assert "Tensors (287)" in invoke("inspect", str(TAYLOR), "--tensors", "--lang", "en").stdout
     assert json.loads(invoke("inspect", str(LLAMA), "-f", "json").stdout)["tensors"] is None
+    # --tensors before MODEL: the last word is the model, not a glob; a glob may still come first.
+    assert "Tensors (287)" in invoke("inspect", "--tensors", str(TAYLOR), "--lang", "en").stdout
+    assert "Tensors (287)" in invoke("inspect", "--lang", "en", "--tensors", str(TAYLOR)).stdout
+    layer_23 = invoke("inspect", "--tensors", "model.layers.23.*", str(TAYLOR), "--lang", "en").stdout
+    assert "Tensors (5)" in layer_23
 
 
 def test_ascii_terminal_gets_ascii_bars(tmp_path: Path) -> None:
