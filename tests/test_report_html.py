@@ -117,8 +117,12 @@ def _browser() -> str | None:
 def test_page_renders_headless(comparison, tmp_path: Path) -> None:
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     page.write_text(render(comparison, "html", "en"), encoding="utf-8")
+    # The page needs no network; keep the browser from reaching for any (updates, sync, first-run).
+    quiet = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+             "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}"]
     subprocess.run(
-        [_browser(), "--headless", "--disable-gpu", "--no-sandbox", f"--screenshot={shot}", "--window-size=1200,2400", page.as_uri()],
+        [_browser(), "--headless", "--disable-gpu", "--no-sandbox", *quiet, f"--screenshot={shot}", "--window-size=1200,2400",
+         page.as_uri()],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     data = shot.read_bytes()
