@@ -13,6 +13,7 @@ from .archs.schema import ATTN_ROLES, MLP_ROLES, Family
 from .archs.templates import split_layer
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
 from .errors import HeaderError
+from .messages import finding
 from .safetensors_header import DTYPE_BITS, header_length, parse_header
 
 
@@ -40,23 +41,23 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-# (config fact, layer attribute, what it is called in a message)
+# (config fact, layer attribute, finding code; messages.py words each code's message)
 _PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
-    ("num_attention_heads", lambda layer: layer.q_heads, "query heads"),
-    ("num_key_value_heads", lambda layer: layer.kv_heads, "KV heads"),
-    ("intermediate_size", lambda layer: layer.intermediate_size, "MLP intermediate size"),
+    ("num_attention_heads", lambda layer: layer.q_heads, "config_num_attention_heads"),
+    ("num_key_value_heads", lambda layer: layer.kv_heads, "config_num_key_value_heads"),
+    ("intermediate_size", lambda layer: layer.intermediate_size, "config_intermediate_size"),
 ]
 
 
 def config_findings(shape: ModelShape, family: Family, config: dict | None) -> list[Finding]:
     """Where the config's uniform claims and the tensors disagree, layer by layer."""
     if config is None:
-        return [Finding(severity="warning", code="no_config", message="no config.json: every fact comes from shapes")]
+        return [finding("no_config", "warning")]
     findings: list[Finding] = []
     # Nemotron-NAS / DeciLM configs declare every block in block_configs (no_op, linear, own head
     # group and FFN size); their top-level uniform keys describe no layer and loaders ignore them.
     per_layer_facts = [] if isinstance(config.get("block_configs"), list) else _PER_LAYER_FACTS
-    for fact, value_of, label in per_layer_facts:
+    for fact, value_of, code in per_layer_facts:
         claimed = _int(family.config_value(config, fact))
         if claimed is None:
             continue
@@ -65,33 +66,26 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
             continue
         example = differing[0]
         findings.append(
-            Finding(
-                severity="warning",
-                code=f"config_{fact}",
-                message=(
-                    f"config says {fact}={claimed} but {len(differing)} of {shape.num_layers} layers differ "
-                    f"(layers {compress_ranges(layer.index for layer in differing)}; "
-                    f"layer {example.index}: {label} {value_of(example)}): shapes win, stock loaders will fail"
-                ),
+            finding(
+                code,
+                "warning",
+                claimed=claimed,
+                count=len(differing),
+                layers=shape.num_layers,
+                ranges=compress_ranges(layer.index for layer in differing),
+                example=example.index,
+                value=value_of(example),
             )
         )
     claimed_layers = _int(family.config_value(config, "num_hidden_layers"))
     if claimed_layers is not None and claimed_layers != shape.num_layers:
         findings.append(
-            Finding(
-                severity="warning",
-                code="config_num_hidden_layers",
-                message=f"config says num_hidden_layers={claimed_layers} but the tensors hold {shape.num_layers} layers",
-            )
+            finding("config_num_hidden_layers", "warning", claimed=claimed_layers, layers=shape.num_layers)
         )
     claimed_hidden = _int(family.config_value(config, "hidden_size"))
     if claimed_hidden is not None and shape.hidden_size is not None and claimed_hidden != shape.hidden_size:
         findings.append(
-            Finding(
-                severity="warning",
-                code="config_hidden_size",
-                message=f"config says hidden_size={claimed_hidden} but the embedding is {shape.hidden_size} wide",
-            )
+            finding("config_hidden_size", "warning", claimed=claimed_hidden, hidden=shape.hidden_size)
         )
     return findings
 
@@ -105,23 +99,10 @@ def file_findings(headers: HeaderSet) -> list[Finding]:
     for header in headers.files:
         if header.is_truncated:
             findings.append(
-                Finding(
-                    severity="error",
-                    code="file_truncated",
-                    message=(
-                        f"{header.name} is {header.file_size:,} bytes but its header describes {header.full_size:,}: "
-                        "an incomplete download; fetch it again"
-                    ),
-                )
+                finding("file_truncated", "error", file=header.name, size=header.file_size, full=header.full_size)
             )
         for dtype in header.unknown_dtypes:
-            findings.append(
-                Finding(
-                    severity="warning",
-                    code="unknown_dtype",
-                    message=f"{header.name} uses dtype {dtype}, which the safetensors format does not define",
-                )
-            )
+            findings.append(finding("unknown_dtype", "warning", file=header.name, dtype=dtype))
         if header.gaps:
             findings.append(_gap_finding(header.name, header.gaps))
     return findings
@@ -130,11 +111,7 @@ def file_findings(headers: HeaderSet) -> list[Finding]:
 def _gap_finding(file: str, gaps: int) -> Finding:
     # The safetensors library sorts tensors by offset and requires each to start where the last
     # one ended (Metadata::validate, InvalidOffset): a hole makes the whole file unloadable.
-    return Finding(
-        severity="error",
-        code="data_gaps",
-        message=f"{file} has {gaps:,} bytes of data that no tensor covers: the safetensors library refuses such files",
-    )
+    return finding("data_gaps", "error", file=file, gaps=gaps)
 
 
 def all_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
@@ -164,10 +141,10 @@ def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda finding: -SEVERITY_RANK[finding.severity])
 
 
-def _first(names: Iterable[str], limit: int = 3) -> str:
+def _first(names: Iterable[str], limit: int = 3) -> dict[str, str | int]:
+    """Message args naming the first few of ``names``: ``first`` (joined) and ``and_more`` (how many more)."""
     names = list(names)
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
+    return {"first": ", ".join(names[:limit]), "and_more": max(0, len(names) - limit)}
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -185,14 +162,7 @@ def layout_findings(file: str, tensors: Iterable[TensorInfo], data_start: int, f
     if reversed_:
         t = reversed_[0]
         findings.append(
-            Finding(
-                severity="error",
-                code="offsets_reversed",
-                message=(
-                    f"{file}: {len(reversed_)} tensor(s) end before they begin (first: {t.name} "
-                    f"[{t.begin}, {t.end}]): the file is corrupt; download or export it again"
-                ),
-            )
+            finding("offsets_reversed", "error", file=file, count=len(reversed_), first=t.name, begin=t.begin, end=t.end)
         )
     wrong_size = []
     for t in tensors:
@@ -202,25 +172,22 @@ def layout_findings(file: str, tensors: Iterable[TensorInfo], data_start: int, f
     if wrong_size:
         t = wrong_size[0]
         findings.append(
-            Finding(
-                severity="error",
-                code="tensor_size_mismatch",
-                message=(
-                    f"{file}: {len(wrong_size)} tensor(s) span a byte range that does not match shape x dtype "
-                    f"(first: {t.name}, {t.dtype} {list(t.shape)} needs {t.numel * DTYPE_BITS[t.dtype] / 8:,.{0 if t.numel * DTYPE_BITS[t.dtype] % 8 == 0 else 1}f} bytes, "
-                    f"offsets span {t.end - t.begin}): the header is corrupt"
-                ),
+            finding(
+                "tensor_size_mismatch",
+                "error",
+                file=file,
+                count=len(wrong_size),
+                first=t.name,
+                dtype=t.dtype,
+                shape=list(t.shape),
+                needed=t.numel * DTYPE_BITS[t.dtype] / 8,
+                decimals=0 if t.numel * DTYPE_BITS[t.dtype] % 8 == 0 else 1,
+                span=t.end - t.begin,
             )
         )
     unknown = sorted({t.dtype for t in tensors if t.dtype not in DTYPE_BITS})
     for dtype in unknown:
-        findings.append(
-            Finding(
-                severity="warning",
-                code="unknown_dtype",
-                message=f"{file} uses dtype {dtype}, which the safetensors format does not define",
-            )
-        )
+        findings.append(finding("unknown_dtype", "warning", file=file, dtype=dtype))
     ordered = sorted((t for t in tensors if t.begin <= t.end), key=lambda t: (t.begin, t.end))
     cursor, gaps, overlaps = 0, 0, []
     for t in ordered:
@@ -231,13 +198,8 @@ def layout_findings(file: str, tensors: Iterable[TensorInfo], data_start: int, f
         cursor = max(cursor, t.end)
     if overlaps:
         findings.append(
-            Finding(
-                severity="error",
-                code="offsets_overlap",
-                message=(
-                    f"{file}: {len(overlaps)} tensor(s) share bytes with the tensor before them "
-                    f"(first: {overlaps[0].name} at offset {overlaps[0].begin}): the header is corrupt"
-                ),
+            finding(
+                "offsets_overlap", "error", file=file, count=len(overlaps), first=overlaps[0].name, offset=overlaps[0].begin
             )
         )
     if gaps:
@@ -263,14 +225,8 @@ def alignment_findings(file: str, tensors: Iterable[TensorInfo], data_start: int
         return []
     t = misaligned[0]
     return [
-        Finding(
-            severity="info",
-            code="misaligned",
-            message=(
-                f"{file}: {len(misaligned)} tensor(s) start at a byte offset that is not a multiple of their element "
-                f"size (first: {t.name}, {t.dtype} at byte {data_start + t.begin}): no zero-copy loading, "
-                "re-save with the safetensors library"
-            ),
+        finding(
+            "misaligned", "info", file=file, count=len(misaligned), first=t.name, dtype=t.dtype, at=data_start + t.begin
         )
     ]
 
@@ -282,23 +238,12 @@ def size_findings(file: str, data_start: int, data_end: int, file_size: int | No
     full = data_start + data_end
     if file_size < full:
         return [
-            Finding(
-                severity="error",
-                code="file_truncated",
-                message=f"{file} is {file_size:,} bytes but its header describes {full:,}: an incomplete download; fetch it again",
-            )
+            finding("file_truncated", "error", file=file, size=file_size, full=full)
         ]
     if file_size > full:
         # safetensors requires the data to end exactly at the end of the file (MetadataIncompleteBuffer).
         return [
-            Finding(
-                severity="error",
-                code="file_trailing_bytes",
-                message=(
-                    f"{file} is {file_size:,} bytes but its header describes {full:,}: the safetensors library "
-                    "refuses files with bytes after the data"
-                ),
-            )
+            finding("file_trailing_bytes", "error", file=file, size=file_size, full=full)
         ]
     return []
 
@@ -329,70 +274,40 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
     if duplicated:
         name, files = next(iter(sorted(duplicated.items())))
         findings.append(
-            Finding(
-                severity="error",
-                code="tensor_duplicated",
-                message=(
-                    f"{len(duplicated)} tensor(s) are stored in more than one shard (first: {name} in {', '.join(files)}): "
-                    "which copy loads depends on the loader; remove the stray copies"
-                ),
-            )
+            finding("tensor_duplicated", "error", count=len(duplicated), first=name, files=", ".join(files))
         )
     index = headers.index
     if index is None:
         if len(headers.files) > 1:
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="no_index",
-                    message=(
-                        f"{len(headers.files)} safetensors files but no model.safetensors.index.json: "
-                        "transformers only loads model.safetensors or the shards an index names"
-                    ),
-                )
+                finding("no_index", "warning", files=len(headers.files))
             )
         return findings
     weight_map = index.get("weight_map") or {}
     missing = sorted(name for name, file in weight_map.items() if file not in holders.get(name, []))
     if missing:
         name = missing[0]
-        where = f"the index puts it in {weight_map[name]}" + (
-            f" but it is in {', '.join(holders[name])}" if name in holders else ", which does not hold it"
-        )
         findings.append(
-            Finding(
-                severity="error",
-                code="index_tensor_missing",
-                message=(
-                    f"{len(missing)} tensor(s) in the index are not where it says (first: {name}; {where}): "
-                    "loading will fail or leave weights uninitialised; download the shards again"
-                ),
+            finding(
+                "index_tensor_missing",
+                "error",
+                variant=None if name in holders else "absent",
+                count=len(missing),
+                first=name,
+                index_file=weight_map[name],
+                files=", ".join(holders.get(name, [])),
             )
         )
     unlisted = sorted(name for name in holders if name not in weight_map)
     if unlisted:
         findings.append(
-            Finding(
-                severity="warning",
-                code="index_tensor_unlisted",
-                message=(
-                    f"{len(unlisted)} tensor(s) in the shards are not in the index (first: {_first(unlisted)}): "
-                    "loaders that go through the index never see them"
-                ),
-            )
+            finding("index_tensor_unlisted", "warning", count=len(unlisted), **_first(unlisted))
         )
     total = _int((index.get("metadata") or {}).get("total_size"))
     stored = sum(t.nbytes for header in headers.files for t in header.tensors)
     if total is not None and total != stored:
         findings.append(
-            Finding(
-                severity="warning",
-                code="index_total_size",
-                message=(
-                    f"the index says total_size={total:,} but the shards hold {stored:,} bytes of tensors: "
-                    "the index was not written for these shards"
-                ),
-            )
+            finding("index_total_size", "warning", total=total, stored=stored)
         )
     named = set(weight_map.values())
     # Only top-level files: transformers looks for weights at the top of the repo.
@@ -401,16 +316,9 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
     )
     if stray:
         # transformers checks for model.safetensors before the index, so that stray file wins.
-        wins = " (transformers loads model.safetensors instead of the shards)" if "model.safetensors" in stray else ""
+        wins = "model.safetensors" in stray
         findings.append(
-            Finding(
-                severity="warning",
-                code="shard_unindexed",
-                message=(
-                    f"{len(stray)} safetensors file(s) beside the shards are not in the index ({_first(stray)}){wins}: "
-                    "remove or rename them"
-                ),
-            )
+            finding("shard_unindexed", "warning", variant="model_safetensors" if wins else None, count=len(stray), **_first(stray))
         )
     return findings
 
@@ -476,14 +384,7 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
     if auto_map:
         classes = ", ".join(sorted(auto_map)) if isinstance(auto_map, dict) else str(auto_map)
         findings.append(
-            Finding(
-                severity="warning",
-                code="trust_remote_code",
-                message=(
-                    f"config has auto_map ({classes}): loading needs trust_remote_code=True, which runs Python from "
-                    "the repo; read that code first"
-                ),
-            )
+            finding("trust_remote_code", "warning", classes=classes)
         )
     expected = _expected_shapes(family, config) if _config_names(family, config) else {}
     if config.get("kv_lora_rank") or config.get("block_configs"):
@@ -513,14 +414,13 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
 
         tensor, want = min(mismatched, key=order)
         findings.append(
-            Finding(
-                severity="warning",
-                code="config_shape_mismatch",
-                message=(
-                    f"stock transformers cannot load this with its config: {tensor.name} is {list(tensor.shape)} but the "
-                    f"config implies {list(want)} ({len(mismatched)} tensor(s) differ); load it with the pruning "
-                    "tool's code or a per-layer config"
-                ),
+            finding(
+                "config_shape_mismatch",
+                "warning",
+                tensor=tensor.name,
+                shape=list(tensor.shape),
+                expected=list(want),
+                count=len(mismatched),
             )
         )
     claimed_layers = _int(family.config_value(config, "num_hidden_layers"))
@@ -537,29 +437,21 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
         if absent:
             layers = sorted({index for index, _ in absent})
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="config_tensors_missing",
-                    message=(
-                        f"{len(absent)} attention/MLP block(s) the config implies have no tensors (layers "
-                        f"{compress_ranges(layers)}; first: layer {absent[0][0]} {absent[0][1]}): stock transformers "
-                        "would fill them with random values"
-                    ),
+                finding(
+                    "config_tensors_missing",
+                    "warning",
                     layer=layers[0] if len(layers) == 1 else None,
+                    variant="attention" if absent[0][1] == "attention" else "mlp",  # the first absent block
+                    count=len(absent),
+                    ranges=compress_ranges(layers),
+                    first=absent[0][0],
                 )
             )
     if claimed_layers:
         past = sorted(index for indices in present.values() for index in indices if index >= claimed_layers)
         if past:
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="layers_past_config",
-                    message=(
-                        f"tensors for layers {compress_ranges(set(past))} lie past num_hidden_layers={claimed_layers}: "
-                        "stock transformers ignores them (extra prediction layers, or a config that is out of date)"
-                    ),
-                )
+                finding("layers_past_config", "warning", ranges=compress_ranges(set(past)), claimed=claimed_layers)
             )
     return findings
 
@@ -588,14 +480,7 @@ def content_findings(shape: ModelShape, headers: HeaderSet) -> list[Finding]:
     pickles = pickle_files(headers.other_files)
     if pickles:
         findings.append(
-            Finding(
-                severity="warning",
-                code="pickle_weights",
-                message=(
-                    f"pickle files beside the safetensors ({_first(pickles)}): unpickling runs arbitrary code; "
-                    "download with --include '*.safetensors' and never load them"
-                ),
-            )
+            finding("pickle_weights", "warning", **_first(pickles))
         )
     floats = {dtype: n for dtype, n in shape.params_by_dtype.items() if dtype in _FLOAT_DTYPES and n}
     if len(floats) > 1:
@@ -605,21 +490,13 @@ def content_findings(shape: ModelShape, headers: HeaderSet) -> list[Finding]:
         )
         quantized = any(dtype not in _FLOAT_DTYPES for dtype in shape.params_by_dtype)
         findings.append(
-            Finding(
-                severity="info" if quantized else "warning",
-                code="mixed_dtypes",
-                message=f"weights mix floating dtypes ({parts}): loaders cast them all to one torch_dtype",
-            )
+            finding("mixed_dtypes", "info" if quantized else "warning", parts=parts)
         )
     torch_dtype = (headers.config or {}).get("torch_dtype")
     stored = _TORCH_DTYPES.get(torch_dtype) if isinstance(torch_dtype, str) else None
     if stored and floats and stored not in floats:
         findings.append(
-            Finding(
-                severity="info",
-                code="config_dtype",
-                message=f"config says torch_dtype={torch_dtype} but the weights are {', '.join(sorted(floats))}",
-            )
+            finding("config_dtype", "info", torch_dtype=torch_dtype, stored=", ".join(sorted(floats)))
         )
     return findings
 
@@ -637,23 +514,12 @@ def check_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> lis
 
 def pickle_only_finding(where: str, pickles: list[str]) -> Finding:
     """The finding for a model that ships only pickled weights (nothing for hubprune to read)."""
-    return Finding(
-        severity="error",
-        code="pickle_only",
-        message=(
-            f"{where} has no safetensors, only pickle weights ({_first(pickles)}): loading them runs arbitrary code; "
-            "ask for or convert to safetensors"
-        ),
-    )
+    return finding("pickle_only", "error", where=where, **_first(pickles))
 
 
 def unreadable_header_finding(file: str, problem: str) -> Finding:
     """A header that could not be parsed at all (not JSON, wrong length, ...)."""
-    return Finding(
-        severity="error",
-        code="header_invalid",
-        message=f"{file}: {problem}: the file is not a valid safetensors file; download or export it again",
-    )
+    return finding("header_invalid", "error", file=file, problem=problem)
 
 
 def raw_header_findings(file: str, prefix: bytes, raw: bytes, file_size: int | None) -> list[Finding]:
@@ -689,6 +555,6 @@ def raw_header_findings(file: str, prefix: bytes, raw: bytes, file_size: int | N
         tensors.append(TensorInfo(name, dtype, tuple(shape), offsets[0], offsets[1], file))
     findings = []
     if malformed:
-        findings.append(unreadable_header_finding(file, f"{len(malformed)} entries lack a dtype, shape or offsets (first: {malformed[0]})"))
+        findings.append(finding("header_invalid", "error", variant="malformed", file=file, count=len(malformed), first=malformed[0]))
     data_start = 8 + len(raw)
     return findings + layout_findings(file, tensors, data_start, file_size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .errors import CannotAlign, UsageError
+from .messages import finding
 from .model import Comparison, Finding, LayerComparison, LayerShape, ModelShape, Totals
 
 # Status flags are ids; report/strings.py turns them into words in each language.
@@ -149,20 +150,12 @@ def _totals(base: ModelShape, pruned: ModelShape) -> Totals:
 
 def _depth_finding(base: ModelShape, pruned: ModelShape, mapped: bool) -> Finding:
     gone = base.num_layers - pruned.num_layers
-    if gone < 0:
-        what = f"the pruned model has {-gone} more decoder layers than the base ({pruned.num_layers} vs {base.num_layers})"
-    else:
-        what = f"{gone} of {base.num_layers} decoder layers were removed (depth pruning; {pruned.num_layers} remain)"
+    counts = {"added": -gone} if gone < 0 else {"removed": gone}
+    layers = {"base_layers": base.num_layers, "pruned_layers": pruned.num_layers}
     if mapped:
-        return Finding(severity="info", code="depth_pruned", message=f"{what}; layers paired by the given layer map")
-    return Finding(
-        severity="warning",
-        code="depth_pruned",
-        message=(
-            f"{what}. The pruned model numbers its layers 0-{pruned.num_layers - 1} and records nothing about "
-            "which base layers they were, so which positions went is unknown and layers are not compared one by one; "
-            "pass --layer-map (e.g. 0-20,29-31) to pair them"
-        ),
+        return finding("depth_pruned", "info", variant="added_mapped" if gone < 0 else "mapped", **counts, **layers)
+    return finding(
+        "depth_pruned", "warning", variant="added" if gone < 0 else None, **counts, **layers, last=pruned.num_layers - 1
     )
 
 
@@ -170,51 +163,31 @@ def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers
     findings: list[Finding] = []
     same_layers = base.num_layers == pruned.num_layers and all(b.params == p.params for b, p in zip(base.layers, pruned.layers))
     if same_layers and totals.removed_params == 0:
-        findings.append(
-            Finding(
-                severity="info",
-                code="no_structural_change",
-                message="every tensor shape is the same: no structural pruning (unstructured sparsity is invisible in headers)",
-            )
-        )
+        findings.append(finding("no_structural_change", "info"))
     if base.hidden_size != pruned.hidden_size:
-        findings.append(
-            Finding(
-                severity="info",
-                code="hidden_size_changed",
-                message=(
-                    f"hidden size changed from {base.hidden_size} to {pruned.hidden_size} (width pruning): every "
-                    "projection is narrower; heads and MLP widths are compared as they are, not as heads removed"
-                ),
-            )
-        )
+        findings.append(finding("hidden_size_changed", "info", base=base.hidden_size, pruned=pruned.hidden_size))
     elif any(INPUT_DIM_CHANGED in row.status for row in layers):
-        findings.append(
-            Finding(
-                severity="info",
-                code="input_dim_changed",
-                message="some layers take a narrower input than the base (SliceGPT-style slicing): their dims changed, not their heads",
-            )
-        )
+        findings.append(finding("input_dim_changed", "info"))
     if base.vocab_size != pruned.vocab_size:
         rows = (base.vocab_size or 0) - (pruned.vocab_size or 0)
-        what = f"{rows:,} embedding rows removed (vocabulary pruning)" if rows > 0 else "embedding rows added"
         findings.append(
-            Finding(
-                severity="info",
-                code="vocab_changed",
-                message=f"vocabulary changed from {base.vocab_size} to {pruned.vocab_size} rows: {what}",
+            finding(
+                "vocab_changed",
+                "info",
+                variant=None if rows > 0 else "added",
+                base=base.vocab_size,
+                pruned=pruned.vocab_size,
+                removed=max(rows, 0),
             )
         )
     if base.quantization != pruned.quantization:
         findings.append(
-            Finding(
-                severity="info",
-                code="quantization_differs",
-                message=(
-                    f"base is {base.quantization or 'not quantized'}, pruned is {pruned.quantization or 'not quantized'}: "
-                    "parameters are compared as logical (dense) counts; stored bytes differ"
-                ),
+            finding(
+                "quantization_differs",
+                "info",
+                variant="base_dense" if not base.quantization else "pruned_dense" if not pruned.quantization else None,
+                base=base.quantization,
+                pruned=pruned.quantization,
             )
         )
     return findings

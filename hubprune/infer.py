@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
 from .archs.templates import split_expert, split_layer
+from .messages import finding
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
 
 
@@ -175,13 +176,7 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
     head_dim, _source = resolve_head_dim(family, config, layers)
     if head_dim is None and layers:
-        findings.append(
-            Finding(
-                severity="warning",
-                code="head_dim_unknown",
-                message="head_dim is not in the config and no q/k norm shows it: head counts are left unknown",
-            )
-        )
+        findings.append(finding("head_dim_unknown", "warning"))
     ctx = _Context(family, config, head_dim, findings)
 
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
@@ -193,14 +188,7 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     if other_layer or unknown:
         names = [m.name for m in (other_layer + unknown)]
         findings.append(
-            Finding(
-                severity="warning",
-                code="unrecognized_tensors",
-                message=(
-                    f"{len(names)} module(s) play no role {family.name} knows, counted as other parameters "
-                    f"(first: {', '.join(names[:3])})"
-                ),
-            )
+            finding("unrecognized_tensors", "warning", count=len(names), family=family.name, first=", ".join(names[:3]))
         )
 
     embed_modules = globals_.get("embed", [])
@@ -208,13 +196,7 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     config_tied = family.config_value(config, "tie_word_embeddings")
     tied = lm_head_params == 0 and bool(embed_modules)
     if tied and config_tied is False:
-        findings.append(
-            Finding(
-                severity="error",
-                code="lm_head_missing",
-                message="lm_head.weight is absent but the config says tie_word_embeddings=false",
-            )
-        )
+        findings.append(finding("lm_head_missing", "error"))
     embed_shape = embed_modules[0].shape if embed_modules else None
     hidden = embed_shape[1] if embed_shape and len(embed_shape) == 2 else hidden_cfg
     vocab = embed_shape[0] if embed_shape else _int(family.config_value(config, "vocab_size"))
@@ -268,15 +250,7 @@ def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, _
         # Counted as other parameters: they are not decoder layers the model runs for every token.
         layers_other = [m for ms in layer.by_role.values() for m in ms] + layer.other
         findings.append(
-            Finding(
-                severity="info",
-                code="extra_layer",
-                message=(
-                    f"layer {i} is past num_hidden_layers={declared}: a multi-token-prediction layer, "
-                    f"{_params(layers_other):,} parameters counted as other, not as a decoder layer"
-                ),
-                layer=i,
-            )
+            finding("extra_layer", "info", layer=i, index=i, claimed=declared, params=_params(layers_other))
         )
     return len(extra)
 
@@ -290,12 +264,7 @@ def _heads(rows: int | None, head_dim: int | None, what: str, index: int, findin
         return None
     if rows % head_dim:
         findings.append(
-            Finding(
-                severity="warning",
-                code="heads_not_whole",
-                message=f"{what} has {rows} rows, not a multiple of head_dim {head_dim}",
-                layer=index,
-            )
+            finding("heads_not_whole", "warning", layer=index, what=what, rows=rows, head_dim=head_dim)
         )
         return None
     return rows // head_dim
@@ -318,12 +287,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         kv_dim = nope + v if nope is not None and v is not None else None
         if q_dim is None or kv_dim is None:
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="head_dim_unknown",
-                    message="latent attention needs qk_nope_head_dim, qk_rope_head_dim and v_head_dim from the config",
-                    layer=index,
-                )
+                finding("head_dim_unknown", "warning", layer=index, variant="latent")
             )
         return (
             _heads(q_rows, q_dim, "q_b_proj", index, findings),
@@ -337,12 +301,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         # q and kv split of a fused projection: o_proj takes exactly the q rows as input.
         if o_cols is None or fused < o_cols or (fused - o_cols) % 2:
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="fused_qkv_ambiguous",
-                    message=f"fused qkv has {fused} rows and the output projection does not show the q part: heads unknown",
-                    layer=index,
-                )
+                finding("fused_qkv_ambiguous", "warning", layer=index, rows=fused)
             )
             return None, None, head_dim, "full"
         q_rows, kv_rows = o_cols, (fused - o_cols) // 2
@@ -351,12 +310,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         kv_rows = _rows(roles.get("attn_k", [])) or 0
         if o_cols is not None and o_cols != q_rows:
             findings.append(
-                Finding(
-                    severity="warning",
-                    code="attn_dims_disagree",
-                    message=f"o_proj takes {o_cols} inputs but q_proj gives {q_rows} rows",
-                    layer=index,
-                )
+                finding("attn_dims_disagree", "warning", layer=index, o_cols=o_cols, q_rows=q_rows)
             )
     q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
     kv_heads = _heads(kv_rows, head_dim, "k_proj", index, findings)
@@ -378,12 +332,7 @@ def _width(roles: dict[str, list[_Module]], gate: str, up: str, down: str, fused
 def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> None:
     if len(set(seen.values())) > 1:
         findings.append(
-            Finding(
-                severity="warning",
-                code="mlp_dims_disagree",
-                message="MLP widths disagree: " + ", ".join(f"{k} {v}" for k, v in seen.items()),
-                layer=index,
-            )
+            finding("mlp_dims_disagree", "warning", layer=index, widths=", ".join(f"{k} {v}" for k, v in seen.items()))
         )
 
 

@@ -141,8 +141,15 @@ class Finding(_Value):
 
     severity: Severity
     code: str
-    message: str
+    message: str  # in English; reports in other languages fill the code's template from ``args``
     layer: int | None = None
+    # The template arguments (JSON values) the message was made from (``messages.finding``).
+    # Left out of the hash so that a finding stays hashable.
+    args: dict[str, Any] | None = field(default=None, hash=False)
+
+    def model_dump(self, *, include: set[str] | None = None, exclude: set[str] | None = None) -> dict[str, Any]:
+        """The four keys of the JSON contract; ``args`` only serve the reports' translations."""
+        return super().model_dump(include=include, exclude={"args", *(exclude or ())})
 
 
 @_value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..messages import finding
 from ..model import Finding
 from .quant import split_param
 from .schema import Family, all_families, load_family
@@ -55,23 +56,13 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
         key = (_coverage(family, modules), -len(patterns - modules))
         if key > best_key:
             best, best_key = family, key
-    said = config.get("architectures") or model_type or "no architecture in config"
+    # What the config says, quoted in the message; a config that says nothing gets its own wording.
+    said = config.get("architectures") or model_type
+    quoted = str(said) if said else None
     layer_hits = _coverage(best, layer_modules)
     if layer_modules and layer_hits < MIN_COVERAGE * len(layer_modules):
         fallback = load_family(FALLBACK)
         return fallback, [
-            Finding(
-                severity="warning",
-                code="family_unknown",
-                message=(
-                    f"no known family fits ({said}); roles are guessed from module-name suffixes, "
-                    "so check the per-layer numbers against the model's code"
-                ),
-            )
+            finding("family_unknown", "warning", variant=None if said else "no_architecture", said=quoted)
         ]
-    finding = Finding(
-        severity="warning",
-        code="family_guessed",
-        message=f"config does not name a known family ({said}); tensor names match {best.name} best",
-    )
-    return best, [finding]
+    return best, [finding("family_guessed", "warning", variant=None if said else "no_architecture", said=quoted, family=best.name)]

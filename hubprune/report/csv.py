@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..messages import finding_text
 from ..model import CheckReport, Comparison, ModelShape
 
 _COMPARE_FIELDS = [
@@ -84,8 +85,8 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
 
 
 def render_check(report: CheckReport, lang: str) -> str:
-    """One row per finding: severity, code, layer, message."""
+    """One row per finding: severity, code, layer, message (the message in ``lang``; scripts key on ``code``)."""
     return _write(
         ["severity", "code", "layer", "message"],
-        [[f.severity, f.code, f.layer, f.message] for f in report.findings],
+        [[f.severity, f.code, f.layer, finding_text(f, lang)] for f in report.findings],
     )

@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 
 from wcwidth import wcswidth
 
+from ..messages import finding_text
 from ..model import CheckReport, Comparison, Finding, ModelShape
 from . import estimate_rows, rows
 from .strings import label
@@ -306,7 +307,7 @@ def render_check(report: CheckReport, lang: str) -> str:
             _table(
                 [label(k, lang) for k in ("severity", "code", "layer", "message")],
                 [
-                    [label(f"severity_{f.severity}", lang), f.code, "" if f.layer is None else str(f.layer), f.message]
+                    [label(f"severity_{f.severity}", lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, lang)]
                     for f in report.findings
                 ],
                 left=(0, 1, 3),

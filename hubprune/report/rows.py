@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..messages import finding_text
 from ..model import Comparison, Finding, LayerComparison, ModelShape
 from .strings import label
 
@@ -91,7 +92,7 @@ def finding_lines(findings: list[Finding], lang: str) -> list[str]:
     lines = []
     for finding in findings:
         where = f" [{label('layer', lang)} {finding.layer}]" if finding.layer is not None else ""
-        lines.append(f"{label('severity_' + finding.severity, lang)}: {finding.message} ({finding.code}){where}")
+        lines.append(f"{label('severity_' + finding.severity, lang)}: {finding_text(finding, lang)} ({finding.code}){where}")
     return lines
 
 

@@ -1,0 +1,325 @@
+"""Finding messages in English and Chinese: every code has both, and both fill from the same args.
+
+The package is scanned for ``finding(...)`` calls, so a new code or variant without a template in
+both languages fails here; then real findings (every fixture, every broken copy of
+``test_checks.py``, every kind of comparison) are rendered in both languages.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+from string import Formatter
+
+import pytest
+from typer.testing import CliRunner
+
+import hubprune
+from hubprune import checks
+from hubprune.cli import app
+from hubprune.compare import compare_shapes
+from hubprune.messages import FINDING_TEXT, FRAGMENTS, finding, finding_text, render, template_key
+from hubprune.model import Finding
+
+from .conftest import FIXTURES, LLAMA, TAYLOR
+from .test_checks import BREAKS, INDEX, SHARD1, SHARD4, edit_json
+from .test_infer import write
+
+PACKAGE = Path(hubprune.__file__).parent
+LANGS = {"en", "zh"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+# --- what the source says --------------------------------------------------------------------
+
+
+def _literals(node: ast.expr | None, where: str) -> set[str | None]:
+    """The values a code or variant argument can take: a literal, None, or ``a if cond else b``."""
+    if node is None:
+        return {None}
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str)):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body, where) | _literals(node.orelse, where)
+    raise AssertionError(f"{where}: write the finding's code and variant as literals so that this test can see them")
+
+
+def _scan() -> tuple[set[str], list[str]]:
+    """(template keys that ``finding(...)`` calls in the package can ask for, direct ``Finding(...)`` calls)."""
+    keys: set[str] = set()
+    direct: list[str] = []
+    # config_findings picks its three codes from a table; the table is where they are written.
+    table_codes = {code for _fact, _value_of, code in checks._PER_LAYER_FACTS}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "messages.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
+            if node.func.id == "Finding":
+                direct.append(where)
+            if node.func.id != "finding":
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Name) and path.name == "checks.py" and first.id == "code":
+                codes: set[str | None] = set(table_codes)
+            else:
+                codes = _literals(first, where)
+            variant = next((k.value for k in node.keywords if k.arg == "variant"), None)
+            for code in codes:
+                for value in _literals(variant, where):
+                    keys.add(template_key(code, {"variant": value}))
+    return keys, direct
+
+
+SCANNED, DIRECT = _scan()
+
+
+def test_the_scan_sees_the_package() -> None:
+    # Guards the scan itself: codes from checks, infer, compare and detect, and both kinds of variant.
+    assert {"config_num_attention_heads", "no_config", "head_dim_unknown.latent", "depth_pruned.added_mapped",
+            "family_guessed.no_architecture", "quantization_differs.pruned_dense"} <= SCANNED
+    assert len(SCANNED) >= 50
+
+
+def test_findings_are_built_through_the_message_table() -> None:
+    # A Finding built by hand has no args, so reports could not show it in another language.
+    assert DIRECT == []
+
+
+@pytest.mark.parametrize("key", sorted(SCANNED))
+def test_every_code_the_package_uses_has_english_and_chinese(key: str) -> None:
+    assert set(FINDING_TEXT.get(key, {})) == LANGS, f"{key} needs an 'en' and a 'zh' template in hubprune/messages.py"
+
+
+def test_every_template_is_used() -> None:
+    assert set(FINDING_TEXT) - SCANNED == set()
+
+
+def _fields(template: str) -> set[str]:
+    """Every placeholder name of a template, including those nested in a format spec."""
+    names: set[str] = set()
+    for _text, name, spec, _conversion in Formatter().parse(template):
+        if name is not None:
+            names.add(name)
+            names |= _fields(spec or "")
+    return names
+
+
+@pytest.mark.parametrize("key", sorted({*FINDING_TEXT, *FRAGMENTS}))
+def test_both_languages_take_the_same_args(key: str) -> None:
+    entry = FINDING_TEXT.get(key) or FRAGMENTS[key]
+    assert set(entry) == LANGS
+    assert _fields(entry["zh"]) == _fields(entry["en"])
+    assert CJK.search(entry["zh"]) and not CJK.search(entry["en"])
+
+
+# --- real findings -----------------------------------------------------------------------------
+
+
+def _tiny(drop: tuple[str, ...] = (), change: dict | None = None, add: list | None = None) -> list:
+    """A two-layer Llama (hidden 16, two heads of 8, one KV head, MLP 32), with tensors dropped or reshaped."""
+    tensors = [("model.embed_tokens.weight", "BF16", [10, 16]), ("model.norm.weight", "BF16", [16]), ("lm_head.weight", "BF16", [10, 16])]
+    for i in range(2):
+        p = f"model.layers.{i}."
+        tensors += [
+            (p + "self_attn.q_proj.weight", "BF16", [16, 16]), (p + "self_attn.k_proj.weight", "BF16", [8, 16]),
+            (p + "self_attn.v_proj.weight", "BF16", [8, 16]), (p + "self_attn.o_proj.weight", "BF16", [16, 16]),
+            (p + "mlp.gate_proj.weight", "BF16", [32, 16]), (p + "mlp.up_proj.weight", "BF16", [32, 16]),
+            (p + "mlp.down_proj.weight", "BF16", [16, 32]),
+            (p + "input_layernorm.weight", "BF16", [16]), (p + "post_attention_layernorm.weight", "BF16", [16]),
+        ]  # fmt: skip
+    change = change or {}
+    kept = [(n, d, change.get(n, s)) for n, d, s in tensors if not n.startswith(drop)]
+    return kept + (add or [])
+
+
+TINY_CONFIG = {"architectures": ["LlamaForCausalLM"], "hidden_size": 16, "num_attention_heads": 2, "num_key_value_heads": 1,
+               "intermediate_size": 32, "num_hidden_layers": 2, "vocab_size": 10, "tie_word_embeddings": False}
+L0 = "model.layers.0."
+
+# (name, config changes, tensors): faults no fixture has. One line each: where such a checkpoint comes from.
+TINY: list[tuple[str, dict, list]] = [
+    ("o_proj wider than q_proj", {}, _tiny(change={L0 + "self_attn.o_proj.weight": [16, 24]})),  # hand-edited pruning export
+    ("q rows not whole heads", {}, _tiny(change={L0 + "self_attn.q_proj.weight": [12, 16], L0 + "self_attn.o_proj.weight": [16, 12]})),  # channel (not head) pruning
+    ("up and gate differ", {}, _tiny(change={L0 + "mlp.up_proj.weight": [30, 16]})),  # an MLP pruned on one side only
+    ("lm_head dropped", {}, _tiny(drop=("lm_head",))),  # export that assumed tied embeddings
+    ("config hidden size", {"hidden_size": 32}, _tiny()),  # config copied from a wider model
+    ("config dtype", {"torch_dtype": "float16"}, _tiny()),  # bf16 weights under a fp16 config
+    ("unknown module", {}, _tiny(add=[(L0 + "adapter.weight", "BF16", [4, 4])])),  # adapter weights merged in
+    ("MLP removed whole", {}, _tiny(drop=("model.layers.1.mlp.",))),  # layer-wise MLP removal
+    ("unknown family", {"architectures": ["FooForCausalLM"], "model_type": "foo"},
+     [("model.layers.0.foo.weight", "BF16", [4, 4]), ("model.layers.0.bar.weight", "BF16", [4, 4])]),  # a new architecture
+    ("no architecture", {"architectures": None, "model_type": None},
+     [("model.layers.0.foo.weight", "BF16", [4, 4]), ("model.layers.0.bar.weight", "BF16", [4, 4])]),  # a config without names
+    ("fused qkv alone", {"architectures": ["Phi3ForCausalLM"], "hidden_size": 96, "num_attention_heads": 1, "tie_word_embeddings": True},
+     [("model.embed_tokens.weight", "BF16", [10, 96]), ("model.layers.0.self_attn.qkv_proj.weight", "BF16", [288, 96])]),  # Phi-3 without o_proj
+]
+
+
+def _copy_findings(root: Path) -> list[Finding]:
+    """Faults that need a whole checkpoint: copies of the Llama and DeepSeek-V2-Lite skeletons."""
+    found: list[Finding] = []
+    # An index pointing at the wrong shard (hand-merged index).
+    llama = root / "index"
+    shutil.copytree(LLAMA, llama)
+    edit_json(llama / INDEX, lambda i: i["weight_map"].update({"model.norm.weight": SHARD1}))
+    found += hubprune.check(str(llama)).findings
+    # A stray file beside the shards that transformers would not pick first (leftover export).
+    stray = root / "stray"
+    shutil.copytree(LLAMA, stray)
+    shutil.copy(stray / SHARD4, stray / "extra.safetensors")
+    found += hubprune.check(str(stray)).findings
+    # DeepSeek with one layer past num_hidden_layers (MTP layer) and no MLA head dims in its config.
+    deepseek = root / "deepseek"
+    shutil.copytree(FIXTURES / "DeepSeek-V2-Lite", deepseek)
+    edit_json(deepseek / "config.json", lambda c: [c.update(num_hidden_layers=26), *(c.pop(k) for k in ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"))])
+    found += hubprune.check(str(deepseek)).findings
+    return found
+
+
+def _pure_findings() -> list[Finding]:
+    """Findings of the pure helpers that ``check`` calls on files it cannot parse strictly."""
+    raw = json.dumps({"a": {"dtype": "BF16", "shape": [2]}}).encode()
+    return [
+        *checks.size_findings("f.safetensors", 16, 100, 117),  # bytes after the data
+        *checks.raw_header_findings("f.safetensors", len(raw).to_bytes(8, "little"), raw, 8 + len(raw)),  # entry without offsets
+        checks.pickle_only_finding("org/model", ["pytorch_model.bin"]),
+    ]
+
+
+def _comparisons() -> list:
+    """Comparisons of the pruned model with altered copies of itself: every comparison wording."""
+    base = hubprune.inspect(str(TAYLOR))
+    shallow = dataclasses.replace(base, layers=base.layers[:-1], num_layers=base.num_layers - 1)
+    keep = list(range(shallow.num_layers))
+    sliced = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4000) for layer in base.layers])
+    wide = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4096) for layer in base.layers])
+    return [
+        compare_shapes(base, shallow, keep),  # layer map, fewer layers
+        compare_shapes(base, shallow, allow_unaligned=True),  # no map
+        compare_shapes(shallow, base, allow_unaligned=True),  # the "pruned" model is deeper
+        compare_shapes(shallow, base, [*keep, 0]),  # ... and paired through a map
+        compare_shapes(base, dataclasses.replace(base, hidden_size=3072)),  # width pruning
+        compare_shapes(wide, sliced),  # SliceGPT-style input slicing
+        compare_shapes(base, dataclasses.replace(base, vocab_size=32000)),  # vocabulary pruning
+        compare_shapes(base, dataclasses.replace(base, vocab_size=200000)),  # vocabulary grown
+        compare_shapes(dataclasses.replace(base, quantization="gptq 4-bit"), dataclasses.replace(base, quantization="awq 4-bit")),
+    ]
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+    """Every finding that inspect, check and compare produce on the fixtures and the broken copies."""
+    found: list[Finding] = []
+    models = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    for model in models:
+        found += hubprune.inspect(str(model)).findings + hubprune.check(str(model)).findings
+    for name, break_it, _code, _severity in BREAKS:
+        target = tmp_path_factory.mktemp("broken") / "model"
+        shutil.copytree(LLAMA, target)
+        break_it(target)
+        found += hubprune.check(str(target)).findings
+    pairs = [(LLAMA, TAYLOR), (TAYLOR, LLAMA), (LLAMA, LLAMA), (FIXTURES / "Qwen2.5-0.5B", FIXTURES / "Qwen2.5-0.5B-Instruct-AWQ"),
+             (FIXTURES / "Qwen2.5-0.5B-Instruct-GPTQ-Int4", FIXTURES / "Qwen2.5-0.5B"), (FIXTURES / "Mistral-7B-v0.1", LLAMA)]
+    for base, pruned in pairs:
+        found += hubprune.compare(str(base), str(pruned)).findings
+    for name, changes, tensors in TINY:
+        config = {k: v for k, v in {**TINY_CONFIG, **changes}.items() if v is not None}
+        found += hubprune.check(write(tmp_path_factory.mktemp("tiny") / "model", config, tensors)).findings
+    found += _copy_findings(tmp_path_factory.mktemp("copies"))
+    found += _pure_findings()
+    for comparison in _comparisons():
+        found += comparison.findings
+    return found
+
+
+def test_the_run_produces_every_wording(produced: list[Finding]) -> None:
+    keys = {template_key(f.code, f.args) for f in produced}
+    assert keys - SCANNED == set()  # nothing the scan missed
+    assert SCANNED - keys == set(), "add a case that produces these findings to the tables above"
+
+
+def test_every_finding_renders_in_both_languages(produced: list[Finding]) -> None:
+    for item in produced:
+        assert item.args is not None, item
+        json.dumps(item.args)  # plain JSON values only
+        assert render(template_key(item.code, item.args), item.args, "en") == item.message
+        assert finding_text(item, "en") == item.message
+        chinese = render(template_key(item.code, item.args), item.args, "zh")
+        assert CJK.search(chinese) and finding_text(item, "zh") == chinese
+
+
+def test_numbers_read_alike_in_both_languages(produced: list[Finding]) -> None:
+    # Thousands separators and decimals come from the templates' format specs, the same in both.
+    for item in produced:
+        en_numbers = re.findall(r"\d[\d,.]*\d|\d", item.message)
+        zh_numbers = re.findall(r"\d[\d,.]*\d|\d", finding_text(item, "zh"))
+        assert sorted(en_numbers) == sorted(zh_numbers), (item.code, item.message)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+def _invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_chinese_compare_report_speaks_chinese() -> None:
+    config_findings = hubprune.inspect(str(TAYLOR)).findings
+    assert [f.code for f in config_findings] == ["config_num_attention_heads", "config_num_key_value_heads", "config_intermediate_size"]
+    text = _invoke("compare", str(LLAMA), str(TAYLOR), "--lang", "zh")
+    section = text.split("发现的问题")[1]
+    assert "config 声明 num_attention_heads=32，但 32 层中有 24 层与之不符（第 2, 9-31 层；如第 2 层：查询头 28）" in section
+    for item in config_findings:
+        assert finding_text(item, "zh") in section
+        assert item.message not in text
+    for english in ("config says", "layers differ", "shapes win", "stock loaders will fail", "query heads"):
+        assert english not in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "csv"])
+def test_every_report_format_shows_chinese_findings(fmt: str) -> None:
+    out = _invoke("check", str(TAYLOR), "--lang", "zh", "--format", fmt)
+    assert "标准 transformers 无法按其 config 加载此模型" in out and "stock transformers" not in out
+
+
+def test_json_messages_stay_english() -> None:
+    data = json.loads(_invoke("compare", str(LLAMA), str(TAYLOR), "--lang", "zh", "--format", "json"))
+    messages = [f["message"] for f in data["pruned"]["findings"]]
+    assert messages and all(not CJK.search(m) for m in messages)
+    assert messages[0].startswith("config says num_attention_heads=32 but 24 of 32 layers differ")
+    assert all(set(f) == {"severity", "code", "message", "layer"} for f in data["pruned"]["findings"])
+
+
+# --- the constructor ---------------------------------------------------------------------------
+
+
+def test_a_finding_without_args_keeps_its_message() -> None:
+    hand_made = Finding(severity="info", code="no_config", message="as written")
+    assert finding_text(hand_made, "zh") == "as written"
+    unknown = finding("no_config", "warning").model_copy(update={"code": "not_a_code"})
+    assert finding_text(unknown, "zh") == unknown.message
+
+
+@pytest.mark.parametrize(
+    ("more", "en", "zh"),
+    [(0, "(a.bin)", "（a.bin）"), (2, "(a.bin and 2 more)", "（a.bin 及另外 2 个）")],
+)
+def test_fragments_appear_only_when_their_arg_is_set(more: int, en: str, zh: str) -> None:
+    item = finding("pickle_weights", "warning", first="a.bin", and_more=more)
+    assert en in item.message and zh in finding_text(item, "zh")
+
+
+def test_a_none_variant_is_the_plain_template() -> None:
+    item = finding("vocab_changed", "info", variant=None, base=10, pruned=4, removed=6)
+    assert item.args == {"base": 10, "pruned": 4, "removed": 6}
+    assert item.message == "vocabulary changed from 10 to 4 rows: 6 embedding rows removed (vocabulary pruning)"
+    assert hash(item) == hash(finding("vocab_changed", "info", base=10, pruned=4, removed=6))
