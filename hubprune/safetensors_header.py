@@ -254,8 +254,8 @@ def encode_header(tensors: list[tuple[str, str, list[int]]], metadata: dict[str,
     Used to write skeletons; the layout matches what the safetensors library writes
     (compact JSON, padded with spaces to a multiple of 8).
 
-    >>> encode_header([("w", "F32", [2])])[:8]
-    b'@\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
+    >>> encode_header([("w", "F32", [2])])[:8]  # 51 bytes of JSON, padded to 56
+    b'8\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
     """
     obj: dict[str, object] = {}
     if metadata:

@@ -80,7 +80,7 @@ def _same(a: hubprune.ModelShape, b: hubprune.ModelShape) -> None:
 
 @pytest.mark.parametrize(("repo", "local", "shards"), [(BASE, LLAMA, 4), (PRUNED, TAYLOR, 2)])
 def test_hub_read_equals_local_read_in_two_levels(env: FakeHub, repo: str, local: Path, shards: int) -> None:
-    env.latency = 0.05  # a round trip long enough for the log to tell parallel from sequential
+    env.latency = 0.2  # a round trip long enough that a busy machine cannot blur parallel into sequential
     shape = hubprune.inspect(repo, use_cache=False)
     _same(shape, hubprune.inspect(str(local)))
     assert shape.commit and len(shape.commit) == 40
@@ -110,7 +110,7 @@ def test_compare_over_the_hub_prints_the_local_report(env: FakeHub) -> None:
 
 
 def test_single_file_repo_needs_one_level(env: FakeHub) -> None:
-    env.latency = 0.05
+    env.latency = 0.2
     headers = read_hub("small/single", use_cache=False)
     assert [f.name for f in headers.files] == ["model.safetensors"] and "lm_head.weight" in headers.tensors
     env.wait_idle()
@@ -268,7 +268,7 @@ def test_subprocess_compare_against_the_hub(env: FakeHub, tmp_path: Path) -> Non
     # /api/agent-harnesses (a third round trip); hubprune's plan is the only traffic.
     environ = {**os.environ, "LANG": "C.UTF-8"}
     environ.pop("HF_HUB_DISABLE_TELEMETRY", None)
-    env.latency = 0.05
+    env.latency = 0.2
     result = subprocess.run(
         [sys.executable, "-m", "hubprune", "compare", BASE, PRUNED, "-f", "json"],
         capture_output=True, text=True, env=environ, timeout=120,
