@@ -105,6 +105,10 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
     return names
 
 
+# Parameters the logical weight already counts (the weight itself, or its packed form).
+_COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
+
+
 def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
@@ -160,7 +164,7 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
             if logical.scheme:
                 schemes.add(logical.scheme)
         for param, tensor in weights.items():
-            if param in ("weight", *PACKED_NAMES) or is_aux(param):
+            if param in _COUNTED_BY_LOGICAL or is_aux(param):
                 continue
             count += tensor.numel
             params_by_dtype[tensor.dtype] += tensor.numel

@@ -117,11 +117,6 @@ def _has_lone_surrogate(text: str, obj: object) -> bool:
     return False
 
 
-def _is_int(value: object) -> bool:
-    # bool is an int subclass in Python; JSON true is never a valid dimension or offset.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> HeaderFile:
     """Parse the JSON part of a header (without the 8-byte prefix) and validate every entry.
 
@@ -217,14 +212,18 @@ def _parse_entry(name: str, entry: object, file: str, unknown: set[str]) -> Tens
     offsets = entry.get("data_offsets")
     if not isinstance(dtype, str):
         raise HeaderError(file, f"tensor {_quote(name)} has no dtype string")
-    if not isinstance(shape, list) or not all(_is_int(d) and 0 <= d <= U64_MAX for d in shape):
+    # type() is int, not isinstance: JSON true is a bool, an int subclass, and never a dimension.
+    if type(shape) is not list or not all(type(d) is int and 0 <= d <= U64_MAX for d in shape):
         raise HeaderError(
             file, f"tensor {_quote(name)} has shape {_quote(shape)}; dimensions must be non-negative integers below 2^64"
         )
     if (
-        not isinstance(offsets, list)
+        type(offsets) is not list
         or len(offsets) != 2
-        or not all(_is_int(o) and 0 <= o <= U64_MAX for o in offsets)
+        or type(offsets[0]) is not int
+        or type(offsets[1]) is not int
+        or not 0 <= offsets[0] <= U64_MAX
+        or not 0 <= offsets[1] <= U64_MAX
     ):
         raise HeaderError(file, f"tensor {_quote(name)} has data_offsets {_quote(offsets)}; expected [begin, end]")
     begin, end = offsets

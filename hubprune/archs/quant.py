@@ -143,8 +143,9 @@ def logical_weight(
     weight = params.get("weight")
     if weight is None:
         return None
-    bnb_state = any(name.startswith(BNB_PREFIX) for name in params)
-    if bnb_state and weight.dtype == "U8" and len(weight.shape) == 2 and weight.shape[1] == 1:
+    # Cheap tests first: this runs for every module of every model, and almost none are bnb 4-bit.
+    flat_u8 = weight.dtype == "U8" and len(weight.shape) == 2 and weight.shape[1] == 1
+    if flat_u8 and any(name.startswith(BNB_PREFIX) for name in params):
         numel = weight.shape[0] * 2  # two 4-bit values per byte
         shape: tuple[int, ...] | None = None
         if output_width and numel % output_width == 0:
