@@ -75,10 +75,22 @@ def inspect(
     ``context``/``batch`` size the KV-cache estimate; ``tensors`` (a glob such as ``"*.q_proj.*"``)
     adds a listing of the matching tensors with dtype and shape.
     """
+    headers = _read_while_importing(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    return _shape_report(headers, context=context, batch=batch, tensors=tensors)
+
+
+def _shape_report(
+    headers: HeaderSet,
+    *,
+    context: int | None = None,
+    batch: int = 1,
+    tensors: str | None = None,
+    base_head_dim: int | None = None,
+) -> ModelShape:
+    """The inspect result of headers already read: shape, findings, estimates, tensor listing."""
     from .checks import all_findings
 
-    headers = _read_while_importing(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
-    family, shape, detect_notes = _analyse(headers)
+    family, shape, detect_notes = _analyse(headers, base_head_dim)
     findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
     return shape.model_copy(
         update={
@@ -104,17 +116,18 @@ def _read_while_importing(ref: str, **options) -> HeaderSet:
         return pending.result()
 
 
-def _analyse(headers: HeaderSet):
+def _analyse(headers: HeaderSet, base_head_dim: int | None = None):
     """(family, shape, detection notes) of a model's headers."""
     from .archs.detect import detect_family
     from .infer import infer_shape
 
     family, notes = detect_family(headers.config, headers.tensors)
-    return family, infer_shape(headers, family), notes
+    return family, infer_shape(headers, family, base_head_dim), notes
 
 
 def _estimates(shape: ModelShape, headers: HeaderSet, context: int | None, batch: int):
-    from .estimates import download_bytes, estimate, latent_kv_dim
+    from .archs.schema import load_family
+    from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
 
     return estimate(
         shape,
@@ -122,6 +135,7 @@ def _estimates(shape: ModelShape, headers: HeaderSet, context: int | None, batch
         context=context,
         batch=batch,
         latent_kv_dim=latent_kv_dim(headers.config),
+        experts_per_token=top_k_experts(load_family(shape.family), headers.config),
     )
 
 
@@ -166,12 +180,17 @@ def compare(
 
     # Both models are read at once: over the Hub the whole compare then costs two round trips,
     # not four. Local reads gain nothing but lose nothing either.
+    options = {"token": token, "use_cache": use_cache, "progress": progress}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            pool.submit(inspect, ref, revision=rev, token=token, use_cache=use_cache, progress=progress, context=context, batch=batch)
+            pool.submit(_read_while_importing, ref, revision=rev, **options)
             for ref, rev in ((base, revision), (pruned, pruned_revision))
         ]
-        base_shape, pruned_shape = (future.result() for future in futures)
+        base_headers, pruned_headers = (future.result() for future in futures)
+    base_shape = _shape_report(base_headers, context=context, batch=batch)
+    # Pruning removes whole heads and keeps head_dim: where the pruned config cannot tell it
+    # (a rewritten num_attention_heads, no head_dim key), the base model's settles it.
+    pruned_shape = _shape_report(pruned_headers, context=context, batch=batch, base_head_dim=base_shape.head_dim)
     comparison = _compare_module.compare_shapes(base_shape, pruned_shape, layer_map, allow_unaligned=allow_unaligned)
     saved = compare_estimates(comparison.base.estimates, comparison.pruned.estimates)
     return comparison.model_copy(update={"estimates": saved})

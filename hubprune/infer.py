@@ -63,20 +63,64 @@ def _params(modules: list[_Module]) -> int:
     return sum(m.params for m in modules)
 
 
-def resolve_head_dim(family: Family, config: dict | None, layers: dict[int, _Layer]) -> tuple[int | None, str]:
-    """head_dim and where it came from: config.head_dim, hidden/heads of the config, q_norm length."""
-    explicit = _int(family.config_value(config, "head_dim"))
+def _positive(value: object) -> int | None:
+    number = _int(value)
+    return number if number is not None and number > 0 else None
+
+
+def _query_rows(layers: dict[int, _Layer]) -> list[int]:
+    """Rows of every q projection of plain attention (latent attention's q rows are not heads x head_dim)."""
+    return [
+        module.shape[0]
+        for layer in layers.values()
+        if "attn_kv_a" not in layer.by_role
+        for module in layer.by_role.get("attn_q", [])
+        if module.shape and module.shape[0] > 0
+    ]
+
+
+def resolve_head_dim(
+    family: Family,
+    config: dict | None,
+    layers: dict[int, _Layer],
+    rotary_dim: int | None = None,
+    base_head_dim: int | None = None,
+) -> tuple[int | None, str]:
+    """head_dim, and how sure we are (shapes give heads x head_dim, never head_dim alone).
+
+    In order: ``config.head_dim``; the length of a q/k norm; the base model's head_dim when
+    comparing (pruning removes whole heads and keeps head_dim); ``hidden_size /
+    num_attention_heads`` of the config when some layer still has that many query rows (LLM-Pruner
+    and FLAP leave the dense config); the rotary ``inv_freq`` length when it divides every layer's
+    query rows. Past that the config ratio is used but called ``ambiguous`` when every layer has
+    the same query rows, because a pruner that rewrote ``num_attention_heads`` (Torch-Pruning's
+    LLM example) makes ``q rows / num_attention_heads`` the right reading instead.
+
+    >>> from hubprune.archs.schema import load_family
+    >>> resolve_head_dim(load_family("llama"), {"hidden_size": 4096, "num_attention_heads": 32}, {})
+    (128, 'config hidden_size / num_attention_heads')
+    """
+    explicit = _positive(family.config_value(config, "head_dim"))
     if explicit:
         return explicit, "config.head_dim"
-    hidden = _int(family.config_value(config, "hidden_size"))
-    heads = _int(family.config_value(config, "num_attention_heads"))
-    if hidden and heads and hidden % heads == 0:
-        return hidden // heads, "config hidden_size / num_attention_heads"
     for layer in layers.values():
         for role in ("attn_q_norm", "attn_k_norm"):
             for module in layer.by_role.get(role, []):
-                if module.shape is not None and len(module.shape) == 1:
+                if module.shape is not None and len(module.shape) == 1 and module.shape[0] > 0:
                     return module.shape[0], f"{role} length"
+    q_rows = _query_rows(layers)
+    if base_head_dim and all(rows % base_head_dim == 0 for rows in q_rows):
+        return base_head_dim, "the base model's head_dim"
+    hidden = _positive(family.config_value(config, "hidden_size"))
+    heads = _positive(family.config_value(config, "num_attention_heads"))
+    ratio = hidden // heads if hidden and heads and hidden % heads == 0 else None
+    if ratio and (not q_rows or heads * ratio in q_rows):
+        return ratio, "config hidden_size / num_attention_heads"
+    if rotary_dim and q_rows and all(rows % rotary_dim == 0 for rows in q_rows):
+        return rotary_dim, "rotary inv_freq length x 2"
+    if ratio and all(rows % ratio == 0 for rows in q_rows):
+        uniform = len(set(q_rows)) == 1 and q_rows[0] % heads == 0 and q_rows[0] // heads != ratio
+        return ratio, "ambiguous" if uniform else "assumed"
     return None, "unknown"
 
 
@@ -109,8 +153,10 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 
 
-def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
+def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
+
+    ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
 
     >>> from hubprune.sources.local import read_local
     >>> from hubprune.archs.schema import load_family
@@ -137,13 +183,19 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     params_by_dtype: dict[str, int] = defaultdict(int)
     bytes_by_dtype: dict[str, int] = defaultdict(int)
     schemes: set[str] = set()
+    rotary_dim: int | None = None
 
     for name, params in grouped.items():
         template, index = split_layer(name)
         template, expert = split_expert(template)
         role, layout = table.lookup(template, in_layer=index is not None) or (None, "out_in")
         if role == "buffer":
-            continue  # rotary inv_freq, GPT-2 attn.bias and friends are not parameters
+            # rotary inv_freq, GPT-2 attn.bias and friends are not parameters; inv_freq still
+            # tells the rotary dimension (head_dim / 2 entries when all of a head rotates).
+            inv_freq = params.get("inv_freq")
+            if inv_freq is not None and len(inv_freq.shape) == 1 and inv_freq.shape[0] > 0:
+                rotary_dim = 2 * inv_freq.shape[0]
+            continue
         weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
         if role is None:
             weights = params  # an unknown module: everything in it may be a parameter
@@ -178,7 +230,18 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
 
     findings: list[Finding] = []
     _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
-    head_dim, _source = resolve_head_dim(family, config, layers)
+    head_dim, head_dim_source = resolve_head_dim(family, config, layers, rotary_dim, base_head_dim)
+    if head_dim is not None and head_dim_source == "assumed":
+        findings.append(finding("head_dim_assumed", "info", head_dim=head_dim))
+    elif head_dim is not None and head_dim_source == "ambiguous":
+        heads = _positive(family.config_value(config, "num_attention_heads")) or 1
+        rows = _query_rows(layers)[0]
+        findings.append(
+            finding(
+                "head_dim_ambiguous", "warning",
+                head_dim=head_dim, q_heads=rows // head_dim, other_head_dim=rows // heads, other_q_heads=heads,
+            )
+        )  # fmt: skip
     if head_dim is None and layers:
         findings.append(finding("head_dim_unknown", "warning"))
     ctx = _Context(family, config, head_dim, findings)
@@ -198,6 +261,8 @@ def infer_shape(headers: HeaderSet, family: Family) -> ModelShape:
     embed_modules = globals_.get("embed", [])
     lm_head_params = _params(globals_.get("lm_head", []))
     config_tied = family.config_value(config, "tie_word_embeddings")
+    if config_tied is None and config is not None:
+        config_tied = family.tie_word_embeddings_default  # what the model's config class assumes
     tied = lm_head_params == 0 and bool(embed_modules)
     if tied and config_tied is False:
         findings.append(finding("lm_head_missing", "error"))

@@ -67,6 +67,18 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "en": "config says hidden_size={claimed} but the embedding is {hidden} wide",
         "zh": "config 声明 hidden_size={claimed}，但词嵌入宽度为 {hidden}",
     },
+    "config_num_experts": {
+        "en": (
+            "config says {key}={claimed} but {count} of {layers} MoE layers differ (layers {ranges}; layer {example}: "
+            "{experts} routed experts, router with {router} rows): stock loaders fail on the router's size or fill "
+            "the missing experts with random weights; load it with the pruning tool's code or a config that matches"
+        ),
+        "zh": (
+            "config 声明 {key}={claimed}，但 {layers} 个 MoE 层中有 {count} 层与之不符（第 {ranges} 层；如第 {example} 层："
+            "{experts} 个路由专家，路由器 {router} 行）：标准加载器会因路由器尺寸不符而失败，或用随机权重填充缺失的专家；"
+            "请用剪枝工具的代码或与之相符的 config 加载"
+        ),
+    },
     # --- files and headers (checks.file_findings, layout_findings, ...) ---
     "file_truncated": {
         "en": "{file} is {size:,} bytes but its header describes {full:,}: an incomplete download; fetch it again",
@@ -264,6 +276,27 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "zh": "config 声明 torch_dtype={torch_dtype}，但权重为 {stored}",
     },
     # --- shape inference (infer.py) ---
+    "head_dim_assumed": {
+        "en": (
+            "head_dim {head_dim} is assumed from the config's hidden_size / num_attention_heads: the config has no "
+            "head_dim, no layer keeps the config's query width and no q/k norm or rotary buffer shows it"
+        ),
+        "zh": (
+            "head_dim {head_dim} 按 config 的 hidden_size / num_attention_heads 推定：config 中没有 head_dim，"
+            "没有任何层保留 config 所述的查询宽度，也没有 q/k norm 或旋转编码缓冲能给出它"
+        ),
+    },
+    "head_dim_ambiguous": {
+        "en": (
+            "head_dim is ambiguous: {head_dim} (config hidden_size / num_attention_heads) gives {q_heads} query heads "
+            "per layer, but if the pruner rewrote num_attention_heads it is {other_head_dim} with {other_q_heads} "
+            "heads; compare against the base model to settle it"
+        ),
+        "zh": (
+            "head_dim 有歧义：按 config 的 hidden_size / num_attention_heads 为 {head_dim}，每层 {q_heads} 个查询头；"
+            "若剪枝工具改写过 num_attention_heads，则为 {other_head_dim}，每层 {other_q_heads} 个头。与原始模型对比即可确定"
+        ),
+    },
     "head_dim_unknown": {
         "en": "head_dim is not in the config and no q/k norm shows it: head counts are left unknown",
         "zh": "config 中没有 head_dim，也没有 q/k norm 能给出它：头数未知",

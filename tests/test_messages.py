@@ -159,6 +159,10 @@ TINY: list[tuple[str, dict, list]] = [
      [("model.layers.0.foo.weight", "BF16", [4, 4]), ("model.layers.0.bar.weight", "BF16", [4, 4])]),  # a config without names
     ("fused qkv alone", {"architectures": ["Phi3ForCausalLM"], "hidden_size": 96, "num_attention_heads": 1, "tie_word_embeddings": True},
      [("model.embed_tokens.weight", "BF16", [10, 96]), ("model.layers.0.self_attn.qkv_proj.weight", "BF16", [288, 96])]),  # Phi-3 without o_proj
+    ("every layer half the heads", {}, _tiny(change={f"model.layers.{i}.self_attn.{p}.weight": shape for i in range(2)
+     for p, shape in (("q_proj", [8, 16]), ("o_proj", [16, 8]))})),  # uniform head pruning, head count maybe rewritten
+    ("no layer keeps the config width", {}, _tiny(change={L0 + "self_attn.q_proj.weight": [8, 16], L0 + "self_attn.o_proj.weight": [16, 8],
+     "model.layers.1.self_attn.q_proj.weight": [24, 16], "model.layers.1.self_attn.o_proj.weight": [16, 24]})),  # FLAP-style, no dense layer left
 ]
 
 
