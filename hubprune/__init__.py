@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # The submodule hubprune.compare shares its name with the API function compare() below. Importing
 # it first means the function definition is the binding that stays: a later
 # "from .compare import ..." finds the module in sys.modules and does not rebind the attribute.
 from . import compare as _compare_module  # noqa: F401
-from .model import CheckReport, Comparison, HeaderSet, ModelShape
+from .model import CheckReport, Comparison, Finding, HeaderSet, ModelShape
+
+if TYPE_CHECKING:
+    from .errors import HeaderError
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "check", "compare", "inspect", "read_headers", "CheckReport", "Comparison", "ModelShape", "HeaderSet"]
@@ -39,8 +43,12 @@ def read_headers(
     token: str | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    list_files: bool = False,
 ) -> HeaderSet:
-    """Read the headers, config and index of a local path or a Hub repo (header bytes only)."""
+    """Read the headers, config and index of a local path or a Hub repo (header bytes only).
+
+    ``list_files`` also lists a Hub repo's files (one more request; local folders always are).
+    """
     if Path(ref).exists() or _looks_local(ref):
         from .sources.local import read_local
 
@@ -48,7 +56,7 @@ def read_headers(
     from .sources.hub import read_hub
 
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
-    return read_hub(ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard)
+    return read_hub(ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files)
 
 
 def _looks_local(ref: str) -> bool:
@@ -219,14 +227,16 @@ def check(
     from .errors import HeaderError, NoSafetensorsError
 
     try:
-        headers = _read_while_importing(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+        headers = _read_while_importing(
+            ref, revision=revision, token=token, use_cache=use_cache, progress=progress, list_files=True
+        )
     except NoSafetensorsError as error:
         if not error.pickles:
             raise
         return CheckReport(name=_display(ref), source=ref, findings=[pickle_only_finding(error.where, error.pickles)])
     except HeaderError as error:
         local = Path(ref).exists()
-        found = _salvage_local(Path(ref)) if local else [unreadable_header_finding(error.file, error.problem)]
+        found = _salvage_local(Path(ref), error) if local else [unreadable_header_finding(error.file, error.problem)]
         return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
     family, shape, detect_notes = _analyse(headers)
     findings = [*detect_notes, *shape.findings, *check_findings(shape, family, headers)]
@@ -246,21 +256,56 @@ def _display(ref: str) -> str:
     return path.name if path.exists() else ref
 
 
-def _salvage_local(path: Path):
-    """Read every local safetensors header leniently, so that ``check`` can name each fault.
+def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
+    """Read the local safetensors headers leniently, so that ``check`` can name each fault.
 
-    The strict reader stops at the first malformed header; a check should list them all.
+    The strict reader stops at the first malformed header (``error``); a check should list them
+    all. The files are the ones the strict reader chose, and when the lenient read finds no error
+    of its own, ``error`` is the answer: a file the strict reader rejected never passes the check.
     """
-    from .checks import raw_header_findings
+    import stat
+
+    from .checks import raw_header_findings, unreadable_header_finding
     from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
 
-    files = [path] if path.is_file() else sorted(path.glob("*.safetensors"))
-    findings = []
+    try:
+        files = _weight_files(path)
+    except OSError:
+        files = []
+
+    def unreadable(file: Path, why: str) -> Finding:
+        # For the file the strict reader stopped at, its own words.
+        return unreadable_header_finding(file.name, error.problem if file.name == error.file else why)
+
+    findings: list[Finding] = []
     for file in files:
-        size = file.stat().st_size
-        with file.open("rb") as handle:
-            prefix = handle.read(PREFIX_LEN)
-            length = int.from_bytes(prefix, "little") if len(prefix) == PREFIX_LEN else 0
-            raw = handle.read(min(length, MAX_HEADER_LEN))
-        findings += raw_header_findings(file.name, prefix, raw, size)
+        try:
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):  # a folder cannot be opened, a FIFO would block forever
+                findings.append(unreadable(file, "is not a regular file"))
+                continue
+            with file.open("rb") as handle:
+                prefix = handle.read(PREFIX_LEN)
+                length = int.from_bytes(prefix, "little") if len(prefix) == PREFIX_LEN else 0
+                raw = handle.read(min(length, MAX_HEADER_LEN))
+        except OSError as exc:  # no permission, gone meanwhile
+            findings.append(unreadable(file, f"cannot be read ({exc.strerror or exc})"))
+            continue
+        findings += raw_header_findings(file.name, prefix, raw, info.st_size)
+    if not any(f.severity == "error" for f in findings):
+        findings.append(unreadable_header_finding(error.file, error.problem))
     return findings
+
+
+def _weight_files(path: Path) -> list[Path]:
+    """The safetensors files ``read_local`` reads for ``path`` (same rule, same function)."""
+    from .errors import InputError
+    from .sources.local import _snapshot_folder, weight_files
+
+    if not path.is_dir():
+        return [path]
+    folder = _snapshot_folder(path)
+    try:
+        return weight_files(folder)[0]
+    except InputError:  # an unreadable index: the strict reader reported it; look at every file
+        return sorted(folder.glob("*.safetensors"))

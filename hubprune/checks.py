@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from .archs.quant import split_param
 from .archs.schema import ATTN_ROLES, MLP_ROLES, Family
-from .archs.templates import split_layer
+from .archs.templates import layer_template, split_layer
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
 from .errors import HeaderError
 from .messages import finding
@@ -23,22 +24,90 @@ def compress_ranges(indices: Iterable[int]) -> str:
     >>> compress_ranges([0, 1, 2, 5, 7, 8])
     '0-2, 5, 7-8'
     """
-    parts: list[str] = []
-    run: list[int] = []
+    return _format_runs(_runs(indices))
+
+
+def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted indices as (first, last) runs of consecutive values."""
+    runs: list[tuple[int, int]] = []
     for i in sorted(indices):
-        if run and i == run[-1] + 1:
-            run.append(i)
-            continue
-        if run:
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-        run = [i]
-    if run:
-        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-    return ", ".join(parts)
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        elif not runs or i != runs[-1][1]:
+            runs.append((i, i))
+    return runs
+
+
+def _format_runs(runs: list[tuple[int, int]]) -> str:
+    return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in runs)
+
+
+def _gaps(present: Iterable[int], stop: int) -> list[tuple[int, int]]:
+    """The runs of ``range(stop)`` missing from ``present``, found without walking the range:
+    a config may claim 10**12 layers.
+
+    >>> _gaps({0, 1, 4}, 10**12)
+    [(2, 3), (5, 999999999999)]
+    """
+    runs: list[tuple[int, int]] = []
+    cursor = 0
+    for i in sorted(i for i in set(present) if 0 <= i < stop):
+        if i > cursor:
+            runs.append((cursor, i - 1))
+        cursor = i + 1
+    if cursor < stop:
+        runs.append((cursor, stop - 1))
+    return runs
+
+
+def _union(runs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching runs merged into one.
+
+    >>> _union([(5, 9), (0, 2), (3, 3), (8, 12)])
+    [(0, 3), (5, 12)]
+    """
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(runs):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _config_key(family: Family, config: dict, fact: str) -> str | None:
+    """The config key that ``family.config_value`` reads ``fact`` from (the first alias set)."""
+    return next((key for key in family.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
+
+
+def pruned_heads(config: dict | None) -> dict[int, int]:
+    """Layer -> how many attention heads ``config.pruned_heads`` removes.
+
+    transformers' own head pruning (BERT-style models; nn_pruning saves such checkpoints) records
+    the removed heads in the config and prunes them again when the model is built, so the stored
+    layers are expected to be that much smaller.
+
+    >>> pruned_heads({"pruned_heads": {"0": [0, 1, 2, 3], "2": [5, 5], "x": [1]}})
+    {0: 4, 2: 1}
+    """
+    raw = (config or {}).get("pruned_heads")
+    if not isinstance(raw, dict):
+        return {}
+    counts: dict[int, int] = {}
+    for key, heads in raw.items():
+        try:
+            layer = int(key)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(heads, list):
+            removed = {head for head in heads if _int(head) is not None and head >= 0}
+            if removed:
+                counts[layer] = len(removed)
+    return counts
 
 
 # (config fact, layer attribute, finding code; messages.py words each code's message)
@@ -57,11 +126,23 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
     # Nemotron-NAS / DeciLM configs declare every block in block_configs (no_op, linear, own head
     # group and FFN size); their top-level uniform keys describe no layer and loaders ignore them.
     per_layer_facts = [] if isinstance(config.get("block_configs"), list) else _PER_LAYER_FACTS
+    removed_heads = pruned_heads(config)
+    heads_key = _config_key(family, config, "num_attention_heads")
     for fact, value_of, code in per_layer_facts:
         claimed = _int(family.config_value(config, fact))
         if claimed is None:
             continue
-        differing = [layer for layer in shape.layers if value_of(layer) is not None and value_of(layer) != claimed]
+        if fact == "num_key_value_heads" and _config_key(family, config, fact) == heads_key:
+            # The alias fell back to the query heads (BERT, GPT-2, a Llama config without the
+            # key): the config states no KV head count, and the query-head finding covers it.
+            continue
+        # transformers re-applies config.pruned_heads on load: those layers are meant to have fewer.
+        removed = removed_heads if fact == "num_attention_heads" else {}
+        differing = [
+            layer
+            for layer in shape.layers
+            if value_of(layer) is not None and value_of(layer) != max(0, claimed - removed.get(layer.index, 0))
+        ]
         if not differing:
             continue
         example = differing[0]
@@ -114,8 +195,57 @@ def _gap_finding(file: str, gaps: int) -> Finding:
     return finding("data_gaps", "error", file=file, gaps=gaps)
 
 
+def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
+    """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
+    table = family.roles()
+    rows: dict[int, int] = {}
+    for tensor in headers.tensors.values():
+        module, param = split_param(tensor.name)
+        if param != "weight" or len(tensor.shape) != 2:
+            continue
+        template, index = split_layer(module)
+        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == "router":
+            rows[index] = tensor.shape[0]
+    return rows
+
+
+def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """MoE layers whose routed experts or router rows differ from the config's expert count.
+
+    Expert pruning often leaves the config alone: stock transformers then fails on the router's
+    size, or (router kept whole) fills the missing experts with random weights and routes to them.
+    """
+    config = headers.config
+    claimed = _int(family.config_value(config, "num_experts"))
+    if config is None or claimed is None:
+        return []
+    routers = _router_rows(family, headers)
+    moe = [layer for layer in shape.layers if layer.experts is not None or layer.index in routers]
+    differing = [
+        layer for layer in moe if (layer.experts or 0) != claimed or routers.get(layer.index, claimed) != claimed
+    ]
+    if not differing:
+        return []
+    example = differing[0]
+    return [
+        finding(
+            "config_num_experts",
+            "warning",
+            layer=example.index if len(differing) == 1 else None,
+            key=_config_key(family, config, "num_experts"),
+            claimed=claimed,
+            count=len(differing),
+            layers=len(moe),
+            ranges=compress_ranges(layer.index for layer in differing),
+            example=example.index,
+            experts=example.experts or 0,
+            router=routers.get(example.index, "?"),
+        )
+    ]
+
+
 def all_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
-    return [*file_findings(headers), *config_findings(shape, family, headers.config)]
+    return [*file_findings(headers), *config_findings(shape, family, headers.config), *expert_findings(shape, family, headers)]
 
 
 # --- The pre-download check (``hubprune check``) -------------------------------------------------
@@ -326,13 +456,16 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
 # --- config vs tensors: could stock transformers load it? -------------------------------------
 
 
-def _expected_shapes(family: Family, config: dict) -> dict[str, tuple[int, ...]]:
-    """Role -> the weight shape a stock model built from ``config`` would allocate."""
+def _expected_shapes(family: Family, config: dict, removed_heads: int = 0) -> dict[str, tuple[int, ...]]:
+    """Role -> the weight shape a stock model built from ``config`` would allocate.
+
+    ``removed_heads``: heads ``config.pruned_heads`` takes out of this layer (head_dim stays).
+    """
     def fact(name: str) -> int | None:
         return _int(family.config_value(config, name))
 
     hidden, heads, kv = fact("hidden_size"), fact("num_attention_heads"), fact("num_key_value_heads")
-    inter, vocab = fact("intermediate_size"), fact("vocab_size")
+    inter, vocab, experts = fact("intermediate_size"), fact("vocab_size"), fact("num_experts")
     head_dim = fact("head_dim") or (hidden // heads if hidden and heads and hidden % heads == 0 else None)
     # No fallback from KV heads to query heads here: the family's aliases say when that holds
     # (Llama's do); Falcon-7B's multi-query attention has neither key and one KV head.
@@ -342,24 +475,24 @@ def _expected_shapes(family: Family, config: dict) -> dict[str, tuple[int, ...]]
         if vocab:
             shapes["embed"] = shapes["lm_head"] = (vocab, hidden)
         if heads and head_dim:
-            shapes["attn_q"] = (heads * head_dim, hidden)
-            shapes["attn_o"] = (hidden, heads * head_dim)
+            # Head pruning takes out each removed head's query rows, and its key and value rows
+            # when every head has its own (multi-head attention).
+            q = max(0, heads - removed_heads)
+            shapes["attn_q"] = (q * head_dim, hidden)
+            shapes["attn_o"] = (hidden, q * head_dim)
             if kv:
+                kv = max(0, kv - removed_heads) if kv == heads else kv
                 shapes["attn_k"] = shapes["attn_v"] = (kv * head_dim, hidden)
-                shapes["attn_qkv_fused"] = ((heads + 2 * kv) * head_dim, hidden)
+                shapes["attn_qkv_fused"] = ((q + 2 * kv) * head_dim, hidden)
         if inter:
             shapes["mlp_gate"] = shapes["mlp_up"] = (inter, hidden)
             shapes["mlp_down"] = (hidden, inter)
             shapes["mlp_gate_up_fused"] = (2 * inter, hidden)
+        if experts:
+            shapes["router"] = (experts, hidden)
     if head_dim:
         shapes["attn_q_norm"] = shapes["attn_k_norm"] = (head_dim,)
     return shapes
-
-
-def _roles_of(family: Family) -> tuple[dict[str, str], dict[str, str]]:
-    layer = {p.pattern: role for role, patterns in family.layer_roles.items() for p in patterns}
-    glob = {p.pattern: role for role, patterns in family.global_roles.items() for p in patterns}
-    return layer, glob
 
 
 def _config_names(family: Family, config: dict) -> bool:
@@ -386,30 +519,39 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
         findings.append(
             finding("trust_remote_code", "warning", classes=classes)
         )
-    expected = _expected_shapes(family, config) if _config_names(family, config) else {}
-    if config.get("kv_lora_rank") or config.get("block_configs"):
-        # Latent attention (head_dim = nope + rope dims) and per-layer NAS configs: the uniform
-        # formulas above do not describe these attention weights.
-        expected = {role: want for role, want in expected.items() if role not in ATTN_ROLES}
-    layer_roles, global_roles = _roles_of(family)
+    stock = _config_names(family, config)
+    # Latent attention (head_dim = nope + rope dims) and per-layer NAS configs: the uniform
+    # formulas do not describe these attention weights.
+    uniform_attention = not (config.get("kv_lora_rank") or config.get("block_configs"))
+
+    def expected_shapes(removed_heads: int = 0) -> dict[str, tuple[int, ...]]:
+        if not stock:
+            return {}
+        shapes = _expected_shapes(family, config, removed_heads)
+        return shapes if uniform_attention else {role: want for role, want in shapes.items() if role not in ATTN_ROLES}
+
+    expected = expected_shapes()
+    # transformers re-applies config.pruned_heads when it builds the model: those layers are smaller.
+    expected_in = {index: expected_shapes(removed) for index, removed in pruned_heads(config).items()}
+    table = family.roles()
     mismatched: list[tuple[TensorInfo, tuple[int, ...]]] = []
     present: dict[str, set[int]] = {}
     for tensor in headers.tensors.values():
-        module, _, param = tensor.name.rpartition(".")
-        template, index = split_layer(module)
-        role = layer_roles.get(template) if index is not None else global_roles.get(template)
+        module, param = split_param(tensor.name)
+        index = split_layer(module)[1]
+        role = (table.lookup(layer_template(module), in_layer=index is not None) or (None,))[0]
         if role is None:
             continue
         if index is not None:
             present.setdefault(role, set()).add(index)
-        want = expected.get(role)
+        want = expected_in.get(index, expected).get(role) if index is not None else expected.get(role)
         if param != "weight" or want is None or tensor.dtype not in _FLOAT_DTYPES:
             continue
         if sorted(tensor.shape) != sorted(want):
             mismatched.append((tensor, want))
     if mismatched:
         def order(item: tuple[TensorInfo, tuple[int, ...]]) -> tuple[int, str]:
-            _, index = split_layer(item[0].name.rpartition(".")[0])
+            _, index = split_layer(split_param(item[0].name)[0])
             return (-1 if index is None else index, item[0].name)
 
         tensor, want = min(mismatched, key=order)
@@ -428,23 +570,24 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
     if claimed_layers and not per_layer_config:
         # Whole blocks, not single roles: MoE layers hold experts instead of a dense MLP, and
         # some layers legitimately use another spelling; a block with no tensors at all is absent.
-        absent: list[tuple[int, str]] = []
+        # Absent layers are kept as runs, never listed one by one: a config may claim any number.
+        absent: list[tuple[int, int, str]] = []  # (first layer, last layer, block)
         for block, roles in (("attention", ATTN_ROLES), ("MLP", MLP_ROLES)):
             holding = set().union(*(indices for role, indices in present.items() if role in roles))
             if holding:
-                absent += [(index, block) for index in range(claimed_layers) if index not in holding]
-        absent.sort()
+                absent += [(first, last, block) for first, last in _gaps(holding, claimed_layers)]
         if absent:
-            layers = sorted({index for index, _ in absent})
+            layers = _union((first, last) for first, last, _ in absent)
+            first, _, block = min(absent, key=lambda run: (run[0], run[2]))
             findings.append(
                 finding(
                     "config_tensors_missing",
                     "warning",
-                    layer=layers[0] if len(layers) == 1 else None,
-                    variant="attention" if absent[0][1] == "attention" else "mlp",  # the first absent block
-                    count=len(absent),
-                    ranges=compress_ranges(layers),
-                    first=absent[0][0],
+                    layer=first if layers == [(first, first)] else None,
+                    variant="attention" if block == "attention" else "mlp",  # the first absent block
+                    count=sum(last - first + 1 for first, last, _ in absent),
+                    ranges=_format_runs(layers),
+                    first=first,
                 )
             )
     if claimed_layers:

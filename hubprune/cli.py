@@ -139,6 +139,8 @@ def write_output(text: str, output: Path | None) -> None:
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
         fail(UsageError(f"cannot write {output}", hint=f"folder {directory} does not exist"))
+    if output.is_dir():
+        fail(UsageError(f"cannot write {output}", hint="it is a folder; give a file name such as report.html"))
     from .atomic import write_text_atomic
 
     write_text_atomic(output, text)
@@ -328,6 +330,11 @@ def skeleton(
 
 def main() -> None:
     """Console-script entry point."""
+    # A terminal that cannot show some characters (an ASCII locale and a Chinese report) gets
+    # "?" for them rather than a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         app()
     except KeyboardInterrupt:

@@ -38,6 +38,10 @@ def pct(part: int, whole: int) -> float:
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
+# Far more than any model has (Llama-3.1-405B: 126); keeps a typo like 0-3000000000 from eating memory.
+MAX_MAPPED_LAYERS = 10_000
+
+
 def parse_layer_map(text: str) -> list[int]:
     """``"0-20,29-31"`` -> the base index of each pruned layer, in the pruned model's order.
 
@@ -53,6 +57,10 @@ def parse_layer_map(text: str) -> list[int]:
         end = int(match.group(2)) if match.group(2) is not None else start
         if end < start:
             raise UsageError(f"--layer-map: range {start}-{end} runs backwards", hint="write ranges low-high, e.g. 0-20")
+        if len(indices) + end - start >= MAX_MAPPED_LAYERS:
+            raise UsageError(
+                f"--layer-map names more than {MAX_MAPPED_LAYERS:,} layers", hint="give the base layer of each pruned layer"
+            )
         indices.extend(range(start, end + 1))
     return indices
 

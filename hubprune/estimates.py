@@ -4,6 +4,10 @@ These are the numbers someone needs before pulling a checkpoint: how many bytes 
 much memory the weights take as stored and cast to bf16 / int8 / int4, what each token of context
 costs in KV cache, and roughly how much compute a token takes. No I/O.
 
+A mixture-of-experts layer runs only the experts its router picks for a token: FLOPs count its
+routed experts at the share that is active (experts per token / experts in the layer), and are
+unknown rather than overstated when the config does not say how many experts a token uses.
+
 The KV cache is summed layer by layer from each layer's *own* KV heads and head_dim: pruning that
 removes KV heads (or a whole attention block) shrinks the cache, and a uniform formula from the
 config would hide exactly that saving.
@@ -12,8 +16,12 @@ config would hide exactly that saving.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape
+
+if TYPE_CHECKING:
+    from .archs.schema import Family
 
 # Bytes per cached element. Inference stacks keep the KV cache in the compute dtype, which is
 # bf16/fp16 for every released LLM checkpoint we know of; a caller can ask for 1 (fp8 caches).
@@ -65,6 +73,57 @@ def matmul_params(shape: ModelShape) -> int:
     return shape.total_params - shape.embed_params + (shape.embed_params if shape.tied_embeddings else 0)
 
 
+def top_k_experts(family: "Family", config: dict | None) -> int | None:
+    """How many routed experts the router picks per token, read through the family's aliases.
+
+    >>> from hubprune.archs.schema import load_family
+    >>> top_k_experts(load_family("mixtral"), {"num_experts_per_tok": 2}), top_k_experts(load_family("mixtral"), {})
+    (2, None)
+    """
+    value = family.config_value(config, "num_experts_per_tok")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def routed_expert_params(layer: LayerShape, hidden: int | None) -> int | None:
+    """Parameters of a layer's routed experts; 0 for a dense layer, None when the width is unknown.
+
+    Each routed expert is a gated MLP (gate, up and down: 3 x hidden x its width), as in every MoE
+    family hubprune knows (Mixtral, Qwen-MoE, DeepSeek). ``LayerShape`` keeps the experts' widths,
+    not their parameters, so the count is rebuilt from those; it never exceeds the layer's MLP.
+
+    >>> layer = LayerShape(index=0, params=0, attn_params=0, mlp_params=10**12, norm_params=0, q_heads=0,
+    ...                    kv_heads=0, head_dim=None, intermediate_size=14336, experts=8, mlp_kind="moe")
+    >>> routed_expert_params(layer, 4096)
+    1409286144
+    """
+    if not layer.experts:
+        return 0
+    if not hidden:
+        return None
+    widths = layer.expert_intermediate_sizes
+    total_width = sum(widths) if widths else (layer.intermediate_size or 0) * layer.experts
+    return min(3 * hidden * total_width, layer.mlp_params)
+
+
+def flops_per_token(shape: ModelShape, experts_per_token: int | None = None) -> int | None:
+    """2 x the parameters one token multiplies through, with only the active share of routed experts.
+
+    None for a mixture-of-experts model when ``experts_per_token`` is unknown: counting every
+    expert would overstate Mixtral-8x7B's compute 3.6 times.
+    """
+    active = matmul_params(shape)
+    for layer in shape.layers:
+        if not layer.experts:
+            continue
+        routed = routed_expert_params(layer, shape.hidden_size or layer.input_dim)
+        if routed is None or experts_per_token is None:
+            return None
+        # Shared experts and the router run for every token; of the routed experts, k of E do.
+        chosen = min(experts_per_token, layer.experts)
+        active -= routed - routed * chosen // layer.experts
+    return 2 * active
+
+
 def estimate(
     shape: ModelShape,
     *,
@@ -73,11 +132,13 @@ def estimate(
     batch: int = 1,
     kv_dtype_bytes: int = DEFAULT_KV_DTYPE_BYTES,
     latent_kv_dim: int | None = None,
+    experts_per_token: int | None = None,
 ) -> Estimates:
     """Estimates for one model. ``download`` is the byte size of its weight files.
 
     FLOPs per token are the usual 2 x parameters of a forward pass (one multiply and one add per
-    weight); attention-score FLOPs, which grow with the context, are not included.
+    weight), counting only the ``experts_per_token`` routed experts a token uses in an MoE layer;
+    attention-score FLOPs, which grow with the context, are not included.
 
     >>> import hubprune
     >>> e = estimate(hubprune.inspect("fixtures/Llama-3-8B-Instruct"), download=0, context=8192)
@@ -104,7 +165,7 @@ def estimate(
         context=context,
         batch=batch,
         kv_cache_bytes=kv_cache,
-        flops_per_token=2 * matmul_params(shape),
+        flops_per_token=flops_per_token(shape, experts_per_token),
     )
 
 
@@ -131,7 +192,10 @@ def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison
     35.94
     """
     weight_saved = base.weight_bytes - pruned.weight_bytes
-    flops_saved = base.flops_per_token - pruned.flops_per_token
+    flops_saved = flops_pct = None
+    if base.flops_per_token is not None and pruned.flops_per_token is not None:
+        flops_saved = base.flops_per_token - pruned.flops_per_token
+        flops_pct = _saved_pct(flops_saved, base.flops_per_token)
     kv_saved = None
     kv_pct = None
     if base.kv_bytes_per_token is not None and pruned.kv_bytes_per_token is not None:
@@ -147,6 +211,6 @@ def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison
         kv_saved_pct=kv_pct,
         kv_cache_bytes_saved=cache_saved,
         flops_per_token_saved=flops_saved,
-        flops_saved_pct=_saved_pct(flops_saved, base.flops_per_token),
+        flops_saved_pct=flops_pct,
     )
 

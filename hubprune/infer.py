@@ -248,7 +248,13 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
 
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
     indices = sorted(layers)
-    all_indices = range(indices[-1] + 1) if indices else range(0)
+    all_indices: list[int] | range = range(indices[-1] + 1) if indices else range(0)
+    declared = _positive(family.config_value(config, "num_hidden_layers")) or 0
+    if indices and indices[-1] >= max(declared, 2 * len(indices) + 16):
+        # Indices that jump far past the config and the layers present are not gaps to fill
+        # (a tensor named layers.100000000 would otherwise mean 10^8 empty layers).
+        all_indices = indices
+        findings.append(finding("layer_indices_sparse", "warning", count=len(indices), highest=indices[-1]))
     layer_shapes = [_layer_shape(i, layers.get(i, _Layer()), ctx) for i in all_indices]
 
     other_layer = [m for i in indices for m in layers[i].other]

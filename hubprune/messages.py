@@ -276,6 +276,13 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "zh": "config 声明 torch_dtype={torch_dtype}，但权重为 {stored}",
     },
     # --- shape inference (infer.py) ---
+    "layer_indices_sparse": {
+        "en": (
+            "the {count} layers present have indices up to {highest}, far past the config and the layer count: "
+            "only the layers present are listed, without filling the gaps"
+        ),
+        "zh": "现有 {count} 个层的编号最高到 {highest}，远超 config 与实际层数：只列出现有的层，不补齐中间的空缺",
+    },
     "head_dim_assumed": {
         "en": (
             "head_dim {head_dim} is assumed from the config's hidden_size / num_attention_heads: the config has no "

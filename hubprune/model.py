@@ -172,7 +172,7 @@ class Estimates(_Value):
     context: int | None = None
     batch: int = 1
     kv_cache_bytes: int | None = None
-    flops_per_token: int
+    flops_per_token: int | None  # None: an MoE model whose config does not say how many experts a token uses
 
 
 @_value
@@ -184,8 +184,8 @@ class EstimatesComparison(_Value):
     kv_bytes_per_token_saved: int | None
     kv_saved_pct: float | None
     kv_cache_bytes_saved: int | None = None
-    flops_per_token_saved: int
-    flops_saved_pct: float
+    flops_per_token_saved: int | None
+    flops_saved_pct: float | None
 
 
 @_value

@@ -6,9 +6,11 @@ thing broken, so a finding can only come from that one fault.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import struct
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,13 +22,15 @@ from hubprune.checks import (
     compress_ranges,
     layout_findings,
     pickle_files,
+    pruned_heads,
     reaches,
     size_findings,
 )
+from hubprune.errors import HeaderError
 from hubprune.model import Finding, TensorInfo
 from hubprune.safetensors_header import encode_header
 
-from .conftest import LLAMA, TAYLOR
+from .conftest import FIXTURES, LLAMA, TAYLOR
 
 SHARD1 = "model-00001-of-00004.safetensors"
 SHARD4 = "model-00004-of-00004.safetensors"
@@ -257,3 +261,228 @@ def test_real_checkpoints_have_no_errors(name: str) -> None:
     load_codes = {"config_shape_mismatch", "config_tensors_missing", "layers_past_config", "index_total_size"}
     if name != "taylor_only_5000":
         assert {f.code for f in findings} & load_codes == set()
+
+
+# --- broken inputs never pass: the lenient re-read after the strict reader gave up ---------------
+
+
+def _hub_cache(tmp_path: Path, source: Path, commit: str = "0123abcd") -> tuple[Path, Path]:
+    """A Hub cache repo folder (models--org--name, refs/main -> snapshots/<commit>) holding ``source``."""
+    repo = tmp_path / "models--meta-llama--Meta-Llama-3-8B-Instruct"
+    snapshot = repo / "snapshots" / commit
+    shutil.copytree(source, snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    (repo / "blobs").mkdir()
+    return repo, snapshot
+
+
+@pytest.mark.parametrize(
+    ("break_it", "code"),
+    [
+        (lambda d: edit_entries(d / SHARD1, _overlap), "offsets_overlap"),  # corrupt shard in a huggingface-cli download
+        (lambda d: (d / SHARD4).write_bytes(struct.pack("<Q", 8) + b"not json"), "header_invalid"),  # error page cached as a shard
+    ],
+    ids=["overlap", "not json"],
+)
+def test_a_hub_cache_folder_with_a_broken_shard_is_never_clean(tmp_path: Path, break_it, code: str) -> None:
+    repo, snapshot = _hub_cache(tmp_path, LLAMA)
+    break_it(snapshot)
+    findings = hubprune.check(str(repo)).findings
+    assert code in {f.code for f in findings}
+    assert any(f.severity == "error" for f in findings)
+
+
+def test_the_lenient_reread_reads_the_files_the_index_names(llama_copy: Path) -> None:
+    # A leftover file beside the shards (not in the index) is not what loads: its faults are not
+    # the model's. The strict reader never opened it; the re-read must not either.
+    edit_entries(llama_copy / SHARD1, _overlap)
+    (llama_copy / "consolidated.safetensors").write_bytes(struct.pack("<Q", 8) + b"not json")
+    findings = hubprune.check(str(llama_copy)).findings
+    assert "offsets_overlap" in {f.code for f in findings}
+    assert not [f for f in findings if "consolidated" in f.message]
+
+
+def test_a_directory_named_like_a_shard_is_an_error_finding(tmp_path: Path) -> None:
+    # A failed unpack or a mis-typed copy can leave a folder called *.safetensors.
+    (tmp_path / "model" / "a.safetensors").mkdir(parents=True)
+    findings = hubprune.check(str(tmp_path / "model")).findings
+    assert [(f.severity, f.code) for f in findings] == [("error", "header_invalid")]
+    assert "a.safetensors: is a directory" in findings[0].message
+
+
+def test_an_unreadable_shard_is_an_error_finding(llama_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files owned by another user (a shared cache): permissions cannot be taken away from root
+    # in a test, so opening the one shard is made to fail as it would.
+    real_open = Path.open
+
+    def open_(self: Path, *args, **kwargs):
+        if self.name == SHARD1:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    findings = hubprune.check(str(llama_copy)).findings
+    assert [(f.code, f.severity) for f in findings] == [("header_invalid", "error")]
+    assert SHARD1 in findings[0].message and "permission denied" in findings[0].message
+
+
+def test_when_the_reread_finds_nothing_the_strict_readers_error_stands(tmp_path: Path) -> None:
+    # The file changed or vanished between the two reads: the first error is still the answer.
+    findings = hubprune._salvage_local(tmp_path, HeaderError("model.safetensors", "header is not valid JSON"))
+    assert [(f.code, f.severity) for f in findings] == [("header_invalid", "error")]
+    assert findings[0].message.startswith("model.safetensors: header is not valid JSON")
+
+
+# --- config facts that stock transformers reads differently from the plain keys ----------------------
+
+
+def _builder():
+    """``fixtures/build_families.py`` as a module: the real layouts the family fixtures are built from."""
+    spec = importlib.util.spec_from_file_location("build_families", FIXTURES / "build_families.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_families", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _builder()
+
+
+def _write(folder: Path, config: dict, tensors: list) -> str:
+    build.write_model(folder, config, tensors, sharded=False)
+    return str(folder)
+
+
+def _minilm(heads_kept: int = 12, layer: int = 0) -> list:
+    """all-MiniLM-L6-v2 tensors with ``layer`` keeping ``heads_kept`` of its 12 heads (head_dim 32)."""
+    rows = heads_kept * 32
+    tensors = []
+    for name, dtype, shape in build.bert(hidden=384, layers=6, inner=1536, prefix="", norm=("weight", "bias")):
+        if name.startswith(f"encoder.layer.{layer}.attention."):
+            if ".self." in name:
+                shape = [rows, 384] if name.endswith("weight") else [rows]
+            elif "output.dense.weight" in name:
+                shape = [384, rows]
+        tensors.append((name, dtype, shape))
+    return tensors
+
+
+CONFIG_LOAD_CODES = {"config_num_attention_heads", "config_num_key_value_heads", "config_shape_mismatch"}
+
+
+def test_transformers_pruned_heads_are_expected(tmp_path: Path) -> None:
+    # nn_pruning / BertModel.prune_heads save config.pruned_heads; transformers prunes those heads
+    # again when it builds the model, so the smaller layer 0 loads with the stock class.
+    config = {**build.MINILM_CONFIG, "pruned_heads": {"0": [0, 1, 2, 3]}}
+    findings = hubprune.check(_write(tmp_path / "m", config, _minilm(heads_kept=8))).findings
+    assert {f.code for f in findings} & CONFIG_LOAD_CODES == set(), [f.message for f in findings]
+
+
+def test_pruned_heads_that_do_not_match_the_tensors_are_still_found(tmp_path: Path) -> None:
+    config = {**build.MINILM_CONFIG, "pruned_heads": {"0": [0, 1]}}  # says 10 heads, layer 0 has 8
+    findings = {f.code: f for f in hubprune.check(_write(tmp_path / "m", config, _minilm(heads_kept=8))).findings}
+    assert "layer 0: query heads 8" in findings["config_num_attention_heads"].message
+    assert "output.dense.weight is [384, 256] but the config implies [384, 320]" in findings["config_shape_mismatch"].message
+
+
+def test_a_config_without_kv_heads_gets_no_kv_heads_finding(tmp_path: Path) -> None:
+    # BERT's config has no num_key_value_heads: the alias falls back to num_attention_heads, and a
+    # second finding quoting "num_key_value_heads=12" would cite a key the config does not contain.
+    findings = {f.code for f in hubprune.check(_write(tmp_path / "m", build.MINILM_CONFIG, _minilm(heads_kept=8))).findings}
+    assert {"config_num_attention_heads", "config_shape_mismatch"} <= findings
+    assert "config_num_key_value_heads" not in findings
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"pruned_heads": {"0": [0, 1, 2, 3], "5": [11]}}, {0: 4, 5: 1}),  # as transformers saves it (string keys)
+        ({"pruned_heads": {"2": [1, 1, 3]}}, {2: 2}),  # a head listed twice is removed once
+        ({"pruned_heads": {}}, {}),  # PretrainedConfig's default
+        ({"pruned_heads": [1, 2]}, {}),  # not a mapping: ignored
+        ({"pruned_heads": {"x": [1], "1": "2", "3": [-1, "a"]}}, {}),  # junk keys and entries
+        (None, {}),
+    ],
+)
+def test_pruned_heads_parsing(config: dict | None, expected: dict[int, int]) -> None:
+    assert pruned_heads(config) == expected
+
+
+def _mixtral(kept: list[list[int]], router_rows: int | None = None) -> list:
+    """Two Mixtral-8x7B layers keeping the listed experts; the router keeps ``router_rows`` rows
+    (default: one per kept expert, as expert-pruning tools write it)."""
+    tensors = build.mixtral(kept, layers=len(kept))
+    if router_rows is None:
+        return tensors
+    return [(n, d, [router_rows, s[1]] if n.endswith("block_sparse_moe.gate.weight") else s) for n, d, s in tensors]
+
+
+MIXTRAL_2 = {**build.MIXTRAL_8X7B_CONFIG, "num_hidden_layers": 2}
+
+
+def test_expert_pruning_under_an_unchanged_config_is_found(tmp_path: Path) -> None:
+    # 6 of 8 experts per layer, router [6, 4096], config still num_local_experts=8: stock
+    # MixtralForCausalLM fails on the router's size.
+    path = _write(tmp_path / "m", MIXTRAL_2, _mixtral([[0, 1, 2, 4, 5, 7]] * 2))
+    findings = {f.code: f for f in hubprune.check(path).findings}
+    experts = findings["config_num_experts"]
+    assert experts.severity == "warning"
+    assert experts.message.startswith("config says num_local_experts=8 but 2 of 2 MoE layers differ (layers 0-1; layer 0: 6 routed experts, router with 6 rows)")
+    assert "model.layers.0.block_sparse_moe.gate.weight is [6, 4096] but the config implies [8, 4096]" in findings["config_shape_mismatch"].message
+    assert "config_num_experts" in {f.code for f in hubprune.inspect(path).findings}
+
+
+def test_experts_missing_behind_a_whole_router_are_found(tmp_path: Path) -> None:
+    # The router kept all 8 rows but layer 1 lost two experts: stock loaders would build those
+    # experts with random weights and still route tokens to them.
+    path = _write(tmp_path / "m", MIXTRAL_2, _mixtral([list(range(8)), [0, 1, 2, 3, 4, 5]], router_rows=8))
+    findings = {f.code: f for f in hubprune.check(path).findings}
+    assert findings["config_num_experts"].layer == 1
+    assert "1 of 2 MoE layers differ (layers 1; layer 1: 6 routed experts, router with 8 rows)" in findings["config_num_experts"].message
+    assert "config_shape_mismatch" not in findings
+
+
+def test_expert_counts_are_read_through_each_familys_key(tmp_path: Path) -> None:
+    # DeepSeek-V2-Lite: n_routed_experts, and a dense first layer (first_k_dense_replace=1) that is no MoE layer.
+    target = tmp_path / "deepseek"
+    shutil.copytree(FIXTURES / "DeepSeek-V2-Lite", target)
+    edit_json(target / "config.json", lambda c: c.update(n_routed_experts=60))
+    found = next(f for f in hubprune.check(str(target)).findings if f.code == "config_num_experts")
+    assert found.message.startswith("config says n_routed_experts=60 but 26 of 26 MoE layers differ (layers 1-26;")
+
+
+# --- whatever a config claims, the check stays bounded ------------------------------------------
+
+
+def test_layers_the_config_claims_past_the_tensors_are_counted(llama_copy: Path) -> None:
+    edit_json(llama_copy / "config.json", lambda c: c.update(num_hidden_layers=40))
+    findings = {f.code: f for f in hubprune.check(str(llama_copy)).findings}
+    missing = findings["config_tensors_missing"]
+    assert missing.args["count"] == 16 and missing.args["ranges"] == "32-39" and missing.args["first"] == 32
+    assert "config_num_hidden_layers" in findings
+
+
+def test_a_gap_and_claimed_layers_past_the_end_join_into_one_range(llama_copy: Path) -> None:
+    rebuild(llama_copy / "model-00003-of-00004.safetensors", lambda ts: [t for t in ts if not t[0].startswith("model.layers.31.self_attn.")])
+    edit_json(llama_copy / INDEX, lambda i: [i["weight_map"].pop(n) for n in list(i["weight_map"]) if n.startswith("model.layers.31.self_attn.")])
+    edit_json(llama_copy / "config.json", lambda c: c.update(num_hidden_layers=10**12))
+    missing = next(f for f in hubprune.check(str(llama_copy)).findings if f.code == "config_tensors_missing")
+    assert missing.args["ranges"] == "31-999999999999" and missing.args["first"] == 31 and missing.args["variant"] == "attention"
+    assert missing.args["count"] == 1 + 2 * (10**12 - 32)
+
+
+def test_roles_spelled_as_suffixes_count_for_the_load_check(tmp_path: Path) -> None:
+    # An unknown architecture with Meta-style names: only the generic family's "*." patterns
+    # name these modules; layer 1 lost its attention and the config claims 3 layers.
+    tensors = [("tok_embeddings.weight", "BF16", [10, 16])]
+    for i in range(2):
+        p = f"layers.{i}."
+        if i == 0:
+            tensors += [(p + f"attention.{w}.weight", "BF16", [16, 16]) for w in ("wq", "wk", "wv", "wo")]
+        tensors += [(p + f"feed_forward.{w}.weight", "BF16", [32, 16] if w != "w2" else [16, 32]) for w in ("w1", "w2", "w3")]
+    config = {"architectures": ["FooForCausalLM"], "model_type": "foo", "hidden_size": 16, "num_hidden_layers": 3}
+    report = hubprune.check(_write(tmp_path / "m", config, tensors))
+    assert report.family == "generic"
+    missing = next(f for f in report.findings if f.code == "config_tensors_missing")
+    assert (missing.args["ranges"], missing.args["count"], missing.args["first"]) == ("1-2", 3, 1)

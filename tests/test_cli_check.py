@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from hubprune.cli import app
 
 from .conftest import LLAMA, TAYLOR
-from .test_checks import SHARD1, _overlap, edit_entries
+from .test_checks import SHARD1, _hub_cache, _overlap, build, edit_entries, edit_json
 
 runner = CliRunner()
 
@@ -141,3 +141,68 @@ def test_ascii_terminal_gets_ascii_bars(tmp_path: Path) -> None:
     tail = result.stdout.decode("ascii").rstrip("\n").splitlines()[-32:]
     assert all(line.isascii() and "#" in line for line in tail)
     assert tail[-1].startswith("   31  ")
+
+
+def test_a_broken_hub_cache_folder_fails_the_check(tmp_path: Path) -> None:
+    # The folder huggingface_hub downloads into (models--org--name with refs/main): what inspect
+    # cannot read, check must not call clean.
+    repo, snapshot = _hub_cache(tmp_path, LLAMA)
+    edit_entries(snapshot / SHARD1, _overlap)
+    result = invoke("check", str(repo), "--lang", "en")
+    assert result.exit_code == 1, result.output
+    assert "offsets_overlap" in result.stdout and "No findings" not in result.stdout
+    assert invoke("inspect", str(repo)).exit_code == 3
+
+
+def test_a_directory_named_like_a_shard_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a.safetensors").mkdir()
+    result = invoke("check", str(tmp_path), "--format", "json")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception  # not a crash
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["header_invalid"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_named_pipe_named_like_a_shard_does_not_hang_the_check(tmp_path: Path) -> None:
+    # Opening a FIFO for reading blocks until someone writes: the check must not open one.
+    os.mkfifo(tmp_path / "model.safetensors")
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", "check", str(tmp_path), "--format", "json"], capture_output=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr.decode(errors="replace")[-2000:]
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["severity"]) for f in findings] == [("header_invalid", "error")]
+    assert "not a regular file" in findings[0]["message"]
+
+
+# Address space for the child process: far more than a check needs, far less than a list of 10**12 layers.
+MEMORY_LIMIT = 1 << 30
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS bounds memory on Linux")
+def test_an_absurd_layer_count_in_the_config_stays_cheap(tmp_path: Path) -> None:
+    # A config edited by hand (or fuzzed) with num_hidden_layers = 10**12.
+    target = tmp_path / "model"
+    shutil.copytree(LLAMA, target)
+    edit_json(target / "config.json", lambda c: c.update(num_hidden_layers=10**12))
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", "check", str(target), "--format", "json"],
+        capture_output=True, timeout=120, preexec_fn=_limit_memory,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    findings = {f["code"]: f for f in json.loads(result.stdout)["findings"]}
+    assert "config_num_hidden_layers" in findings
+    assert "(layers 32-999999999999; first: layer 32 MLP)" in findings["config_tensors_missing"]["message"]
+
+
+def test_unknown_moe_flops_are_null_in_json_and_a_question_mark_in_text(tmp_path: Path) -> None:
+    config = {k: v for k, v in build.MIXTRAL_8X7B_CONFIG.items() if k != "num_experts_per_tok"} | {"num_hidden_layers": 2}
+    build.write_model(tmp_path, config, build.mixtral(8, layers=2), sharded=False)
+    assert json.loads(invoke("check", str(tmp_path), "-f", "json").stdout)["estimates"]["flops_per_token"] is None
+    row = next(line for line in invoke("check", str(tmp_path), "--lang", "en").stdout.splitlines() if line.startswith("FLOPs per token"))
+    assert row.split()[-1] == "?"

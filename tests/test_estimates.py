@@ -9,11 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hubprune
-from hubprune.estimates import compare_estimates, download_bytes, estimate, layer_kv_bytes_per_token, matmul_params
+from hubprune.estimates import (
+    compare_estimates,
+    download_bytes,
+    estimate,
+    flops_per_token,
+    layer_kv_bytes_per_token,
+    matmul_params,
+    routed_expert_params,
+)
 from hubprune.model import LayerShape
 from hubprune.sources.local import read_local
 
-from .conftest import LLAMA, TAYLOR
+from .conftest import FIXTURES, LLAMA, TAYLOR
+from .test_checks import build
 
 # Llama-3-8B: 32 layers x (K + V) x 8 KV heads x head_dim 128 x 2 bytes (bf16 cache).
 LLAMA_KV_PER_TOKEN = 32 * 2 * 8 * 128 * 2
@@ -154,3 +163,79 @@ def test_kv_cache_of_real_checkpoints(name: str, expected: int) -> None:
 def test_mla_without_latent_dims_is_unknown() -> None:
     assert layer_kv_bytes_per_token(_layer(attn_kind="mla")) is None
     assert layer_kv_bytes_per_token(_layer(attn_kind="mla"), latent_kv_dim=576) == 1152
+
+
+# --- mixture of experts: a token runs only the experts its router picks -----------------------------
+
+# (fixture, MoE layers, routed experts per layer, experts per token, hidden, expert width, published
+# activated parameters). FLOPs leave out what every token skips: E - k routed experts per MoE layer.
+REAL_MOE = [
+    ("Mixtral-8x7B-v0.1", 32, 8, 2, 4096, 14336, 12.9e9),  # Mistral AI: "12.9B active parameters" (with embeddings)
+    ("Qwen1.5-MoE-A2.7B", 24, 60, 4, 2048, 1408, 2.7e9),  # Qwen: "2.7B activated" (with embeddings); shared expert always runs
+    ("DeepSeek-V2-Lite", 26, 64, 6, 2048, 1408, 2.4e9),  # DeepSeek: "2.4B activated"; layer 0 dense, 2 shared experts
+]
+
+
+@pytest.mark.parametrize(("name", "moe_layers", "experts", "top_k", "hidden", "width", "published"), REAL_MOE, ids=[r[0] for r in REAL_MOE])
+def test_moe_flops_count_only_the_active_experts(name, moe_layers, experts, top_k, hidden, width, published) -> None:
+    shape = hubprune.inspect(str(FIXTURES / name))
+    skipped = moe_layers * (experts - top_k) * 3 * hidden * width
+    assert shape.estimates.flops_per_token == 2 * (matmul_params(shape) - skipped)
+    # Within 3% of the published activated count, which some vendors give with the embedding table.
+    active = shape.estimates.flops_per_token / 2
+    assert min(abs(active - published), abs(active + shape.embed_params - published)) < 0.03 * published
+
+
+def test_mixtral_8x7b_flops_are_about_26_g() -> None:
+    e = hubprune.inspect(str(FIXTURES / "Mixtral-8x7B-v0.1")).estimates
+    assert 25.0e9 < e.flops_per_token < 26.0e9  # not the 93 G of counting all 8 experts
+
+
+def test_moe_flops_are_unknown_without_experts_per_token() -> None:
+    shape = hubprune.inspect(str(FIXTURES / "Mixtral-8x7B-v0.1"))
+    assert estimate(shape, download=0).flops_per_token is None
+    assert estimate(shape, download=0, experts_per_token=2).flops_per_token == shape.estimates.flops_per_token
+    known = estimate(shape, download=0, experts_per_token=2)
+    saved = compare_estimates(known, estimate(shape, download=0))
+    assert (saved.flops_per_token_saved, saved.flops_saved_pct) == (None, None)
+
+
+def test_moe_flops_from_a_config_without_experts_per_token_are_null(tmp_path) -> None:
+    config = {k: v for k, v in build.MIXTRAL_8X7B_CONFIG.items() if k != "num_experts_per_tok"} | {"num_hidden_layers": 2}
+    build.write_model(tmp_path, config, build.mixtral(8, layers=2), sharded=False)
+    e = hubprune.inspect(str(tmp_path), context=16).estimates
+    assert e.flops_per_token is None and e.kv_cache_bytes == 2 * 2 * 8 * 128 * 2 * 16  # the rest is still there
+
+
+def test_expert_pruning_saves_no_flops_when_top_k_is_unchanged(tmp_path) -> None:
+    # 6 of 8 experts kept, still 2 per token: the per-token compute of the experts is the same;
+    # only the router, now 6 rows instead of 8, got smaller.
+    config = {**build.MIXTRAL_8X7B_CONFIG, "num_hidden_layers": 2}
+    build.write_model(tmp_path / "base", config, build.mixtral(8, layers=2), sharded=False)
+    build.write_model(tmp_path / "pruned", config | {"num_local_experts": 6}, build.mixtral([[0, 1, 2, 4, 5, 7]] * 2, layers=2), sharded=False)
+    c = hubprune.compare(str(tmp_path / "base"), str(tmp_path / "pruned"))
+    assert c.estimates.flops_per_token_saved == 2 * 2 * (8 - 6) * 4096
+    assert c.estimates.flops_saved_pct < 0.01
+    assert c.estimates.weight_saved_pct > 20  # while the weights did shrink by a quarter of the experts
+
+
+@pytest.mark.parametrize(
+    ("layer", "hidden", "expected"),
+    [
+        (_layer(mlp_params=10**12, intermediate_size=1408, experts=60, mlp_kind="moe"), 2048, 60 * 3 * 2048 * 1408),  # Qwen1.5-MoE
+        (_layer(mlp_params=10**12, intermediate_size=100, experts=2, mlp_kind="moe", expert_intermediate_sizes=[100, 40]), 8, 3 * 8 * 140),  # expert width pruning
+        (_layer(mlp_params=50, intermediate_size=100, experts=2, mlp_kind="moe"), 8, 50),  # never more than the layer's MLP
+        (_layer(mlp_params=10, intermediate_size=10, mlp_kind="gated"), 8, 0),  # dense layer
+        (_layer(mlp_params=10, intermediate_size=10, experts=2, mlp_kind="moe"), None, None),  # hidden size unknown
+    ],
+)
+def test_routed_expert_params(layer: LayerShape, hidden: int | None, expected: int | None) -> None:
+    assert routed_expert_params(layer, hidden) == expected
+
+
+def test_more_experts_per_token_than_a_layer_keeps_runs_them_all(llama) -> None:
+    # A layer pruned to one expert under top-2 routing runs that one expert: nothing is skipped.
+    moe = _layer(params=3 * 4096 * 10, attn_params=0, mlp_params=3 * 4096 * 10, intermediate_size=10, experts=1, mlp_kind="moe")
+    shape = llama.model_copy(update={"layers": [moe], "total_params": moe.params, "embed_params": 0})
+    assert flops_per_token(shape, experts_per_token=2) == 2 * moe.params
+    assert flops_per_token(shape, experts_per_token=None) is None

@@ -56,6 +56,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
         Repo("pickles/only-bin", tmp / "empty", extra_files={"pytorch_model.bin": b"\x80\x04.", "config.json": b"{}"}),
         Repo("prune-lab/broken", _broken_copy(tmp)),
         Repo("small/single", single),
+        Repo("mixed/with-pickles", TAYLOR, extra_files={"pytorch_model.bin": b"\x80\x04."}),
         Repo("small/unnamed", odd),
     ]
     (tmp / "empty").mkdir()
@@ -115,6 +116,35 @@ def test_single_file_repo_needs_one_level(env: FakeHub) -> None:
     assert [f.name for f in headers.files] == ["model.safetensors"] and "lm_head.weight" in headers.tensors
     env.wait_idle()
     assert len(env.log) == 3 and env.levels() == 1
+
+
+def test_listing_for_check_rides_in_the_first_level(env: FakeHub) -> None:
+    # check wants the file list (pickles beside the shards): one more request, no more levels.
+    env.latency = 0.2
+    headers = read_hub(BASE, use_cache=False, list_files=True)
+    assert "model-00004-of-00004.safetensors" in headers.other_files and "config.json" in headers.other_files
+    env.wait_idle()
+    assert len(env.log) == 4 + 4 and env.levels() == 2
+    # A header cache entry written without the list gets it once, at the cached commit.
+    read_hub(PRUNED)
+    env.wait_idle()
+    env.reset_log()
+    listed = read_hub(PRUNED, list_files=True)
+    env.wait_idle()
+    assert "model-00001-of-00002.safetensors" in listed.other_files
+    assert len(env.log) == 2 and env.log[0].path.startswith("/api/models/")  # the listing,
+    assert "/resolve/main/" in env.log[1].path  # then "does main still point there?"
+    env.reset_log()
+    assert read_hub(PRUNED, list_files=True).other_files == listed.other_files
+    env.wait_idle()
+    assert len(env.log) == 1  # only "does main still point there?"
+
+
+def test_check_over_the_hub_sees_pickles_beside_the_shards(env: FakeHub) -> None:
+    result = CliRunner().invoke(app, ["check", "mixed/with-pickles", "--format", "json", "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+    assert "pickle_weights" in codes
 
 
 def test_repo_without_index_or_single_file_is_listed(env: FakeHub) -> None:

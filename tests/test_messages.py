@@ -161,6 +161,7 @@ TINY: list[tuple[str, dict, list]] = [
      [("model.embed_tokens.weight", "BF16", [10, 96]), ("model.layers.0.self_attn.qkv_proj.weight", "BF16", [288, 96])]),  # Phi-3 without o_proj
     ("every layer half the heads", {}, _tiny(change={f"model.layers.{i}.self_attn.{p}.weight": shape for i in range(2)
      for p, shape in (("q_proj", [8, 16]), ("o_proj", [16, 8]))})),  # uniform head pruning, head count maybe rewritten
+    ("layer index far past the config", {}, [("model.layers.100000.mlp.up_proj.weight", "BF16", [4, 4])]),  # a buggy rename
     ("no layer keeps the config width", {}, _tiny(change={L0 + "self_attn.q_proj.weight": [8, 16], L0 + "self_attn.o_proj.weight": [16, 8],
      "model.layers.1.self_attn.q_proj.weight": [24, 16], "model.layers.1.self_attn.o_proj.weight": [16, 24]})),  # FLAP-style, no dense layer left
 ]
@@ -184,6 +185,11 @@ def _copy_findings(root: Path) -> list[Finding]:
     shutil.copytree(FIXTURES / "DeepSeek-V2-Lite", deepseek)
     edit_json(deepseek / "config.json", lambda c: [c.update(num_hidden_layers=26), *(c.pop(k) for k in ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"))])
     found += hubprune.check(str(deepseek)).findings
+    # Qwen-MoE whose config counts more experts than its layers hold (experts pruned, config kept).
+    moe = root / "moe"
+    shutil.copytree(FIXTURES / "Qwen1.5-MoE-A2.7B", moe)
+    edit_json(moe / "config.json", lambda c: c.update(num_experts=64))
+    found += hubprune.check(str(moe)).findings
     return found
 
 

@@ -100,8 +100,11 @@ class Logical:
     carrier: TensorInfo
 
 
-def _per_word(tensor: TensorInfo, bits: int) -> int:
-    return max(1, DTYPE_BITS.get(tensor.dtype, 32) // bits)
+def _unpacked(length: int, tensor: TensorInfo, bits: int) -> int:
+    """Values held by ``length`` packed words: 3-bit GPTQ packs 32 values into 3 int32 words, so
+    the count is length x word bits / bits, not length x (word bits // bits)."""
+    word_bits = DTYPE_BITS.get(tensor.dtype, 32)
+    return length * word_bits // bits if bits else length
 
 
 def logical_weight(
@@ -123,22 +126,22 @@ def logical_weight(
         if len(packed.shape) != 2:
             return Logical(None, packed.numel, "gptq", packed)
         rows, cols = packed.shape
-        per = _per_word(packed, bits)
         scales = params.get("scales")
         method = quant.method if quant.method in ("gptq", "awq") else None
         if method is None and scales is not None and scales.shape:
-            method = "awq" if scales.shape[-1] == cols * per and scales.shape[-1] != cols else "gptq"
+            unpacked_cols = _unpacked(cols, packed, bits)
+            method = "awq" if scales.shape[-1] == unpacked_cols and scales.shape[-1] != cols else "gptq"
         if method == "awq":
-            shape = (cols * per, rows)
+            shape = (_unpacked(cols, packed, bits), rows)
         else:
-            method, shape = "gptq", (cols, rows * per)
+            method, shape = "gptq", (cols, _unpacked(rows, packed, bits))
         return Logical(shape, shape[0] * shape[1], method, packed)
     if "weight_packed" in params:
         packed = params["weight_packed"]
         if len(packed.shape) != 2:
             return Logical(None, packed.numel, "pack-quantized", packed)
         rows, cols = packed.shape
-        shape = (rows, cols * _per_word(packed, bits))
+        shape = (rows, _unpacked(cols, packed, bits))
         return Logical(shape, shape[0] * shape[1], "pack-quantized", packed)
     weight = params.get("weight")
     if weight is None:

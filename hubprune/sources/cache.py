@@ -79,6 +79,16 @@ class HeaderCache:
             other_files=tuple(data.get("other_files", ())),
         )
 
+    def add_file_list(self, commit: str, other_files: tuple[str, ...]) -> None:
+        """Record the repo's file list in an entry cached without one (best effort)."""
+        path = self.folder / f"{commit}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        data["other_files"] = list(other_files)
+        _atomic_write(path, json.dumps(data))
+
     def store(self, headers: HeaderSet, raw_headers: dict[str, bytes]) -> None:
         """Save a complete read of one commit. ``raw_headers`` maps file name -> header JSON bytes."""
         if not headers.commit or not COMMIT_RE.fullmatch(headers.commit):

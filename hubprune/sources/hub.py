@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx2
 from huggingface_hub import constants, hf_hub_url
@@ -438,12 +438,14 @@ def read_hub(
     options: HubOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     stats: dict[str, int] | None = None,
+    list_files: bool = False,
 ) -> HeaderSet:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
     ``ref`` is ``org/name`` or ``org/name@revision``; ``revision`` wins over ``@revision``.
     ``progress(done, total)`` is called as shard headers arrive; ``stats`` (when given) receives
-    the number of requests made.
+    the number of requests made. ``list_files`` also lists the repo's files (one more request,
+    in the first level) so that ``check`` can see pickles and stray weights beside the shards.
     """
     options = options or HubOptions()
     repo = parse_repo_ref(ref, revision)
@@ -451,7 +453,7 @@ def read_hub(
     cache = HeaderCache(options.endpoint, repo.repo_id) if use_cache else None
     reader = HubReader(repo.repo_id, token, options)
     try:
-        return _read(ref, repo.repo_id, wanted, reader, cache, options, progress)
+        return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files)
     finally:
         if stats is not None:
             stats["requests"] = reader.requests
@@ -465,11 +467,17 @@ def _read(
     cache: HeaderCache | None,
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
+    list_files: bool = False,
 ) -> HeaderSet:
     pinned: str | None = None
     if cache is not None:
         known = wanted if COMMIT_RE.fullmatch(wanted) else cache.commit_for(wanted)
         hit = cache.load(known, ref, repo_id) if known else None
+        if hit is not None and not options.offline and list_files and not hit.other_files:
+            # Cached by a run that did not list the files: list them now, once, at that commit.
+            _, files = reader.list_files(known)
+            hit = replace(hit, other_files=tuple(sorted(files)))
+            cache.add_file_list(known, hit.other_files)
         if hit is not None and (options.offline or known == wanted):
             return hit
         if hit is not None:
@@ -484,7 +492,7 @@ def _read(
             repo=repo_id,
             revision=wanted,
         )
-    headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress)
+    headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress, list_files)
     if cache is not None and headers.commit:
         cache.store(headers, raws)
         cache.remember_ref(wanted, headers.commit)
@@ -498,14 +506,16 @@ def _read_online(
     reader: HubReader,
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
+    list_files: bool = False,
 ) -> tuple[HeaderSet, dict[str, bytes]]:
-    with ThreadPoolExecutor(max_workers=max(3, options.concurrency)) as pool:
-        # Level 1: three independent reads at once.
+    with ThreadPoolExecutor(max_workers=max(4, options.concurrency)) as pool:
+        # Level 1: three independent reads at once (four when the file list is wanted too).
         level1: dict[str, Future[Reply | None]] = {
             "config.json": pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True),
             INDEX_NAME: pool.submit(reader.get, INDEX_NAME, revision, limit=MAX_INDEX_BYTES, missing_ok=True),
             SINGLE_NAME: pool.submit(reader.get, SINGLE_NAME, revision, length=SPECULATIVE_BYTES, missing_ok=True),
         }
+        listing = pool.submit(reader.list_files, revision) if list_files else None
         commit = _first_commit(level1)
         replies = {name: future.result() for name, future in level1.items()}
         commit = commit or next((r.commit for r in replies.values() if r and r.commit), None)
@@ -519,6 +529,8 @@ def _read_online(
         config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
         index = json_object(index_reply.body, INDEX_NAME, ShardIndexError) if index_reply else None
         other_files: tuple[str, ...] = ()
+        if listing is not None:
+            other_files = tuple(sorted(listing.result()[1]))
 
         # Level 2: every shard header in parallel.
         if index is not None:
@@ -529,7 +541,7 @@ def _read_online(
             names = [SINGLE_NAME]
             jobs = {SINGLE_NAME: pool.submit(read_header_remote, reader, SINGLE_NAME, pin, single_reply)}
         else:
-            listed_commit, files = reader.list_files(pin)
+            listed_commit, files = listing.result() if listing is not None else reader.list_files(pin)
             pin = commit or listed_commit or pin
             commit = commit or listed_commit
             other_files = tuple(sorted(files))
