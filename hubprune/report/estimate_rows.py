@@ -6,20 +6,25 @@ from ..model import Comparison, Estimates
 from .strings import label
 
 
+def _scaled(n: int | None, step: int, units: tuple[str, ...], whole: str) -> str:
+    """``n`` in the largest unit below ``step``; ``whole`` formats the smallest unit (no decimals)."""
+    if n is None:
+        return "?"
+    value = float(n)
+    for unit in units[:-1]:
+        if abs(value) < step:
+            return whole.format(int(value)) if unit == units[0] else f"{value:.2f} {unit}"
+        value /= step
+    return f"{value:.2f} {units[-1]}"
+
+
 def human_bytes(n: int | None) -> str:
     """``16060522496`` -> ``"14.96 GiB"``; binary units, as memory is counted.
 
     >>> human_bytes(16060522496), human_bytes(512), human_bytes(None)
     ('14.96 GiB', '512 B', '?')
     """
-    if n is None:
-        return "?"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024:
-            return f"{int(value)} B" if unit == "B" else f"{value:.2f} {unit}"
-        value /= 1024
-    return f"{value:.2f} PiB"
+    return _scaled(n, 1024, ("B", "KiB", "MiB", "GiB", "TiB", "PiB"), "{} B")
 
 
 def human_count(n: int | None) -> str:
@@ -28,14 +33,7 @@ def human_count(n: int | None) -> str:
     >>> human_count(16060522496), human_count(950), human_count(None)
     ('16.06 G', '950', '?')
     """
-    if n is None:
-        return "?"
-    value = float(n)
-    for unit in ("", "K", "M", "G", "T"):
-        if abs(value) < 1000:
-            return f"{int(value)}" if unit == "" else f"{value:.2f} {unit}"
-        value /= 1000
-    return f"{value:.2f} P"
+    return _scaled(n, 1000, ("", "K", "M", "G", "T", "P"), "{}")
 
 
 def _kv_label(e: Estimates, lang: str) -> str:
