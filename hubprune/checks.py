@@ -245,7 +245,12 @@ def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> li
 
 
 def all_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
-    return [*file_findings(headers), *config_findings(shape, family, headers.config), *expert_findings(shape, family, headers)]
+    return [
+        *file_findings(headers),
+        *config_findings(shape, family, headers.config),
+        *expert_findings(shape, family, headers),
+        *stray_weight_findings(headers),
+    ]
 
 
 # --- The pre-download check (``hubprune check``) -------------------------------------------------
@@ -439,18 +444,25 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
         findings.append(
             finding("index_total_size", "warning", total=total, stored=stored)
         )
+    return findings
+
+
+def stray_weight_findings(headers: HeaderSet) -> list[Finding]:
+    """Safetensors files beside the index that it does not name (``inspect`` shows these too:
+    when the stray file is model.safetensors, transformers loads it instead of the shards)."""
+    weight_map = (headers.index or {}).get("weight_map")
+    if not isinstance(weight_map, dict):
+        return []
     named = set(weight_map.values())
     # Only top-level files: transformers looks for weights at the top of the repo.
     stray = sorted(
         name for name in headers.other_files if name.endswith(".safetensors") and "/" not in name and name not in named
     )
-    if stray:
-        # transformers checks for model.safetensors before the index, so that stray file wins.
-        wins = "model.safetensors" in stray
-        findings.append(
-            finding("shard_unindexed", "warning", variant="model_safetensors" if wins else None, count=len(stray), **_first(stray))
-        )
-    return findings
+    if not stray:
+        return []
+    # transformers checks for model.safetensors before the index, so that stray file wins.
+    wins = "model.safetensors" in stray
+    return [finding("shard_unindexed", "warning", variant="model_safetensors" if wins else None, count=len(stray), **_first(stray))]
 
 
 # --- config vs tensors: could stock transformers load it? -------------------------------------

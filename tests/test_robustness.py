@@ -125,3 +125,15 @@ def test_three_bit_gptq_unpacks_to_the_dense_shape(tmp_path: Path) -> None:
     layer = hubprune.inspect(str(tmp_path)).layers[0]
     assert (layer.attn_params, layer.mlp_params) == (41_943_040, 176_160_768)
     assert (layer.q_heads, layer.kv_heads, layer.intermediate_size) == (32, 8, 14336)
+
+
+def test_inspect_warns_when_model_safetensors_would_be_loaded_instead_of_the_shards(tmp_path: Path) -> None:
+    # A pruned model.safetensors saved into the base model's folder: transformers loads it first.
+    folder = tmp_path / "both"
+    shutil.copytree(LLAMA, folder)
+    shutil.copy(TAYLOR / "model-00002-of-00002.safetensors", folder / "model.safetensors")
+    shape = hubprune.inspect(str(folder))
+    stray = [f for f in shape.findings if f.code == "shard_unindexed"]
+    assert len(stray) == 1 and "model.safetensors" in stray[0].message
+    # check reports it once, not twice.
+    assert [f.code for f in hubprune.check(str(folder)).findings].count("shard_unindexed") == 1
