@@ -300,6 +300,8 @@ def families(
     from .archs.schema import all_families
     from .report.rows import family_lines
 
+    if fmt not in (Format.text, Format.json):
+        fail(UsageError(f"families has no {fmt.value} listing", hint="use --format text or json"))
     known = [family.model_dump(include={"name", "description", "architectures", "model_types", "examples", "config_keys", "heuristic"}) for family in all_families()]
     if fmt == Format.json:
         write_output(json.dumps(known, indent=2, ensure_ascii=False) + "\n", None)

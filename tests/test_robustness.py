@@ -137,3 +137,8 @@ def test_inspect_warns_when_model_safetensors_would_be_loaded_instead_of_the_sha
     assert len(stray) == 1 and "model.safetensors" in stray[0].message
     # check reports it once, not twice.
     assert [f.code for f in hubprune.check(str(folder)).findings].count("shard_unindexed") == 1
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "markdown"])
+def test_families_refuses_formats_it_does_not_have(fmt: str) -> None:
+    one_line_error(runner.invoke(app, ["families", "--format", fmt]), 2, "families has no")
