@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from .archs.quant import split_param
 from .archs.schema import ATTN_ROLES, MLP_ROLES, Family
 from .archs.templates import layer_template, split_layer
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
+from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int, pickle_files
 from .errors import HeaderError
 from .messages import finding
 from .safetensors_header import DTYPE_BITS, header_length, parse_header
@@ -75,10 +75,6 @@ def _union(runs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _config_key(family: Family, config: dict, fact: str) -> str | None:
     """The config key that ``family.config_value`` reads ``fact`` from (the first alias set)."""
     return next((key for key in family.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
@@ -104,7 +100,7 @@ def pruned_heads(config: dict | None) -> dict[int, int]:
         except (TypeError, ValueError):
             continue
         if isinstance(heads, list):
-            removed = {head for head in heads if _int(head) is not None and head >= 0}
+            removed = {head for head in heads if as_int(head) is not None and head >= 0}
             if removed:
                 counts[layer] = len(removed)
     return counts
@@ -129,7 +125,7 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
     removed_heads = pruned_heads(config)
     heads_key = _config_key(family, config, "num_attention_heads")
     for fact, value_of, code in per_layer_facts:
-        claimed = _int(family.config_value(config, fact))
+        claimed = as_int(family.config_value(config, fact))
         if claimed is None:
             continue
         if fact == "num_key_value_heads" and _config_key(family, config, fact) == heads_key:
@@ -158,12 +154,12 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
                 value=value_of(example),
             )
         )
-    claimed_layers = _int(family.config_value(config, "num_hidden_layers"))
+    claimed_layers = as_int(family.config_value(config, "num_hidden_layers"))
     if claimed_layers is not None and claimed_layers != shape.num_layers:
         findings.append(
             finding("config_num_hidden_layers", "warning", claimed=claimed_layers, layers=shape.num_layers)
         )
-    claimed_hidden = _int(family.config_value(config, "hidden_size"))
+    claimed_hidden = as_int(family.config_value(config, "hidden_size"))
     if claimed_hidden is not None and shape.hidden_size is not None and claimed_hidden != shape.hidden_size:
         findings.append(
             finding("config_hidden_size", "warning", claimed=claimed_hidden, hidden=shape.hidden_size)
@@ -216,7 +212,7 @@ def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> li
     size, or (router kept whole) fills the missing experts with random weights and routes to them.
     """
     config = headers.config
-    claimed = _int(family.config_value(config, "num_experts"))
+    claimed = as_int(family.config_value(config, "num_experts"))
     if config is None or claimed is None:
         return []
     routers = _router_rows(family, headers)
@@ -260,7 +256,6 @@ def all_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[
 # set that ``inspect`` attaches to every report.
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 # config.torch_dtype spellings -> the safetensors dtype they mean.
 _TORCH_DTYPES = {"bfloat16": "BF16", "float16": "F16", "half": "F16", "float32": "F32", "float": "F32"}
 _FLOAT_DTYPES = frozenset({"F64", "F32", "F16", "BF16", "F8_E5M2", "F8_E4M3", "F8_E4M3FNUZ", "F8_E5M2FNUZ"})
@@ -438,7 +433,7 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
         findings.append(
             finding("index_tensor_unlisted", "warning", count=len(unlisted), **_first(unlisted))
         )
-    total = _int((index.get("metadata") or {}).get("total_size"))
+    total = as_int((index.get("metadata") or {}).get("total_size"))
     stored = sum(t.nbytes for header in headers.files for t in header.tensors)
     if total is not None and total != stored:
         findings.append(
@@ -474,7 +469,7 @@ def _expected_shapes(family: Family, config: dict, removed_heads: int = 0) -> di
     ``removed_heads``: heads ``config.pruned_heads`` takes out of this layer (head_dim stays).
     """
     def fact(name: str) -> int | None:
-        return _int(family.config_value(config, name))
+        return as_int(family.config_value(config, name))
 
     hidden, heads, kv = fact("hidden_size"), fact("num_attention_heads"), fact("num_key_value_heads")
     inter, vocab, experts = fact("intermediate_size"), fact("vocab_size"), fact("num_experts")
@@ -577,7 +572,7 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
                 count=len(mismatched),
             )
         )
-    claimed_layers = _int(family.config_value(config, "num_hidden_layers"))
+    claimed_layers = as_int(family.config_value(config, "num_hidden_layers"))
     per_layer_config = "block_configs" in config  # Nemotron-NAS: the config itself says which blocks are no-ops
     if claimed_layers and not per_layer_config:
         # Whole blocks, not single roles: MoE layers hold experts instead of a dense MLP, and
@@ -612,15 +607,6 @@ def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list
 
 
 # --- repo content ------------------------------------------------------------------------------
-
-
-def pickle_files(names: Iterable[str]) -> list[str]:
-    """File names that hold pickled weights (loading them can run arbitrary code).
-
-    >>> pickle_files(["model.safetensors", "pytorch_model.bin", "original/consolidated.00.pth"])
-    ['original/consolidated.00.pth', 'pytorch_model.bin']
-    """
-    return sorted(name for name in names if name.lower().endswith(PICKLE_SUFFIXES))
 
 
 def _share(part: int, whole: int) -> str:
@@ -702,8 +688,8 @@ def raw_header_findings(file: str, prefix: bytes, raw: bytes, file_size: int | N
     for name, entry in obj.items():
         entry = entry if isinstance(entry, dict) else {}
         dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-        dims_ok = isinstance(shape, list) and all(_int(d) is not None and d >= 0 for d in shape)
-        offsets_ok = isinstance(offsets, list) and len(offsets) == 2 and all(_int(o) is not None and o >= 0 for o in offsets)
+        dims_ok = isinstance(shape, list) and all(as_int(d) is not None and d >= 0 for d in shape)
+        offsets_ok = isinstance(offsets, list) and len(offsets) == 2 and all(as_int(o) is not None and o >= 0 for o in offsets)
         if not (isinstance(dtype, str) and dims_ok and offsets_ok):
             malformed.append(name)
             continue

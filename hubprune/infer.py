@@ -19,7 +19,7 @@ from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quan
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
 from .archs.templates import split_expert, split_layer
 from .messages import finding
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo
+from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
 
 
 @dataclass
@@ -41,10 +41,6 @@ class _Layer:
     other: list[_Module] = field(default_factory=list)
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _rows(modules: list[_Module]) -> int | None:
     for module in modules:
         if module.shape and len(module.shape) == 2:
@@ -64,7 +60,7 @@ def _params(modules: list[_Module]) -> int:
 
 
 def _positive(value: object) -> int | None:
-    number = _int(value)
+    number = as_int(value)
     return number if number is not None and number > 0 else None
 
 
@@ -134,7 +130,7 @@ class _Context:
     findings: list[Finding]
 
     def fact(self, name: str) -> int | None:
-        return _int(self.family.config_value(self.config, name))
+        return as_int(self.family.config_value(self.config, name))
 
 
 def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
@@ -168,7 +164,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
     suffixes = set(family.param_suffixes) | PACKED_NAMES
     config = headers.config
     quant = quant_config(config)
-    hidden_cfg = _int(family.config_value(config, "hidden_size"))
+    hidden_cfg = as_int(family.config_value(config, "hidden_size"))
     embed_width = _embed_width(headers, table)
     hidden_known = embed_width or hidden_cfg
 
@@ -201,7 +197,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
             weights = params  # an unknown module: everything in it may be a parameter
         for tensor in weights.values():
             bytes_by_dtype[tensor.dtype] += tensor.nbytes
-        input_width = _int(family.config_value(config, ROLE_INPUT[role])) if role in ROLE_INPUT else hidden_known
+        input_width = as_int(family.config_value(config, ROLE_INPUT[role])) if role in ROLE_INPUT else hidden_known
         logical = logical_weight(
             weights,
             quant,
@@ -274,7 +270,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         findings.append(finding("lm_head_missing", "error"))
     embed_shape = embed_modules[0].shape if embed_modules else None
     hidden = embed_shape[1] if embed_shape and len(embed_shape) == 2 else hidden_cfg
-    vocab = embed_shape[0] if embed_shape else _int(family.config_value(config, "vocab_size"))
+    vocab = embed_shape[0] if embed_shape else as_int(family.config_value(config, "vocab_size"))
     decoder = sum(layer.params for layer in layer_shapes)
     embed_params = _params(embed_modules)
     total = sum(params_by_dtype.values())
@@ -316,7 +312,7 @@ def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
 
 def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, _Layer], findings: list[Finding]) -> int:
     """Move layers past ``num_hidden_layers`` out of the decoder when the family says they are extra."""
-    declared = _int(family.config_value(config, "num_hidden_layers"))
+    declared = as_int(family.config_value(config, "num_hidden_layers"))
     if not family.extra_layers_past_config or declared is None:
         return 0
     extra = [i for i in layers if i >= declared]

@@ -11,12 +11,32 @@ instance is built by our own code from validated headers, so runtime validation 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 
 SCHEMA_VERSION = 1
+
+
+# Weight files that Python unpickles to load (running whatever code they carry). Matched
+# case-insensitively: a repo's "PyTorch_Model.BIN" is just as much a pickle.
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+def pickle_files(names: Iterable[str]) -> list[str]:
+    """File names that hold pickled weights (loading them can run arbitrary code).
+
+    >>> pickle_files(["model.safetensors", "pytorch_model.bin", "original/consolidated.00.pth"])
+    ['original/consolidated.00.pth', 'pytorch_model.bin']
+    """
+    return sorted(name for name in names if name.lower().endswith(PICKLE_SUFFIXES))
+
+
+def as_int(value: object) -> int | None:
+    """A config value as an int, or None (JSON ``true`` is a bool, not a count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

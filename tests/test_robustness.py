@@ -142,3 +142,9 @@ def test_inspect_warns_when_model_safetensors_would_be_loaded_instead_of_the_sha
 @pytest.mark.parametrize("fmt", ["html", "csv", "markdown"])
 def test_families_refuses_formats_it_does_not_have(fmt: str) -> None:
     one_line_error(runner.invoke(app, ["families", "--format", fmt]), 2, "families has no")
+
+
+def test_pickle_only_folder_is_named_whatever_the_case_of_its_suffix(tmp_path: Path) -> None:
+    # Weights copied from a Windows share keep upper-case names; they are pickles all the same.
+    (tmp_path / "PYTORCH_MODEL.BIN").write_bytes(b"\x80\x04.")
+    one_line_error(runner.invoke(app, ["inspect", str(tmp_path)]), 3, "PYTORCH_MODEL.BIN")

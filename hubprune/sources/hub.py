@@ -52,10 +52,10 @@ from ..errors import (
     RevisionNotFound,
     ShardIndexError,
 )
-from ..model import HeaderFile, HeaderSet
+from ..model import HeaderFile, HeaderSet, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from .cache import HeaderCache
-from .local import INDEX_NAME, PICKLE_SUFFIXES, SINGLE_NAME, json_object, shard_names_from_index
+from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import parse_repo_ref
 
 # One speculative read of model.safetensors: headers of single-file models (up to a few hundred
@@ -547,7 +547,7 @@ def _read_online(
             other_files = tuple(sorted(files))
             names = sorted(f for f in files if f.endswith(".safetensors") and "/" not in f)
             if not names:
-                pickles = [f for f in files if f.endswith(PICKLE_SUFFIXES)]
+                pickles = pickle_files(files)
                 raise NoSafetensorsError(f"{repo_id}@{revision}", pickles)
             jobs = {name: pool.submit(read_header_remote, reader, name, pin) for name in names}
         results = _collect(jobs, progress)

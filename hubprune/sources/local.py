@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, PathNotFoundError, ShardIndexError
-from ..model import HeaderFile, HeaderSet
+from ..model import HeaderFile, HeaderSet, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 
 INDEX_NAME = "model.safetensors.index.json"
 SINGLE_NAME = "model.safetensors"
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
 def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
@@ -136,7 +135,7 @@ def read_local(path_str: str) -> HeaderSet:
         folder = _snapshot_folder(path)
         files, index = weight_files(folder)
         if not files:
-            pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+            pickles = pickle_files(p.name for p in folder.iterdir())
             raise NoSafetensorsError(path_str, pickles)
         display = path.name if folder == path else path.name.removeprefix("models--").replace("--", "/")
     else:
