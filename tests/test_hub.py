@@ -39,7 +39,7 @@ def _broken_copy(tmp: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one server per test: no test sees the traffic of the one before
 def hub(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("repos")
     single = tmp / "single"
