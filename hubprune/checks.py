@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from .archs.quant import split_param
 from .archs.schema import ATTN_ROLES, MLP_ROLES, Family
 from .archs.templates import layer_template, split_layer
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int, pickle_files
+from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int, pickle_files
 from .errors import HeaderError
 from .messages import finding
 from .safetensors_header import DTYPE_BITS, header_length, parse_header
@@ -167,7 +167,7 @@ def config_findings(shape: ModelShape, family: Family, config: dict | None) -> l
     return findings
 
 
-def file_findings(headers: HeaderSet) -> list[Finding]:
+def file_findings(headers: Snapshot) -> list[Finding]:
     """Truncated downloads, unknown dtypes, holes in the data region.
 
     Skeletons (files that end right after their header) are fine and not a finding.
@@ -191,7 +191,7 @@ def _gap_finding(file: str, gaps: int) -> Finding:
     return finding("data_gaps", "error", file=file, gaps=gaps)
 
 
-def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
+def _router_rows(family: Family, headers: Snapshot) -> dict[int, int]:
     """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
     table = family.roles()
     rows: dict[int, int] = {}
@@ -205,7 +205,7 @@ def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
     return rows
 
 
-def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def expert_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """MoE layers whose routed experts or router rows differ from the config's expert count.
 
     Expert pruning often leaves the config alone: stock transformers then fails on the router's
@@ -240,7 +240,7 @@ def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> li
     ]
 
 
-def all_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def all_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     return [
         *file_findings(headers),
         *config_findings(shape, family, headers.config),
@@ -378,7 +378,7 @@ def size_findings(file: str, data_start: int, data_end: int, file_size: int | No
     return []
 
 
-def header_findings(headers: HeaderSet) -> list[Finding]:
+def header_findings(headers: Snapshot) -> list[Finding]:
     """Alignment and trailing bytes of files the strict parser accepted (the rest is in ``file_findings``)."""
     findings: list[Finding] = []
     for header in headers.files:
@@ -393,7 +393,7 @@ def header_findings(headers: HeaderSet) -> list[Finding]:
 # --- index vs shards -------------------------------------------------------------------------
 
 
-def index_findings(headers: HeaderSet) -> list[Finding]:
+def index_findings(headers: Snapshot) -> list[Finding]:
     """Where ``model.safetensors.index.json`` and the shard headers disagree."""
     findings: list[Finding] = []
     holders: dict[str, list[str]] = {}
@@ -442,7 +442,7 @@ def index_findings(headers: HeaderSet) -> list[Finding]:
     return findings
 
 
-def stray_weight_findings(headers: HeaderSet) -> list[Finding]:
+def stray_weight_findings(headers: Snapshot) -> list[Finding]:
     """Safetensors files beside the index that it does not name (``inspect`` shows these too:
     when the stray file is model.safetensors, transformers loads it instead of the shards)."""
     weight_map = (headers.index or {}).get("weight_map")
@@ -509,7 +509,7 @@ def _config_names(family: Family, config: dict) -> bool:
     return any(a in family.architectures for a in architectures) or config.get("model_type") in family.model_types
 
 
-def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Whether a model built from the config alone could take these tensors, and remote-code needs.
 
     Shapes are compared as unordered dimensions: GPT-2 style ``Conv1D`` stores ``[in, out]``, and a
@@ -615,7 +615,7 @@ def _share(part: int, whole: int) -> str:
     return f"{pct:.1f}%" if pct >= 0.1 or pct == 0 else "<0.1%"
 
 
-def content_findings(shape: ModelShape, headers: HeaderSet) -> list[Finding]:
+def content_findings(shape: ModelShape, headers: Snapshot) -> list[Finding]:
     """Pickles beside the safetensors, mixed dtypes, a config dtype the weights do not have."""
     findings: list[Finding] = []
     pickles = pickle_files(headers.other_files)
@@ -642,7 +642,7 @@ def content_findings(shape: ModelShape, headers: HeaderSet) -> list[Finding]:
     return findings
 
 
-def check_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def check_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """The full pre-download check: ``all_findings`` plus headers, index, loadability and content."""
     return [
         *all_findings(shape, family, headers),

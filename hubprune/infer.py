@@ -1,4 +1,4 @@
-"""Pure inference: (HeaderSet, Family) -> ModelShape. Speaks only in roles, never in tensor names.
+"""Pure inference: (Snapshot, Family) -> ModelShape. Speaks only in roles, never in tensor names.
 
 Shapes win over the config: a pruned checkpoint whose config still claims 32 heads has the heads
 its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x head_dim), so it
@@ -19,7 +19,7 @@ from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quan
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
 from .archs.templates import split_expert, split_layer
 from .messages import finding
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
+from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 
 
-def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = None) -> ModelShape:
+def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
@@ -300,7 +300,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
     )
 
 
-def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
+def _embed_width(headers: Snapshot, table: RoleTable) -> int | None:
     """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
     for name, tensor in headers.tensors.items():
         module, param = split_param(name)

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import UsageError
-from .model import HeaderFile, HeaderSet
+from .model import HeaderFile, Snapshot
 
 
 def encode_header_file(header: HeaderFile) -> bytes:
@@ -29,7 +29,7 @@ def encode_header_file(header: HeaderFile) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
-def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
     Returns the files written. ``target`` must not exist or be an empty folder.

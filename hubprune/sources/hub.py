@@ -1,4 +1,4 @@
-"""repo@revision -> ``HeaderSet`` over HTTP range reads, in two sequential round trips.
+"""repo@revision -> ``Snapshot`` over HTTP range reads, in two sequential round trips.
 
 The request plan (huggingface_hub gives us the session, URLs, auth headers and typed errors;
 which requests are made and when is decided here):
@@ -38,7 +38,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import get_session, hf_raise_for_status
 
-from .. import __version__
+from .._version import __version__
 from ..errors import (
     ConfigError,
     GatedRepo,
@@ -52,7 +52,7 @@ from ..errors import (
     RevisionNotFound,
     ShardIndexError,
 )
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from .cache import HeaderCache
 from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
@@ -439,7 +439,7 @@ def read_hub(
     progress: Callable[[int, int], None] | None = None,
     stats: dict[str, int] | None = None,
     list_files: bool = False,
-) -> HeaderSet:
+) -> Snapshot:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
     ``ref`` is ``org/name`` or ``org/name@revision``; ``revision`` wins over ``@revision``.
@@ -468,7 +468,7 @@ def _read(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     list_files: bool = False,
-) -> HeaderSet:
+) -> Snapshot:
     pinned: str | None = None
     if cache is not None:
         known = wanted if COMMIT_RE.fullmatch(wanted) else cache.commit_for(wanted)
@@ -507,7 +507,7 @@ def _read_online(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     list_files: bool = False,
-) -> tuple[HeaderSet, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes]]:
     with ThreadPoolExecutor(max_workers=max(4, options.concurrency)) as pool:
         # Level 1: three independent reads at once (four when the file list is wanted too).
         level1: dict[str, Future[Reply | None]] = {
@@ -553,7 +553,7 @@ def _read_online(
         results = _collect(jobs, progress)
 
     files = [results[name].header for name in names]
-    headers = HeaderSet.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
+    headers = Snapshot.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
     return headers, {name: results[name].raw for name in names}
 
 

@@ -1,4 +1,4 @@
-"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``HeaderSet``.
+"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``Snapshot``.
 
 Only header bytes are read: 8 bytes of length, then the JSON. Tensor data is never mapped or read,
 so a 100 GB checkpoint costs the same as its skeleton.
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, PathNotFoundError, ShardIndexError
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 
 INDEX_NAME = "model.safetensors.index.json"
@@ -118,7 +118,7 @@ def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
     return sorted(folder.glob("*.safetensors")), None
 
 
-def read_local(path_str: str) -> HeaderSet:
+def read_local(path_str: str) -> Snapshot:
     """Read every header of a local checkpoint.
 
     A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``.
@@ -145,4 +145,4 @@ def read_local(path_str: str) -> HeaderSet:
     config = _load_json(config_path, ConfigError) if config_path.is_file() else None
     headers = [read_header_file(f) for f in files]
     others = tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
-    return HeaderSet.build(path_str, display, headers, config=config, index=index, other_files=others)
+    return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)
