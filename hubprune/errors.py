@@ -77,13 +77,6 @@ class ShardIndexError(InputError):
         self.problem = problem
 
 
-class ConfigError(InputError):
-    def __init__(self, file: str, problem: str) -> None:
-        super().__init__(f"{file}: {problem}", hint="fix or remove config.json; shapes are read from the tensors")
-        self.file = file
-        self.problem = problem
-
-
 class UnsafeFileName(InputError):
     """A file name from the checkpoint (index, file listing) that is not a plain path inside it.
 
@@ -98,6 +91,23 @@ class UnsafeFileName(InputError):
         self.name = name
         self.problem = problem
         self.source = source
+
+
+class NotAFile(HeaderError):
+    """A local path that cannot be read as a checkpoint file: a FIFO, a device, a link loop, a link
+    leading outside the model folder. ``hint`` says what to do instead of downloading again."""
+
+    def __init__(self, file: str, problem: str, *, hint: str) -> None:
+        super().__init__(file, problem)
+        self.message = f"{file} {problem}"
+        self.hint = hint
+
+
+class ConfigError(InputError):
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}", hint="fix or remove config.json; shapes are read from the tensors")
+        self.file = file
+        self.problem = problem
 
 
 class RemoteError(InputError):
