@@ -189,7 +189,9 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    pass
+    from .sources import notices_to_stderr
+
+    notices_to_stderr()
 
 
 @app.command(cls=_OptionalValueCommand)
