@@ -102,10 +102,10 @@ def _shape_report(
     base_head_dim: int | None = None,
 ) -> ModelShape:
     """The inspect result of headers already read: shape, findings, estimates, tensor listing."""
-    from .checks import all_findings
+    from .findings import inspect_findings
 
     family, shape, detect_notes = _analyse(headers, base_head_dim)
-    findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
+    findings = [*detect_notes, *shape.findings, *inspect_findings(shape, family, headers)]
     return shape.model_copy(
         update={
             "findings": findings,
@@ -126,7 +126,7 @@ def _read_while_importing(ref: str, **options) -> HeaderSet:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(read_headers, ref, **options)
-        from . import checks, estimates, infer  # noqa: F401
+        from . import estimates, findings, infer  # noqa: F401
         from .archs import detect  # noqa: F401
 
         return pending.result()
@@ -243,7 +243,7 @@ def check(
     >>> [f.code for f in report.findings], report.estimates.weight_bytes
     ([], 16060522496)
     """
-    from .checks import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
+    from .findings import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
     from .errors import HeaderError, NoSafetensorsError
 
     try:
@@ -285,7 +285,7 @@ def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
     """
     import stat
 
-    from .checks import raw_header_findings, unreadable_header_finding
+    from .findings import raw_header_findings, unreadable_header_finding
     from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
 
     try:

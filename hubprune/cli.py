@@ -276,7 +276,7 @@ def check(
 ) -> None:
     """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
     import hubprune
-    from .checks import reaches
+    from .findings import reaches
     from .report import render
 
     try:
