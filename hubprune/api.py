@@ -9,21 +9,32 @@ Every public entry point of hubprune is here; the CLI is one client of it, Pytho
     >>> round(compare("fixtures/Llama-3-8B-Instruct", "fixtures/taylor_only_5000").totals.decoder_pruned_pct, 2)
     57.53
 
-A reference is a local path when it exists, else a Hub repo id ``org/name[@revision]``.
+A reference is a local path when it exists or is written as one (``./org/name``), else a Hub repo
+id ``org/name[@revision]`` or ``name``; ``hf://org/name`` is always the Hub.
 """
 
 from __future__ import annotations
 
+import logging
 import stat
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from . import checks, skeleton
+from . import skeleton
 from .archs.detect import detect_family
 from .archs.schema import Family, all_families, load_family
 from .comparison import compare_shapes, parse_layer_map
+from .findings import (
+    by_severity,
+    check_findings,
+    inspect_findings,
+    pickle_only_finding,
+    raw_header_findings,
+    unreadable_header_finding,
+)
 from .errors import HeaderError, InputError, NoSafetensorsError
 from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
 from .infer import infer_shape
@@ -42,8 +53,9 @@ from .model import (
     TensorListing,
 )
 from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
+from .sources import notices_to_stderr
 from .sources.local import _snapshot_folder, read_local, weight_files
-from .sources.refs import is_repo_id
+from .sources.refs import locate
 
 __all__ = [
     "Progress",
@@ -51,6 +63,7 @@ __all__ = [
     "compare",
     "families",
     "inspect",
+    "notices_to_stderr",
     "read_snapshot",
     "tensors",
     "write_skeleton",
@@ -68,24 +81,27 @@ def read_snapshot(
     use_cache: bool = True,
     progress: Progress | None = None,
     list_files: bool = False,
+    abandon: threading.Event | None = None,
 ) -> Snapshot:
     """Read the headers, config and index of a local path or a Hub repo (header bytes only).
 
     ``list_files`` also lists a Hub repo's files (one more request; local folders always are).
+    ``abandon`` stops a Hub read at its next step once set.
     """
-    if _is_local(ref):
+    where = locate(ref, revision)
+    if not where.hub:
+        if where.shadows:
+            logging.getLogger("hubprune").warning(
+                f"read the local folder {ref}, not the Hub repo of that name (write hf://{ref} for the Hub)"
+            )
         return read_local(ref)
     # huggingface_hub is needed for Hub reads only: a local run does not pay for importing it.
     from .sources.hub import read_hub
 
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
-    return read_hub(ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files)
-
-
-def _is_local(ref: str) -> bool:
-    # "org/name" (one slash, no dots-only parts) is a repo id; anything else that does not exist
-    # is a missing local path, so the user gets "does not exist" rather than a Hub 404.
-    return Path(ref).exists() or not is_repo_id(ref)
+    return read_hub(
+        where.ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files, abandon=abandon
+    )
 
 
 def inspect(
@@ -116,7 +132,7 @@ def inspect_snapshot(
     family, shape, detect_notes = _analyse(snapshot, head_dim_hint)
     return InspectReport(
         shape=shape,
-        findings=[*detect_notes, *shape.findings, *checks.all_findings(shape, family, snapshot)],
+        findings=[*detect_notes, *shape.findings, *inspect_findings(shape, family, snapshot)],
         estimates=_estimates(shape, family, snapshot, context, batch),
     )
 
@@ -190,13 +206,20 @@ def compare(
         layer_map = parse_layer_map(layer_map)
 
     # Both models are read at once: over the Hub the whole compare then costs two round trips,
-    # not four.
-    options = {"token": token, "use_cache": use_cache, "progress": progress}
+    # not four. When one side fails, the other is abandoned at its next step, not read to the end.
+    abandon = threading.Event()
+    options = {"token": token, "use_cache": use_cache, "progress": progress, "abandon": abandon}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
             pool.submit(read_snapshot, ref, revision=rev, **options)
             for ref, rev in ((base, revision), (pruned, pruned_revision))
         ]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f.exception() for f in done if f.exception() is not None]
+        if failed:
+            abandon.set()
+            wait(futures)  # the other side stops at its next step; no thread outlives the call
+            raise failed[0]  # the failure itself, not the other side's abandoned read
         base_snapshot, pruned_snapshot = (future.result() for future in futures)
     base_report = inspect_snapshot(base_snapshot, context=context, batch=batch)
     # Pruning removes whole heads and keeps head_dim: where the pruned config cannot tell it
@@ -233,20 +256,20 @@ def check(
     except NoSafetensorsError as error:
         if not error.pickles:
             raise
-        return CheckReport(name=_display(ref), source=ref, findings=[checks.pickle_only_finding(error.where, error.pickles)])
+        return CheckReport(name=_display(ref), source=ref, findings=[pickle_only_finding(error.where, error.pickles)])
     except HeaderError as error:
         local = Path(ref).exists()
-        found = _salvage_local(Path(ref), error) if local else [checks.unreadable_header_finding(error.file, error.problem)]
-        return CheckReport(name=_display(ref), source=ref, findings=checks.by_severity(found))
+        found = _salvage_local(Path(ref), error) if local else [unreadable_header_finding(error.file, error.problem)]
+        return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
     family, shape, detect_notes = _analyse(snapshot)
-    findings = [*detect_notes, *shape.findings, *checks.check_findings(shape, family, snapshot)]
+    findings = [*detect_notes, *shape.findings, *check_findings(shape, family, snapshot)]
     return CheckReport(
         name=shape.name,
         source=ref,
         commit=shape.commit,
         family=family.name,
         files=len(snapshot.files),
-        findings=checks.by_severity(findings),
+        findings=by_severity(findings),
         estimates=_estimates(shape, family, snapshot, context, batch),
     )
 
@@ -300,7 +323,7 @@ def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
 
     def unreadable(file: Path, why: str) -> Finding:
         # For the file the strict reader stopped at, its own words.
-        return checks.unreadable_header_finding(file.name, error.problem if file.name == error.file else why)
+        return unreadable_header_finding(file.name, error.problem if file.name == error.file else why)
 
     findings: list[Finding] = []
     for file in files:
@@ -316,9 +339,9 @@ def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
         except OSError as exc:  # no permission, gone meanwhile
             findings.append(unreadable(file, f"cannot be read ({exc.strerror or exc})"))
             continue
-        findings += checks.raw_header_findings(file.name, prefix, raw, info.st_size)
+        findings += raw_header_findings(file.name, prefix, raw, info.st_size)
     if not any(f.severity == Severity.ERROR for f in findings):
-        findings.append(checks.unreadable_header_finding(error.file, error.problem))
+        findings.append(unreadable_header_finding(error.file, error.problem))
     return findings
 
 

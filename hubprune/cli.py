@@ -159,7 +159,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    pass
+    api.notices_to_stderr()
 
 
 @app.command()
