@@ -186,7 +186,9 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    pass
+    from .sources import notices_to_stderr
+
+    notices_to_stderr()
 
 
 @app.command(cls=_OptionalValueCommand)
@@ -271,7 +273,7 @@ def check(
 ) -> None:
     """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
     import hubprune
-    from .checks import reaches
+    from .findings import reaches
     from .report import render
 
     try:

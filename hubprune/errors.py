@@ -143,6 +143,22 @@ class OfflineCacheMiss(RemoteError):
     pass
 
 
+class InvalidToken(RemoteError):
+    """The Hub refused the token itself (401 "Invalid credentials"), whatever the repo."""
+
+
+class AccessDenied(RemoteError):
+    """403: the token is valid but lacks a permission the read needs."""
+
+
+class RepoDisabled(RemoteError):
+    """The repo exists but access to it was turned off."""
+
+
+class RateLimited(RemoteError):
+    """The Hub kept answering 429 beyond the time hubprune waits for it."""
+
+
 class UsageError(HubpruneError):
     """The command line asks for something impossible (exit code 2)."""
 

@@ -18,17 +18,16 @@ from pathlib import Path
 import pytest
 
 import hubprune
-from hubprune.checks import (
+from hubprune.findings import (
     by_severity,
     compress_ranges,
     layout_findings,
-    pickle_files,
     pruned_heads,
     reaches,
     size_findings,
 )
 from hubprune.errors import HeaderError
-from hubprune.model import Finding, TensorInfo
+from hubprune.model import Finding, TensorInfo, pickle_files
 from hubprune.safetensors_header import encode_header
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
