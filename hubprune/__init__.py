@@ -10,14 +10,15 @@ Library API (the CLI is a thin layer over these)::
     >>> round(report.totals.decoder_pruned_pct, 2)
     57.53
 
-A reference is a local path when it exists, else a Hub repo id ``org/name[@revision]``.
+A reference is a local path when it exists or is written as one (``./org/name``), else a Hub repo
+id ``org/name[@revision]`` or ``name``; ``hf://org/name`` is always the Hub.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # The submodule hubprune.compare shares its name with the API function compare() below. Importing
 # it first means the function definition is the binding that stays: a later
@@ -44,27 +45,32 @@ def read_headers(
     use_cache: bool = True,
     progress: Progress | None = None,
     list_files: bool = False,
+    abandon: Any = None,
 ) -> HeaderSet:
     """Read the headers, config and index of a local path or a Hub repo (header bytes only).
 
     ``list_files`` also lists a Hub repo's files (one more request; local folders always are).
+    ``abandon`` (a ``threading.Event``) stops a Hub read at its next step once set.
     """
-    if Path(ref).exists() or _looks_local(ref):
+    from .sources.refs import locate
+
+    where = locate(ref, revision)
+    if not where.hub:
         from .sources.local import read_local
 
+        if where.shadows:
+            import logging
+
+            logging.getLogger("hubprune").warning(
+                f"read the local folder {ref}, not the Hub repo of that name (write hf://{ref} for the Hub)"
+            )
         return read_local(ref)
     from .sources.hub import read_hub
 
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
-    return read_hub(ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files)
-
-
-def _looks_local(ref: str) -> bool:
-    # "org/name" (one slash, no dots-only parts) is a repo id; anything else that does not exist
-    # is a missing local path, so the user gets "does not exist" rather than a Hub 404.
-    from .sources.refs import is_repo_id
-
-    return not is_repo_id(ref)
+    return read_hub(
+        where.ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files, abandon=abandon
+    )
 
 
 def inspect(
@@ -96,10 +102,10 @@ def _shape_report(
     base_head_dim: int | None = None,
 ) -> ModelShape:
     """The inspect result of headers already read: shape, findings, estimates, tensor listing."""
-    from .checks import all_findings
+    from .findings import inspect_findings
 
     family, shape, detect_notes = _analyse(headers, base_head_dim)
-    findings = [*detect_notes, *shape.findings, *all_findings(shape, family, headers)]
+    findings = [*detect_notes, *shape.findings, *inspect_findings(shape, family, headers)]
     return shape.model_copy(
         update={
             "findings": findings,
@@ -112,13 +118,15 @@ def _shape_report(
 def _read_while_importing(ref: str, **options) -> HeaderSet:
     """``read_headers``; for a Hub repo, the analysis modules (~50 ms) are imported while the
     headers travel instead of before or after."""
-    if Path(ref).exists() or _looks_local(ref):
+    from .sources.refs import locate
+
+    if not locate(ref, options.get("revision")).hub:
         return read_headers(ref, **options)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(read_headers, ref, **options)
-        from . import checks, estimates, infer  # noqa: F401
+        from . import estimates, findings, infer  # noqa: F401
         from .archs import detect  # noqa: F401
 
         return pending.result()
@@ -187,13 +195,25 @@ def compare(
         layer_map = _compare_module.parse_layer_map(layer_map)
 
     # Both models are read at once: over the Hub the whole compare then costs two round trips,
-    # not four. Local reads gain nothing but lose nothing either.
-    options = {"token": token, "use_cache": use_cache, "progress": progress}
+    # not four. When one side fails, the other is abandoned at its next step, not read to the end.
+    import threading
+    from concurrent.futures import FIRST_EXCEPTION, wait
+
+    abandon = threading.Event()
+    options = {"token": token, "use_cache": use_cache, "progress": progress, "abandon": abandon}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
             pool.submit(_read_while_importing, ref, revision=rev, **options)
             for ref, rev in ((base, revision), (pruned, pruned_revision))
         ]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() is not None for f in done):
+            abandon.set()
+            wait(futures)  # the other side stops at its next step; no thread outlives the call
+            from .sources.hub import Abandoned
+
+            errors = [f.exception() for f in futures if f.exception() is not None]
+            raise next((e for e in errors if not isinstance(e, Abandoned)), errors[0])
         base_headers, pruned_headers = (future.result() for future in futures)
     base_shape = _shape_report(base_headers, context=context, batch=batch)
     # Pruning removes whole heads and keeps head_dim: where the pruned config cannot tell it
@@ -223,7 +243,7 @@ def check(
     >>> [f.code for f in report.findings], report.estimates.weight_bytes
     ([], 16060522496)
     """
-    from .checks import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
+    from .findings import by_severity, check_findings, pickle_only_finding, unreadable_header_finding
     from .errors import HeaderError, NoSafetensorsError
 
     try:
@@ -265,7 +285,7 @@ def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
     """
     import stat
 
-    from .checks import raw_header_findings, unreadable_header_finding
+    from .findings import raw_header_findings, unreadable_header_finding
     from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
 
     try:

@@ -189,7 +189,9 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    pass
+    from .sources import notices_to_stderr
+
+    notices_to_stderr()
 
 
 @app.command(cls=_OptionalValueCommand)
@@ -274,7 +276,7 @@ def check(
 ) -> None:
     """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
     import hubprune
-    from .checks import reaches
+    from .findings import reaches
     from .report import render
 
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .errors import CannotAlign, UsageError
-from .messages import finding
+from .findings import finding
 from .model import Comparison, Finding, LayerComparison, LayerShape, ModelShape, Totals
 
 # Status flags are ids; report/strings.py turns them into words in each language.
@@ -161,9 +161,11 @@ def _depth_finding(base: ModelShape, pruned: ModelShape, mapped: bool) -> Findin
     counts = {"added": -gone} if gone < 0 else {"removed": gone}
     layers = {"base_layers": base.num_layers, "pruned_layers": pruned.num_layers}
     if mapped:
-        return finding("depth_pruned", "info", variant="added_mapped" if gone < 0 else "mapped", **counts, **layers)
+        return finding("depth_pruned", variant="added_mapped" if gone < 0 else "mapped", **counts, **layers)
+    # Unmapped, the per-layer rows pair layers by index and may compare unrelated blocks.
     return finding(
-        "depth_pruned", "warning", variant="added" if gone < 0 else None, **counts, **layers, last=pruned.num_layers - 1
+        "depth_pruned", severity="warning", variant="added" if gone < 0 else None, **counts, **layers,
+        last=pruned.num_layers - 1,
     )
 
 
@@ -171,17 +173,16 @@ def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers
     findings: list[Finding] = []
     same_layers = base.num_layers == pruned.num_layers and all(b.params == p.params for b, p in zip(base.layers, pruned.layers))
     if same_layers and totals.removed_params == 0:
-        findings.append(finding("no_structural_change", "info"))
+        findings.append(finding("no_structural_change"))
     if base.hidden_size != pruned.hidden_size:
-        findings.append(finding("hidden_size_changed", "info", base=base.hidden_size, pruned=pruned.hidden_size))
+        findings.append(finding("hidden_size_changed", base=base.hidden_size, pruned=pruned.hidden_size))
     elif any(INPUT_DIM_CHANGED in row.status for row in layers):
-        findings.append(finding("input_dim_changed", "info"))
+        findings.append(finding("input_dim_changed"))
     if base.vocab_size != pruned.vocab_size:
         rows = (base.vocab_size or 0) - (pruned.vocab_size or 0)
         findings.append(
             finding(
                 "vocab_changed",
-                "info",
                 variant=None if rows > 0 else "added",
                 base=base.vocab_size,
                 pruned=pruned.vocab_size,
@@ -192,7 +193,6 @@ def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers
         findings.append(
             finding(
                 "quantization_differs",
-                "info",
                 variant="base_dense" if not base.quantization else "pruned_dense" if not pruned.quantization else None,
                 base=base.quantization,
                 pruned=pruned.quantization,

@@ -77,6 +77,32 @@ class ShardIndexError(InputError):
         self.problem = problem
 
 
+class UnsafeFileName(InputError):
+    """A file name from the checkpoint (index, file listing) that is not a plain path inside it.
+
+    Nothing is opened or requested for such a name.
+    """
+
+    def __init__(self, name: str, problem: str, *, source: str) -> None:
+        super().__init__(
+            f"{source} names {name}, which {problem}",
+            hint="hubprune reads only files inside the model folder or repo; fix or regenerate the index",
+        )
+        self.name = name
+        self.problem = problem
+        self.source = source
+
+
+class NotAFile(HeaderError):
+    """A local path that cannot be read as a checkpoint file: a FIFO, a device, a link loop, a link
+    leading outside the model folder. ``hint`` says what to do instead of downloading again."""
+
+    def __init__(self, file: str, problem: str, *, hint: str) -> None:
+        super().__init__(file, problem)
+        self.message = f"{file} {problem}"
+        self.hint = hint
+
+
 class ConfigError(InputError):
     def __init__(self, file: str, problem: str) -> None:
         super().__init__(f"{file}: {problem}", hint="fix or remove config.json; shapes are read from the tensors")
@@ -115,6 +141,22 @@ class NetworkError(RemoteError):
 
 class OfflineCacheMiss(RemoteError):
     pass
+
+
+class InvalidToken(RemoteError):
+    """The Hub refused the token itself (401 "Invalid credentials"), whatever the repo."""
+
+
+class AccessDenied(RemoteError):
+    """403: the token is valid but lacks a permission the read needs."""
+
+
+class RepoDisabled(RemoteError):
+    """The repo exists but access to it was turned off."""
+
+
+class RateLimited(RemoteError):
+    """The Hub kept answering 429 beyond the time hubprune waits for it."""
 
 
 class UsageError(HubpruneError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
 from .archs.templates import split_expert, split_layer
-from .messages import finding
+from .findings import finding
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
 
 
@@ -228,18 +228,18 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
     _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
     head_dim, head_dim_source = resolve_head_dim(family, config, layers, rotary_dim, base_head_dim)
     if head_dim is not None and head_dim_source == "assumed":
-        findings.append(finding("head_dim_assumed", "info", head_dim=head_dim))
+        findings.append(finding("head_dim_assumed", head_dim=head_dim))
     elif head_dim is not None and head_dim_source == "ambiguous":
         heads = _positive(family.config_value(config, "num_attention_heads")) or 1
         rows = _query_rows(layers)[0]
         findings.append(
             finding(
-                "head_dim_ambiguous", "warning",
+                "head_dim_ambiguous",
                 head_dim=head_dim, q_heads=rows // head_dim, other_head_dim=rows // heads, other_q_heads=heads,
             )
         )  # fmt: skip
     if head_dim is None and layers:
-        findings.append(finding("head_dim_unknown", "warning"))
+        findings.append(finding("head_dim_unknown"))
     ctx = _Context(family, config, head_dim, findings)
 
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
@@ -250,14 +250,14 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         # Indices that jump far past the config and the layers present are not gaps to fill
         # (a tensor named layers.100000000 would otherwise mean 10^8 empty layers).
         all_indices = indices
-        findings.append(finding("layer_indices_sparse", "warning", count=len(indices), highest=indices[-1]))
+        findings.append(finding("layer_indices_sparse", count=len(indices), highest=indices[-1]))
     layer_shapes = [_layer_shape(i, layers.get(i, _Layer()), ctx) for i in all_indices]
 
     other_layer = [m for i in indices for m in layers[i].other]
     if other_layer or unknown:
         names = [m.name for m in (other_layer + unknown)]
         findings.append(
-            finding("unrecognized_tensors", "warning", count=len(names), family=family.name, first=", ".join(names[:3]))
+            finding("unrecognized_tensors", count=len(names), family=family.name, first=", ".join(names[:3]))
         )
 
     embed_modules = globals_.get("embed", [])
@@ -267,7 +267,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         config_tied = family.tie_word_embeddings_default  # what the model's config class assumes
     tied = lm_head_params == 0 and bool(embed_modules)
     if tied and config_tied is False:
-        findings.append(finding("lm_head_missing", "error"))
+        findings.append(finding("lm_head_missing"))
     embed_shape = embed_modules[0].shape if embed_modules else None
     hidden = embed_shape[1] if embed_shape and len(embed_shape) == 2 else hidden_cfg
     vocab = embed_shape[0] if embed_shape else as_int(family.config_value(config, "vocab_size"))
@@ -321,7 +321,7 @@ def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, _
         # Counted as other parameters: they are not decoder layers the model runs for every token.
         layers_other = [m for ms in layer.by_role.values() for m in ms] + layer.other
         findings.append(
-            finding("extra_layer", "info", layer=i, index=i, claimed=declared, params=_params(layers_other))
+            finding("extra_layer", layer=i, index=i, claimed=declared, params=_params(layers_other))
         )
     return len(extra)
 
@@ -335,7 +335,7 @@ def _heads(rows: int | None, head_dim: int | None, what: str, index: int, findin
         return None
     if rows % head_dim:
         findings.append(
-            finding("heads_not_whole", "warning", layer=index, what=what, rows=rows, head_dim=head_dim)
+            finding("heads_not_whole", layer=index, what=what, rows=rows, head_dim=head_dim)
         )
         return None
     return rows // head_dim
@@ -358,7 +358,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         kv_dim = nope + v if nope is not None and v is not None else None
         if q_dim is None or kv_dim is None:
             findings.append(
-                finding("head_dim_unknown", "warning", layer=index, variant="latent")
+                finding("head_dim_unknown", layer=index, variant="latent")
             )
         return (
             _heads(q_rows, q_dim, "q_b_proj", index, findings),
@@ -372,7 +372,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         # q and kv split of a fused projection: o_proj takes exactly the q rows as input.
         if o_cols is None or fused < o_cols or (fused - o_cols) % 2:
             findings.append(
-                finding("fused_qkv_ambiguous", "warning", layer=index, rows=fused)
+                finding("fused_qkv_ambiguous", layer=index, rows=fused)
             )
             return None, None, head_dim, "full"
         q_rows, kv_rows = o_cols, (fused - o_cols) // 2
@@ -381,7 +381,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
         kv_rows = _rows(roles.get("attn_k", [])) or 0
         if o_cols is not None and o_cols != q_rows:
             findings.append(
-                finding("attn_dims_disagree", "warning", layer=index, o_cols=o_cols, q_rows=q_rows)
+                finding("attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows)
             )
     q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
     kv_heads = _heads(kv_rows, head_dim, "k_proj", index, findings)
@@ -403,7 +403,7 @@ def _width(roles: dict[str, list[_Module]], gate: str, up: str, down: str, fused
 def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> None:
     if len(set(seen.values())) > 1:
         findings.append(
-            finding("mlp_dims_disagree", "warning", layer=index, widths=", ".join(f"{k} {v}" for k, v in seen.items()))
+            finding("mlp_dims_disagree", layer=index, widths=", ".join(f"{k} {v}" for k, v in seen.items()))
         )
 
 

@@ -1,6 +1,6 @@
 """What each finding says, in English and Chinese: one template per finding code, filled from data.
 
-A finding is built with ``finding(code, severity, **args)``: ``args`` are plain JSON values (names,
+A finding is built with ``findings.finding(code, **args)``: ``args`` are plain JSON values (names,
 counts, shapes) kept on the ``Finding``; its ``message`` is the English template filled with them,
 so the JSON stays English while a report can show the same finding in its own language.
 
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Finding, Severity
+from .model import Finding
 
 # Template key ("<code>" or "<code>.<variant>") -> language -> str.format template. Numbers carry
 # their format spec here ("{size:,}"), so both languages print them alike.
 FINDING_TEXT: dict[str, dict[str, str]] = {
-    # --- config vs shapes (checks.config_findings) ---
+    # --- config vs shapes (findings/config.py) ---
     "no_config": {
         "en": "no config.json: every fact comes from shapes",
         "zh": "缺少 config.json：所有信息均由张量形状推断",
@@ -79,7 +79,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
             "请用剪枝工具的代码或与之相符的 config 加载"
         ),
     },
-    # --- files and headers (checks.file_findings, layout_findings, ...) ---
+    # --- files and headers (findings/files.py) ---
     "file_truncated": {
         "en": "{file} is {size:,} bytes but its header describes {full:,}: an incomplete download; fetch it again",
         "zh": "{file} 大小为 {size:,} 字节，但其头信息描述了 {full:,} 字节：下载不完整，请重新下载",
@@ -144,7 +144,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         ),
         "zh": "{file}：{count} 个条目缺少 dtype、shape 或偏移（首个：{first}）：不是有效的 safetensors 文件，请重新下载或导出",
     },
-    # --- index vs shards (checks.index_findings) ---
+    # --- index vs shards (findings/index.py) ---
     "tensor_duplicated": {
         "en": (
             "{count} tensor(s) are stored in more than one shard (first: {first} in {files}): "
@@ -207,7 +207,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
             "transformers 会加载 model.safetensors 而不是这些分片：请删除或重命名"
         ),
     },
-    # --- could stock transformers load it? (checks.load_findings) ---
+    # --- could stock transformers load it? (findings/load.py) ---
     "trust_remote_code": {
         "en": (
             "config has auto_map ({classes}): loading needs trust_remote_code=True, which runs Python from "
@@ -252,7 +252,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         ),
         "zh": "第 {ranges} 层的张量超出了 num_hidden_layers={claimed}：标准 transformers 会忽略它们（额外的预测层，或 config 已过时）",
     },
-    # --- repo content (checks.content_findings, pickle_only_finding) ---
+    # --- repo content (findings/content.py) ---
     "pickle_weights": {
         "en": (
             "pickle files beside the safetensors ({first}{and_more}): unpickling runs arbitrary code; "
@@ -473,21 +473,6 @@ def render(key: str, args: dict[str, Any], lang: str) -> str:
         if name in args:
             values[name] = fragment[lang].format(**args) if args[name] else ""
     return FINDING_TEXT[key][lang].format(**values)
-
-
-def finding(code: str, severity: Severity, *, layer: int | None = None, **args: Any) -> Finding:
-    """A ``Finding`` whose English ``message`` is its template filled with ``args`` (kept on it).
-
-    ``args`` must be JSON values: the report fills the template of its own language from them.
-
-    >>> f = finding("config_hidden_size", "warning", claimed=4096, hidden=3072)
-    >>> f.message, f.args
-    ('config says hidden_size=4096 but the embedding is 3072 wide', {'claimed': 4096, 'hidden': 3072})
-    """
-    if args.get("variant") is None:
-        args.pop("variant", None)
-    message = render(template_key(code, args), args, "en")
-    return Finding(severity=severity, code=code, message=message, layer=layer, args=args)
 
 
 def finding_text(item: Finding, lang: str) -> str:

@@ -115,7 +115,7 @@ class HeaderSet:
         tensors: dict[str, TensorInfo] = {}
         for header in files:
             for tensor in header.tensors:
-                # A tensor in two shards is a finding (checks.py); the first occurrence wins here.
+                # A tensor in two shards is a finding (the findings package); the first occurrence wins here.
                 tensors.setdefault(tensor.name, tensor)
         return HeaderSet(source, display_name, tuple(files), tensors=tensors, **kwargs)
 

@@ -55,7 +55,12 @@ DTYPE_BITS: dict[str, int] = {
 def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> int:
     """Decode and bound the 8-byte length prefix.
 
-    >>> header_length(b"\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\x00", file="m.safetensors")
+    No number read from a file that is not safetensors is ever shown: the first bytes of a file
+    named by mistake may be someone's password file. So a length past the format's cap is not
+    quoted, and ``prefix`` may hold the byte after the length: when it is not the ``{`` every
+    header starts with, a length past the end of the file is not quoted either.
+
+    >>> header_length(b"\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\x00{", file="m.safetensors")
     16
     """
     if len(prefix) < PREFIX_LEN:
@@ -64,13 +69,19 @@ def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> 
             f"file is {len(prefix)} bytes; a safetensors file starts with an 8-byte header length",
         )
     (length,) = struct.unpack("<Q", prefix[:PREFIX_LEN])
+    if length > MAX_HEADER_LEN:
+        raise HeaderError(
+            file, f"does not start with a safetensors header: its header length exceeds the format's limit of {MAX_HEADER_LEN:,} bytes"
+        )
     if length < 2:
         raise HeaderError(file, f"header length {length} is too small for a JSON object")
-    if length > MAX_HEADER_LEN:
-        raise HeaderError(file, f"header length {length:,} exceeds the format's limit of {MAX_HEADER_LEN:,} bytes")
     if file_size is not None and PREFIX_LEN + length > file_size:
+        if len(prefix) > PREFIX_LEN and prefix[PREFIX_LEN : PREFIX_LEN + 1] != b"{":
+            raise HeaderError(file, "does not start with a safetensors header (no JSON object after the 8-byte length)")
         raise HeaderError(
-            file, f"header length {length:,} is larger than the file ({file_size:,} bytes): truncated or not safetensors"
+            file,
+            f"header length {length:,} needs {PREFIX_LEN + length:,} bytes with its 8-byte prefix, larger than the file "
+            f"({file_size:,} bytes): truncated or not safetensors",
         )
     return length
 

@@ -15,10 +15,25 @@ Endpoints (modelled on huggingface.co and on what ``huggingface_hub`` expects fr
 
 * ``GET /api/models/{repo_id}`` and ``/api/models/{repo_id}/revision/{rev}``: model info JSON.
 * ``GET /api/models/{repo_id}/tree/{rev}[/{path}]``: file listing (``?recursive=true`` supported).
-* ``GET|HEAD /{repo_id}/resolve/{rev}/{filename}``: file bytes, with single ``Range`` requests.
-* ``GET|HEAD /lfs/{repo_id}/{commit}/{filename}``: where LFS files live when ``lfs_redirect=True``; it is
-  reached through a second host name (``localhost`` instead of ``127.0.0.1``) so that clients treat it as
-  a different origin, the way they treat the Hub's CDN.
+* ``GET /api/models/{repo_id}/safetensors-metadata/{index filename}``: every shard header of ``main`` in
+  one answer, ``{"index": {index without weight_map}, "headers": {shard: header}}`` (404 without index).
+* ``GET|HEAD /{repo_id}/resolve/{rev}/{filename}``: by default as huggingface.co answers it: a small file
+  gets ``307`` with a *relative* ``Location: /api/resolve-cache/models/{repo}/{commit}/{file}?etag=..``
+  (the 200 there carries ``X-Repo-Commit``); an LFS file gets ``302`` to the CDN origin, with
+  ``X-Repo-Commit``, ``X-Linked-Size`` and ``X-Linked-Etag`` on the 302 only. With ``direct=True`` every
+  file is answered on ``/resolve`` itself (200/206 with those headers), LFS files too unless
+  ``lfs_redirect``.
+* ``GET|HEAD /lfs/{repo_id}/{commit}/{filename}`` on ``cdn_endpoint`` (another port, so another origin):
+  a pre-signed url; it serves ranges and refuses any request that carries ``Authorization``.
+* ``mirror_endpoint`` (a third port) answers every request ``308`` to the same path on ``endpoint``, as
+  mirrors that moved to huggingface.co do.
+
+Answers to credentials are the Hub's: an unknown token gets 401 "Invalid credentials in Authorization
+header" (no ``X-Error-Code``) even on public repos; a valid token without access to a gated repo 403
+``GatedRepo``; a missing repo 401 ``RepoNotFound`` without a token, 404 with one; a disabled repo 403 with
+only ``X-Error-Message``. ``renames`` answers ``307`` from old repo ids to new ones on ``/resolve`` and
+``/api``. ``rate_limit_next`` answers 429 with ``RateLimit``/``RateLimit-Policy`` and no ``Retry-After``.
+``connect_cost`` is slept once per new connection (standing for a TLS handshake).
 
 Besides faults a well-behaved Hub has (errors, resets, stalls), ``FakeHub`` has *hostile* knobs that
 break the protocol the way broken proxies, mirrors and malicious servers do: a ``Content-Length`` that
@@ -108,6 +123,11 @@ class Repo:
     tree listing of a gated repo stay public."""
     private: bool = False
     """Without a valid token, every endpoint answers 401 ``RepoNotFound``: the Hub hides private repos."""
+    granted: frozenset[str] | None = None
+    """Tokens that were granted access to a gated repo (None: every valid token). A valid token that
+    was not gets 403 ``GatedRepo``."""
+    disabled: bool = False
+    """Every request answers 403 with ``X-Error-Message: Access to this resource is disabled.``"""
     extra_files: dict[str, bytes] = field(default_factory=dict)
     """Files served verbatim in addition to (or instead of, on a name clash) the folder's files,
     e.g. ``{"pytorch_model.bin": b"..."}`` to simulate a pickle-only repo, or
@@ -152,6 +172,8 @@ class LoggedRequest:
     """time.monotonic() when the request line had been read."""
     t_end: float
     """time.monotonic() when the last byte was written or the connection was dropped."""
+    origin: str = "hub"
+    """Which origin answered: ``"hub"``, ``"cdn"`` or ``"mirror"``."""
     announced_length: int | None = None
     """The Content-Length header sent (it differs from the body under the hostile knobs); None when
     there was none or no response."""
@@ -472,9 +494,16 @@ _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, T
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # FakeHub.close() joins the handler threads itself, with a bound
     allow_reuse_address = True
     request_queue_size = 128  # the default backlog of 5 makes parallel clients wait for SYN retries
     hub: FakeHub
+    origin: str  # "hub", "cdn" or "mirror"
+
+    def process_request(self, request, client_address) -> None:
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
+        self.hub._add_thread(thread)
+        thread.start()
 
     def handle_error(self, request, client_address) -> None:
         # socketserver prints a traceback to stderr by default; a client hanging up is routine here,
@@ -499,6 +528,8 @@ class _Handler(BaseHTTPRequestHandler):
         # Without TCP_NODELAY, "headers then body" writes meet delayed ACKs and add ~40 ms per request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.hub._track(self.connection, add=True)
+        if self.server.hub.connect_cost > 0:
+            self.server.hub._stop.wait(self.server.hub.connect_cost)  # a TLS handshake, once per connection
 
     def finish(self) -> None:
         try:
@@ -527,6 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._headers_sent = False
         self._responding = False
         self._announced: int | None = None
+        hub._request_started()
         try:
             self._handle_inner(hub)
         except _DISCONNECTS:
@@ -558,15 +590,12 @@ class _Handler(BaseHTTPRequestHandler):
                     t_start=t_start,
                     t_end=time.monotonic(),
                     announced_length=self._announced,
+                    origin=self.server.origin,
                 ),
-                responding=self._responding,
             )
 
     def _begin_response(self) -> None:
-        """Mark that output starts: FakeHub.log waits for such requests so tests never see a stale log."""
-        if not self._responding:
-            self._responding = True
-            self.server.hub._responding_started()
+        self._responding = True
 
     def _handle_inner(self, hub: FakeHub) -> None:
         # WAN round trip first: every request pays it, even those that fail below.
@@ -617,34 +646,103 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, hub: FakeHub) -> None:
         path, _, query = self.path.partition("?")
         params = parse_qs(query)
-        if path.startswith("/api/models/"):
-            self._api(hub, path[len("/api/models/") :], params)
-        elif path.startswith("/lfs/"):
+        if self.server.origin == "mirror":
+            self._redirect(308, f"{hub.endpoint}{self.path}")
+            return
+        if self.server.origin == "cdn":
+            if self.headers.get("Authorization") is not None:
+                # A pre-signed url carries its credentials in the query: S3 refuses a second mechanism.
+                raise _HubError(400, None, "Only one auth mechanism allowed")
+            if not path.startswith("/lfs/"):
+                raise _HubError(404, None, "Not Found")
             self._lfs(hub, path[len("/lfs/") :])
+            return
+        self._check_token(hub)
+        if hub._take("rate_limit_next"):
+            kind = "api" if path.startswith("/api/") and not path.startswith("/api/resolve-cache/") else "resolvers"
+            quota = 500 if kind == "api" else 3000
+            raise _HubError(
+                429,
+                None,
+                "You have been rate-limited; you can retry this action in a few minutes.",
+                {"RateLimit": f'"{kind}";r=0;t={hub.rate_limit_reset}', "RateLimit-Policy": f'"fixed window";"{kind}";q={quota};w=300'},
+            )
+        if path.startswith("/api/resolve-cache/models/"):
+            self._resolve_cache(hub, path[len("/api/resolve-cache/models/") :])
+        elif path.startswith("/api/models/"):
+            if self._renamed(hub, path[len("/api/models/") :], "/api/models/"):
+                return
+            self._api(hub, path[len("/api/models/") :], params)
+        elif path.startswith("/lfs/") and hub.direct:
+            self._lfs(hub, path[len("/lfs/") :])  # the direct mode's CDN path on the Hub origin (old urls)
         else:
+            if self._renamed(hub, path[1:], "/"):
+                return
             self._resolve(hub, path[1:])
+
+    def _redirect(self, status: int, location: str, headers: dict[str, str] | None = None) -> None:
+        body = f"Redirecting to {location}".encode()
+        headers = {**(headers or {}), "Location": location, "Content-Type": "text/plain; charset=utf-8"}
+        self._send(status, headers, len(body), iter([body]))
+
+    def _renamed(self, hub: FakeHub, rest: str, prefix: str) -> bool:
+        """A repo that was renamed answers 307 to the same request under its new id."""
+        segments = rest.split("/")
+        for n in (2, 1):
+            old = "/".join(unquote(part) for part in segments[:n])
+            if len(segments) > n - 1 and old in hub.renames and old not in hub._repos:
+                tail = "/".join(segments[n:])
+                query = self.path.partition("?")[2]
+                location = f"{prefix}{hub.renames[old]}" + (f"/{tail}" if tail else "") + (f"?{query}" if query else "")
+                self._redirect(307, location)
+                return True
+        return False
 
     # -- auth -------------------------------------------------------------------------------------
 
-    def _has_valid_token(self, hub: FakeHub) -> bool:
-        value = self.headers.get("Authorization", "")
+    def _token(self) -> str | None:
+        value = self.headers.get("Authorization")
+        if value is None:
+            return None
         scheme, _, token = value.partition(" ")
-        # A token the hub does not know counts as no token at all. (The real Hub answers 401
-        # "Invalid credentials in Authorization header" to it, even on public repos.)
-        return scheme.lower() == "bearer" and token.strip() in hub.tokens
+        return token.strip() if scheme.lower() == "bearer" else value
+
+    def _has_valid_token(self, hub: FakeHub) -> bool:
+        return self._token() in hub.tokens
+
+    def _check_token(self, hub: FakeHub) -> None:
+        # The Hub checks credentials before anything else: an unknown token is refused even on a
+        # public repo, with no X-Error-Code (so clients cannot tell it from a missing repo by code).
+        if self.headers.get("Authorization") is not None and not self._has_valid_token(hub):
+            raise _HubError(401, None, "Invalid credentials in Authorization header")
+
+    def _missing_repo(self, hub: FakeHub) -> _HubError:
+        status = 404 if self._has_valid_token(hub) else 401
+        return _HubError(status, "RepoNotFound", "Repository not found")
 
     def _check_visible(self, hub: FakeHub, state: _RepoState) -> None:
         if state.repo.private and not self._has_valid_token(hub):
             raise _HubError(401, "RepoNotFound", "Repository not found")
+        if state.repo.disabled:
+            raise _HubError(403, None, "Access to this resource is disabled.")
 
     def _check_download(self, hub: FakeHub, state: _RepoState) -> None:
         self._check_visible(hub, state)
-        if state.repo.gated and not self._has_valid_token(hub):
+        if not state.repo.gated:
+            return
+        if not self._has_valid_token(hub):
             raise _HubError(
                 401,
                 "GatedRepo",
                 f"Access to model {state.repo.repo_id} is restricted. You must have access to it and be "
                 "authenticated to access it. Please log in.",
+            )
+        if state.repo.granted is not None and self._token() not in state.repo.granted:
+            raise _HubError(
+                403,
+                "GatedRepo",
+                f"Access to model {state.repo.repo_id} is restricted and you are not in the authorized list. "
+                f"Visit https://huggingface.co/{state.repo.repo_id} to ask for access.",
             )
 
     # -- path parsing -----------------------------------------------------------------------------
@@ -678,10 +776,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, hub: FakeHub, rest: str, params: dict[str, list[str]]) -> None:
         state, tail = self._split_repo(hub, rest.split("/"))
         if state is None:
-            raise _HubError(404, "RepoNotFound", "Repository not found")
+            raise self._missing_repo(hub)
         self._check_visible(hub, state)
         blobs = params.get("blobs", ["false"])[0].lower() in ("1", "true")
-        if not tail or tail == [""]:
+        if tail and tail[0] == "safetensors-metadata" and hub.safetensors_metadata_endpoint:
+            self._check_download(hub, state)
+            self._safetensors_metadata(state, unquote("/".join(tail[1:])))
+        elif not tail or tail == [""]:
             commit = state.repo.resolve_revision("main")
             if commit is None:
                 raise _HubError(404, "RevisionNotFound", "Invalid rev id: main")
@@ -709,7 +810,7 @@ class _Handler(BaseHTTPRequestHandler):
         state, tail = self._split_repo(hub, segments)
         if state is None or not tail or tail[0] != "resolve":
             if "resolve" in segments:
-                raise _HubError(404, "RepoNotFound", "Repository not found")
+                raise self._missing_repo(hub)
             raise _HubError(404, None, "Not Found")
         self._check_download(hub, state)
         revision, commit, file_segments = self._split_revision(state, tail[1:], 1)
@@ -728,17 +829,63 @@ class _Handler(BaseHTTPRequestHandler):
         if served.lfs:
             headers["X-Linked-Size"] = str(served.size)
             headers["X-Linked-Etag"] = f'"{served.sha256}"'
-        if served.lfs and hub.lfs_redirect:
+        if served.lfs and (hub.lfs_redirect or not hub.direct):
             # Like the Hub: the redirect itself carries the metadata; ETag is the pointer's git oid there.
-            location = f"{hub.cdn_endpoint}/lfs/{state.repo.repo_id}/{commit}/{quote(served.path)}"
+            # The signature stands for a pre-signed url: whoever holds it may read, with no token.
+            signature = hashlib.sha256(f"{commit}/{served.path}".encode()).hexdigest()[:32]
             headers["ETag"] = f'"{served.git_oid}"'
-            headers["Location"] = location
-            body = f"Found. Redirecting to {location}".encode()
-            headers["Content-Type"] = "text/plain; charset=utf-8"
-            self._send(302, headers, len(body), iter([body]))
+            location = f"{hub.cdn_endpoint}/lfs/{state.repo.repo_id}/{commit}/{quote(served.path)}?X-Amz-Signature={signature}"
+            self._redirect(302, location, headers)
+            return
+        if not hub.direct:
+            # Small files: a relative redirect to the commit-addressed cache; the 200 there names the commit.
+            etag = quote(f'"{served.git_oid}"', safe="")
+            location = f"/api/resolve-cache/models/{state.repo.repo_id}/{commit}/{quote(served.path)}?etag={etag}"
+            self._redirect(307, location)
             return
         headers["ETag"] = f'"{served.sha256}"' if served.lfs else f'"{served.git_oid}"'
         self._send_file(hub, served, headers)
+
+    def _resolve_cache(self, hub: FakeHub, rest: str) -> None:
+        state, tail = self._split_repo(hub, rest.split("/"))
+        if state is None or len(tail) < 2:
+            raise self._missing_repo(hub)
+        self._check_download(hub, state)
+        commit = unquote(tail[0])
+        if commit not in state.repo.branches.values() and commit != state.repo.commit:
+            raise _HubError(404, "RevisionNotFound", f"Invalid rev id: {commit}")
+        served = state.files.get(unquote("/".join(tail[1:])))
+        if served is None:
+            raise _HubError(404, "EntryNotFound", "Entry not found", {"X-Repo-Commit": commit})
+        self._send_file(hub, served, {"X-Repo-Commit": commit, "ETag": f'"{served.git_oid}"'})
+
+    def _safetensors_metadata(self, state: _RepoState, index_name: str) -> None:
+        """Every shard header of ``main`` in one answer, as the Hub's safetensors-metadata endpoint."""
+        served = state.files.get(index_name)
+        if served is None:
+            raise _HubError(404, "EntryNotFound", f"{index_name} does not exist on \"main\"")
+        try:
+            index = json.loads(b"".join(served.chunks(0, served.size)))
+            shards = sorted(set(index["weight_map"].values()))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise _HubError(400, None, f"{index_name} is not a safetensors index") from None
+        headers = {}
+        for shard in shards:
+            file = state.files.get(shard)
+            parsed = None
+            if file is not None:
+                prefix = b"".join(file.chunks(0, min(file.size, 8)))
+                n = struct.unpack("<Q", prefix)[0] if len(prefix) == 8 else 0
+                try:
+                    ok = 0 < n <= min(_MAX_HEADER_SIZE, file.size - 8)
+                    parsed = json.loads(b"".join(file.chunks(8, n))) if ok else None
+                except ValueError:
+                    parsed = None
+            if not isinstance(parsed, dict):
+                raise _HubError(404, "EntryNotFound", f"{shard} is not a readable safetensors file")
+            headers[shard] = parsed
+        index = {key: value for key, value in index.items() if key != "weight_map"}
+        self._send_json({"index": index, "headers": headers})
 
     def _lfs(self, hub: FakeHub, rest: str) -> None:
         # Stands in for a signed CDN url: no auth check, whoever has the url may read the bytes.
@@ -896,11 +1043,20 @@ class FakeHub:
         tokens: set[str] | frozenset[str] = frozenset({DEFAULT_TOKEN}),
         latency: float = 0.0,
         lfs_redirect: bool = False,
+        direct: bool = False,
+        connect_cost: float = 0.0,
+        renames: dict[str, str] | None = None,
     ) -> None:
         self._repos = {repo.repo_id: _RepoState(repo) for repo in repos}
         self.tokens = set(tokens)
         self.latency = latency
         self.lfs_redirect = lfs_redirect
+        self.direct = direct
+        self.connect_cost = connect_cost
+        self.renames = dict(renames or {})
+        self.safetensors_metadata_endpoint = True
+        self.rate_limit_reset = 1
+        self._rate_limit_next = 0
 
         self.ignore_range = False
         self.fail_status = 503
@@ -925,20 +1081,27 @@ class FakeHub:
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._responding = 0
+        self._in_flight = 0
         self._connections: set[socket.socket] = set()
+        self._handler_threads: list[threading.Thread] = []
         self._stop = threading.Event()
 
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.hub = self
-        port = self._server.server_address[1]
-        self.endpoint = f"http://127.0.0.1:{port}"
-        # Same server, other host name: clients see another origin, as with the Hub's LFS CDN.
-        self.cdn_endpoint = f"http://localhost:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="hubserver", daemon=True
-        )
-        self._thread.start()
+        # Three origins on three ports: the Hub, its CDN (pre-signed LFS urls) and a mirror that moved.
+        self._servers: dict[str, _Server] = {}
+        self._threads: list[threading.Thread] = []
+        for origin in ("hub", "cdn", "mirror"):
+            server = _Server(("127.0.0.1", 0), _Handler)
+            server.hub, server.origin = self, origin
+            self._servers[origin] = server
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"hubserver-{origin}", daemon=True
+            )
+            self._threads.append(thread)
+        self.endpoint = f"http://127.0.0.1:{self._servers['hub'].server_address[1]}"
+        self.cdn_endpoint = f"http://127.0.0.1:{self._servers['cdn'].server_address[1]}"
+        self.mirror_endpoint = f"http://127.0.0.1:{self._servers['mirror'].server_address[1]}"
+        for thread in self._threads:
+            thread.start()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -953,8 +1116,9 @@ class FakeHub:
         if self._stop.is_set():
             return
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
         with self._lock:
             connections = list(self._connections)
         for sock in connections:
@@ -962,7 +1126,18 @@ class FakeHub:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        # Handler threads too: a request still sleeping must not log into whatever runs next.
+        with self._lock:
+            handlers = list(self._handler_threads)
+        for thread in handlers:
+            thread.join(timeout=5)
+
+    def _add_thread(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._handler_threads = [t for t in self._handler_threads if t.is_alive()]
+            self._handler_threads.append(thread)
 
     def _track(self, sock: socket.socket, *, add: bool) -> None:
         with self._lock:
@@ -982,8 +1157,9 @@ class FakeHub:
         return self._repos[repo_id].files[filename].size
 
     def reset_knobs(self) -> None:
-        """Turn every fault and hostile knob off (latency and lfs_redirect included)."""
-        self.latency, self.lfs_redirect = 0.0, False
+        """Turn every fault and hostile knob off (latency, connect_cost and lfs_redirect included)."""
+        self.latency, self.lfs_redirect, self.connect_cost = 0.0, False, 0.0
+        self.rate_limit_next, self.safetensors_metadata_endpoint = 0, True
         self.ignore_range, self.fail_status, self.retry_after = False, 503, None
         self.stall_seconds, self.stall_after_bytes = 0.0, None
         self.fail_next = self.reset_next = 0
@@ -1009,6 +1185,16 @@ class FakeHub:
             self._fail_next = n
 
     @property
+    def rate_limit_next(self) -> int:
+        with self._lock:
+            return self._rate_limit_next
+
+    @rate_limit_next.setter
+    def rate_limit_next(self, n: int) -> None:
+        with self._lock:
+            self._rate_limit_next = n
+
+    @property
     def reset_next(self) -> int:
         with self._lock:
             return self._reset_next
@@ -1029,25 +1215,26 @@ class FakeHub:
 
     # -- log --------------------------------------------------------------------------------------
 
-    def _responding_started(self) -> None:
+    def _request_started(self) -> None:
         with self._lock:
-            self._responding += 1
+            self._in_flight += 1
 
-    def _record(self, entry: LoggedRequest, *, responding: bool) -> None:
+    def _record(self, entry: LoggedRequest) -> None:
         with self._idle:
             self._log.append(entry)
-            if responding:
-                self._responding -= 1
+            self._in_flight -= 1
             self._idle.notify_all()
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Wait until no response is being written; True unless the timeout expired.
+        """Wait until every request whose request line has arrived is logged; True unless the timeout
+        expired.
 
-        A client can read the last byte of a response before the server thread has logged it, so log
-        readers go through here. Requests still sleeping (latency, stall) are not waited for.
+        A client can read the last byte of a response before the server thread has logged it, and a
+        client that gave up leaves a request sleeping (latency, stall) here, so log readers go
+        through this.
         """
         with self._idle:
-            return self._idle.wait_for(lambda: self._responding == 0, timeout=timeout)
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     @property
     def log(self) -> list[LoggedRequest]:
@@ -1119,7 +1306,9 @@ def fixture_repos(root: Path) -> list[Repo]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the skeleton fixtures as a fake Hugging Face Hub.")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds slept at the start of each request")
-    parser.add_argument("--lfs-redirect", action="store_true", help="redirect LFS files to the second host name")
+    parser.add_argument("--connect-cost", type=float, default=0.0, help="seconds slept once per new connection")
+    parser.add_argument("--direct", action="store_true", help="answer files on /resolve itself, without redirects")
+    parser.add_argument("--lfs-redirect", action="store_true", help="with --direct, still redirect LFS files to the CDN")
     parser.add_argument(
         "--fixtures", type=Path, default=Path(__file__).resolve().parent.parent / "fixtures", help="fixtures folder"
     )
@@ -1130,7 +1319,9 @@ def main(argv: list[str] | None = None) -> None:
     if not repos:
         parser.error(f"no skeleton repos found under {args.fixtures}")
     tokens = set(args.token) if args.token else {DEFAULT_TOKEN}
-    with FakeHub(repos, tokens=tokens, latency=args.latency, lfs_redirect=args.lfs_redirect) as hub:
+    with FakeHub(
+        repos, tokens=tokens, latency=args.latency, lfs_redirect=args.lfs_redirect, direct=args.direct, connect_cost=args.connect_cost
+    ) as hub:
         print(hub.endpoint, flush=True)
         for repo in repos:
             print(f"  {hub.endpoint}/api/models/{repo.repo_id}", file=sys.stderr)

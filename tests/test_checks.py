@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import struct
 import sys
@@ -17,17 +18,16 @@ from pathlib import Path
 import pytest
 
 import hubprune
-from hubprune.checks import (
+from hubprune.findings import (
     by_severity,
     compress_ranges,
     layout_findings,
-    pickle_files,
     pruned_heads,
     reaches,
     size_findings,
 )
 from hubprune.errors import HeaderError
-from hubprune.model import Finding, TensorInfo
+from hubprune.model import Finding, TensorInfo, pickle_files
 from hubprune.safetensors_header import encode_header
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
@@ -308,20 +308,20 @@ def test_a_directory_named_like_a_shard_is_an_error_finding(tmp_path: Path) -> N
     (tmp_path / "model" / "a.safetensors").mkdir(parents=True)
     findings = hubprune.check(str(tmp_path / "model")).findings
     assert [(f.severity, f.code) for f in findings] == [("error", "header_invalid")]
-    assert "a.safetensors: is a directory" in findings[0].message
+    assert "a.safetensors: is a folder" in findings[0].message
 
 
 def test_an_unreadable_shard_is_an_error_finding(llama_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Files owned by another user (a shared cache): permissions cannot be taken away from root
     # in a test, so opening the one shard is made to fail as it would.
-    real_open = Path.open
+    real_open = os.open
 
-    def open_(self: Path, *args, **kwargs):
-        if self.name == SHARD1:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def open_(path, *args, **kwargs):
+        if os.path.basename(path) == SHARD1:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", open_)
+    monkeypatch.setattr(os, "open", open_)
     findings = hubprune.check(str(llama_copy)).findings
     assert [(f.code, f.severity) for f in findings] == [("header_invalid", "error")]
     assert SHARD1 in findings[0].message and "permission denied" in findings[0].message

@@ -171,7 +171,7 @@ def test_a_named_pipe_named_like_a_shard_does_not_hang_the_check(tmp_path: Path)
     assert result.returncode == 1, result.stderr.decode(errors="replace")[-2000:]
     findings = json.loads(result.stdout)["findings"]
     assert [(f["code"], f["severity"]) for f in findings] == [("header_invalid", "error")]
-    assert "not a regular file" in findings[0]["message"]
+    assert "is a named pipe (FIFO), not a file" in findings[0]["message"]
 
 
 # Address space for the child process: far more than a check needs, far less than a list of 10**12 layers.

@@ -139,7 +139,7 @@ def repos(skeletons) -> list[Repo]:
 
 @pytest.fixture
 def hub(repos):
-    with FakeHub(repos) as h:
+    with FakeHub(repos, direct=True) as h:
         yield h
         assert h.errors == []  # nothing blew up inside the server
 
@@ -360,16 +360,16 @@ def test_ignore_range(hub, client):
 @pytest.mark.parametrize(
     ("path", "token", "error", "status", "code"),
     [
-        ("/nobody/nothing/resolve/main/config.json", None, RepositoryNotFoundError, 404, "RepoNotFound"),
-        ("/api/models/nobody/nothing", None, RepositoryNotFoundError, 404, "RepoNotFound"),
+        # The Hub hides which repos exist: 401 without a token, 404 with one.
+        ("/nobody/nothing/resolve/main/config.json", None, RepositoryNotFoundError, 401, "RepoNotFound"),
+        ("/api/models/nobody/nothing", None, RepositoryNotFoundError, 401, "RepoNotFound"),
+        ("/api/models/nobody/nothing", DEFAULT_TOKEN, RepositoryNotFoundError, 404, "RepoNotFound"),
         ("/org/tiny/resolve/nope/config.json", None, RevisionNotFoundError, 404, "RevisionNotFound"),
         ("/api/models/org/tiny/revision/nope", None, RevisionNotFoundError, 404, "RevisionNotFound"),
         ("/api/models/org/tiny/tree/nope", None, RevisionNotFoundError, 404, "RevisionNotFound"),
         ("/org/tiny/resolve/main/nope.json", None, EntryNotFoundError, 404, "EntryNotFound"),
         ("/org/gated/resolve/main/config.json", None, GatedRepoError, 401, "GatedRepo"),
-        ("/org/gated/resolve/main/config.json", "hf_wrong_token", GatedRepoError, 401, "GatedRepo"),
         ("/org/private/resolve/main/config.json", None, RepositoryNotFoundError, 401, "RepoNotFound"),
-        ("/api/models/org/private", "hf_wrong_token", RepositoryNotFoundError, 401, "RepoNotFound"),
     ],
 )
 def test_errors_like_the_hub(hub, client, path, token, error, status, code):
@@ -468,7 +468,7 @@ def test_stall_and_client_timeout(hub):
 
 
 def test_close_does_not_wait_for_stalls(repos):
-    hub = FakeHub(repos)
+    hub = FakeHub(repos, direct=True)
     hub.stall_seconds = 60
     outcome = []
 
@@ -493,7 +493,7 @@ def test_close_does_not_wait_for_stalls(repos):
 
 
 def test_lfs_redirect_metadata(repos, skeletons):
-    with FakeHub(repos, lfs_redirect=True) as hub:
+    with FakeHub(repos, direct=True, lfs_redirect=True) as hub:
         url = hf_hub_url("org/gated", "model-00001-of-00002.safetensors", endpoint=hub.endpoint)
         meta = get_hf_file_metadata(url, token=DEFAULT_TOKEN)
         assert meta.location.startswith(f"{hub.cdn_endpoint}/lfs/org/gated/{meta.commit_hash}/")
@@ -505,7 +505,7 @@ def test_lfs_redirect_metadata(repos, skeletons):
 
 
 def test_lfs_redirect_never_forwards_the_token(repos):
-    with FakeHub(repos, lfs_redirect=True) as hub:
+    with FakeHub(repos, direct=True, lfs_redirect=True) as hub:
         api = HfApi(endpoint=hub.endpoint, token=DEFAULT_TOKEN)
         meta = api.get_safetensors_metadata("org/gated")
         assert sum(len(f.tensors) for f in meta.files_metadata.values()) == N_TENSORS
@@ -515,7 +515,7 @@ def test_lfs_redirect_never_forwards_the_token(repos):
         cdn = [e for e in hub.log if e.path.startswith("/lfs/")]
         assert resolves and all(e.status == 302 and e.host == host and e.authorization for e in resolves)
         assert len(cdn) == 2
-        assert all(e.status == 206 and e.host.startswith("localhost:") and not e.authorization for e in cdn)
+        assert all(e.status == 206 and e.origin == "cdn" and not e.authorization for e in cdn)
         # non-LFS files are served directly, with the token
         assert any(e.path.endswith("/model.safetensors.index.json") and e.status == 200 for e in hub.log)
 
@@ -533,7 +533,7 @@ def test_lfs_redirect_never_forwards_the_token(repos):
 
 
 def test_levels(repos):
-    with FakeHub(repos, latency=0.05) as hub:
+    with FakeHub(repos, direct=True, latency=0.05) as hub:
         url = hub.url("org/tiny", "config.json")
         assert hub.levels() == 0
         with httpx2.Client(trust_env=False) as c:
@@ -604,7 +604,7 @@ def test_fixture_repos_maps_names(tmp_path, skeletons):
     reason="fixtures/Llama-3-8B-Instruct not present",
 )
 def test_real_llama_fixture():
-    with FakeHub(fixture_repos(FIXTURES)) as hub:
+    with FakeHub(fixture_repos(FIXTURES), direct=True) as hub:
         meta = HfApi(endpoint=hub.endpoint, token=False).get_safetensors_metadata(
             "meta-llama/Meta-Llama-3-8B-Instruct"
         )

@@ -1,6 +1,6 @@
 """The dependency direction of DESIGN.md section 1, checked on the package's imports.
 
-``cli -> api -> {sources, archs, infer, compare, checks} -> model -> errors``; ``report -> model``.
+``cli -> api -> {sources, archs, infer, compare, findings} -> model -> errors``; ``report -> model``.
 Every ``import`` in every module counts, including imports inside functions (lazy imports are
 still dependencies), with relative imports resolved to full module names.
 """
@@ -84,7 +84,7 @@ def test_only_allowed_modules_import(imported: str, allowed: list[str], why: str
     assert within(importers_of(imported), *allowed) == set(), why
 
 
-@pytest.mark.parametrize("upper", ["hubprune.sources", "hubprune.cli", "hubprune.infer", "hubprune.checks", "hubprune.compare"])
+@pytest.mark.parametrize("upper", ["hubprune.sources", "hubprune.cli", "hubprune.infer", "hubprune.findings", "hubprune.compare"])
 def test_report_renders_values_and_imports_nothing_above_the_model(upper: str) -> None:
     # Renderers are pure: they get a value object, so they never need a source, the CLI or the API.
     report = {m for m in MODULES if m == "hubprune.report" or m.startswith("hubprune.report.")}

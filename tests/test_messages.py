@@ -19,10 +19,12 @@ import pytest
 from typer.testing import CliRunner
 
 import hubprune
-from hubprune import checks
+from hubprune import findings
+from hubprune.findings import config as config_checks
 from hubprune.cli import app
 from hubprune.compare import compare_shapes
-from hubprune.messages import FINDING_TEXT, FRAGMENTS, finding, finding_text, render, template_key
+from hubprune.findings import finding
+from hubprune.messages import FINDING_TEXT, FRAGMENTS, finding_text, render, template_key
 from hubprune.model import Finding
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
@@ -53,10 +55,10 @@ def _scan() -> tuple[set[str], list[str]]:
     keys: set[str] = set()
     direct: list[str] = []
     # config_findings picks its three codes from a table; the table is where they are written.
-    table_codes = {code for _fact, _value_of, code in checks._PER_LAYER_FACTS}
+    table_codes = {code for _fact, _value_of, code in config_checks.PER_LAYER_FACTS}
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "messages.py":
-            continue
+        if path.name == "messages.py" or path.relative_to(PACKAGE).as_posix() == "findings/registry.py":
+            continue  # the message table, and the one function that builds a Finding from it
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -66,7 +68,7 @@ def _scan() -> tuple[set[str], list[str]]:
             if node.func.id != "finding":
                 continue
             first = node.args[0]
-            if isinstance(first, ast.Name) and path.name == "checks.py" and first.id == "code":
+            if isinstance(first, ast.Name) and path.parent.name == "findings" and path.name == "config.py" and first.id == "code":
                 codes: set[str | None] = set(table_codes)
             else:
                 codes = _literals(first, where)
@@ -94,6 +96,7 @@ def test_findings_are_built_through_the_message_table() -> None:
 
 @pytest.mark.parametrize("key", sorted(SCANNED))
 def test_every_code_the_package_uses_has_english_and_chinese(key: str) -> None:
+    assert key.partition(".")[0] in findings.CODES, f"{key} needs an entry in hubprune/findings/registry.py"
     assert set(FINDING_TEXT.get(key, {})) == LANGS, f"{key} needs an 'en' and a 'zh' template in hubprune/messages.py"
 
 
@@ -197,9 +200,9 @@ def _pure_findings() -> list[Finding]:
     """Findings of the pure helpers that ``check`` calls on files it cannot parse strictly."""
     raw = json.dumps({"a": {"dtype": "BF16", "shape": [2]}}).encode()
     return [
-        *checks.size_findings("f.safetensors", 16, 100, 117),  # bytes after the data
-        *checks.raw_header_findings("f.safetensors", len(raw).to_bytes(8, "little"), raw, 8 + len(raw)),  # entry without offsets
-        checks.pickle_only_finding("org/model", ["pytorch_model.bin"]),
+        *findings.size_findings("f.safetensors", 16, 100, 117),  # bytes after the data
+        *findings.raw_header_findings("f.safetensors", len(raw).to_bytes(8, "little"), raw, 8 + len(raw)),  # entry without offsets
+        findings.pickle_only_finding("org/model", ["pytorch_model.bin"]),
     ]
 
 
@@ -315,7 +318,7 @@ def test_json_messages_stay_english() -> None:
 def test_a_finding_without_args_keeps_its_message() -> None:
     hand_made = Finding(severity="info", code="no_config", message="as written")
     assert finding_text(hand_made, "zh") == "as written"
-    unknown = finding("no_config", "warning").model_copy(update={"code": "not_a_code"})
+    unknown = finding("no_config").model_copy(update={"code": "not_a_code"})
     assert finding_text(unknown, "zh") == unknown.message
 
 
@@ -324,12 +327,19 @@ def test_a_finding_without_args_keeps_its_message() -> None:
     [(0, "(a.bin)", "（a.bin）"), (2, "(a.bin and 2 more)", "（a.bin 及另外 2 个）")],
 )
 def test_fragments_appear_only_when_their_arg_is_set(more: int, en: str, zh: str) -> None:
-    item = finding("pickle_weights", "warning", first="a.bin", and_more=more)
+    item = finding("pickle_weights", first="a.bin", and_more=more)
     assert en in item.message and zh in finding_text(item, "zh")
 
 
 def test_a_none_variant_is_the_plain_template() -> None:
-    item = finding("vocab_changed", "info", variant=None, base=10, pruned=4, removed=6)
+    item = finding("vocab_changed", variant=None, base=10, pruned=4, removed=6)
     assert item.args == {"base": 10, "pruned": 4, "removed": 6}
     assert item.message == "vocabulary changed from 10 to 4 rows: 6 embedding rows removed (vocabulary pruning)"
-    assert hash(item) == hash(finding("vocab_changed", "info", base=10, pruned=4, removed=6))
+    assert hash(item) == hash(finding("vocab_changed", base=10, pruned=4, removed=6))
+
+
+@pytest.mark.parametrize("code", sorted(findings.CODES))
+def test_every_registered_code_has_a_message_and_a_valid_scope(code: str) -> None:
+    assert FINDING_TEXT.get(code, {}).keys() == LANGS or any(key.startswith(code + ".") for key in FINDING_TEXT)
+    assert findings.CODES[code].severity in {"info", "warning", "error"}
+    assert findings.CODES[code].scope in {"inspect", "check", "compare"}

@@ -34,7 +34,7 @@ def test_a_fifo_named_like_a_checkpoint_is_refused_not_waited_on(tmp_path: Path)
     # A named pipe left by a streaming download tool; opening it would block forever.
     fifo = tmp_path / "model.safetensors"
     os.mkfifo(fifo)
-    one_line_error(runner.invoke(app, ["inspect", str(fifo)]), 3, "not a regular file")
+    one_line_error(runner.invoke(app, ["inspect", str(fifo)]), 3, "is a named pipe (FIFO), not a file")
 
 
 def test_output_that_is_a_folder_is_a_usage_error(tmp_path: Path) -> None:

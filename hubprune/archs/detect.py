@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..messages import finding
+from ..findings import finding
 from ..model import Finding
 from .quant import split_param
 from .schema import Family, all_families, load_family
@@ -63,6 +63,6 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     if layer_modules and layer_hits < MIN_COVERAGE * len(layer_modules):
         fallback = load_family(FALLBACK)
         return fallback, [
-            finding("family_unknown", "warning", variant=None if said else "no_architecture", said=quoted)
+            finding("family_unknown", variant=None if said else "no_architecture", said=quoted)
         ]
-    return best, [finding("family_guessed", "warning", variant=None if said else "no_architecture", said=quoted, family=best.name)]
+    return best, [finding("family_guessed", variant=None if said else "no_architecture", said=quoted, family=best.name)]

@@ -3,7 +3,9 @@
 Keyed by endpoint, repo and commit, so a mirror never answers for the Hub and a commit's entry
 never goes stale. Branch names map to commits in small ref files (as the HF cache does), which
 lets a repeated run cost one request (does the branch still point there?) or none when offline.
-Nothing secret is stored: no request headers, only what the files say.
+Nothing secret is stored: no request headers, only what the files say. The cache is optional:
+when it cannot be read or written (a read-only HF_HOME, one under a regular file) the run says so
+once and goes on without it.
 """
 
 from __future__ import annotations
@@ -11,18 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 from ..atomic import write_text_atomic
 from ..model import HeaderSet
 from ..safetensors_header import parse_header
-
-FORMAT_VERSION = 1
 # Commits name the entry files: anything but a full sha (say ``../../x`` from a hostile server or
 # a tampered ref file) would name a path outside the cache, so it is never used as one.
-COMMIT_RE = re.compile(r"[0-9a-f]{40}")
+from .refs import COMMIT_RE
+
+FORMAT_VERSION = 1
 
 
 def cache_root() -> Path:
@@ -41,28 +43,59 @@ def _atomic_write(path: Path, text: str) -> None:
 class HeaderCache:
     """The cache folder of one (endpoint, repo)."""
 
-    def __init__(self, endpoint: str, repo_id: str, root: Path | None = None) -> None:
+    def __init__(
+        self, endpoint: str, repo_id: str, root: Path | None = None, warn: Callable[[str], None] | None = None
+    ) -> None:
         endpoint_key = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
-        self.folder = (root or cache_root()) / endpoint_key / repo_id.replace("/", "--")
+        self.root = root or cache_root()
+        self.folder = self.root / endpoint_key / repo_id.replace("/", "--")
+        self._warn = warn
+        self._warned = False
+
+    def _unusable(self, exc: OSError, doing: str) -> None:
+        """Say once that the cache cannot be used; the run goes on without it."""
+        if self._warn is not None and not self._warned:
+            self._warned = True
+            reason = exc.strerror or type(exc).__name__
+            self._warn(f"warning: cannot {doing} the header cache in {self.root} ({reason}); going on without it")
+
+    def _read(self, path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError as exc:
+            self._unusable(exc, "read")
+            return None
+        except UnicodeDecodeError:
+            return None
+        except OSError as exc:
+            self._unusable(exc, "read")
+            return None
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            _atomic_write(path, text)
+        except OSError as exc:
+            self._unusable(exc, "write")
 
     def commit_for(self, revision: str) -> str | None:
-        path = self.folder / "refs" / quote(revision, safe="")
-        try:
-            commit = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            return None
+        commit = (self._read(self.folder / "refs" / quote(revision, safe="")) or "").strip()
         return commit if COMMIT_RE.fullmatch(commit) else None
 
     def remember_ref(self, revision: str, commit: str) -> None:
         if revision != commit and COMMIT_RE.fullmatch(commit):
-            _atomic_write(self.folder / "refs" / quote(revision, safe=""), commit)
+            self._write(self.folder / "refs" / quote(revision, safe=""), commit)
 
     def load(self, commit: str, source: str, display_name: str) -> HeaderSet | None:
         """The cached headers of ``commit``, or None (missing or unreadable entries are misses)."""
         if not COMMIT_RE.fullmatch(commit):
             return None
+        text = self._read(self.folder / f"{commit}.json")
+        if text is None:
+            return None
         try:
-            data = json.loads((self.folder / f"{commit}.json").read_text(encoding="utf-8"))
+            data = json.loads(text)
             files = [
                 parse_header(entry["header"].encode("utf-8"), file=entry["name"], file_size=entry["file_size"])
                 for entry in data["files"]
@@ -83,11 +116,11 @@ class HeaderCache:
         """Record the repo's file list in an entry cached without one (best effort)."""
         path = self.folder / f"{commit}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(self._read(path) or "")
+        except ValueError:
             return
         data["other_files"] = list(other_files)
-        _atomic_write(path, json.dumps(data))
+        self._write(path, json.dumps(data))
 
     def store(self, headers: HeaderSet, raw_headers: dict[str, bytes]) -> None:
         """Save a complete read of one commit. ``raw_headers`` maps file name -> header JSON bytes."""
@@ -102,6 +135,6 @@ class HeaderCache:
             "index": headers.index,
             "other_files": list(headers.other_files),
         }
-        _atomic_write(self.folder / f"{headers.commit}.json", json.dumps(data))
+        self._write(self.folder / f"{headers.commit}.json", json.dumps(data))
 
 

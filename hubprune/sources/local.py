@@ -1,72 +1,177 @@
 """A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``HeaderSet``.
 
 Only header bytes are read: 8 bytes of length, then the JSON. Tensor data is never mapped or read,
-so a 100 GB checkpoint costs the same as its skeleton.
+so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is reached through
+``ModelFolder``, which refuses names that leave the folder and files that are not files.
 """
 
 from __future__ import annotations
 
-import json
+import errno
+import os
 import stat
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, HeaderError, NoSafetensorsError, PathNotFoundError, ShardIndexError
+from ..errors import (
+    ConfigError,
+    HeaderError,
+    NoSafetensorsError,
+    NotAFile,
+    PathNotFoundError,
+    ShardIndexError,
+)
 from ..model import HeaderFile, HeaderSet, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
+from ._layout import (
+    INDEX_NAME,
+    MAX_CONFIG_BYTES,
+    MAX_INDEX_BYTES,
+    SINGLE_NAME,
+    json_object,
+    shard_names_from_index,
+)
 
-INDEX_NAME = "model.safetensors.index.json"
-SINGLE_NAME = "model.safetensors"
+__all__ = ["INDEX_NAME", "SINGLE_NAME", "json_object", "shard_names_from_index", "read_local", "read_header_file"]
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+_NOT_A_FILE_HINT = "give a safetensors file, or the folder that holds it"
+
+
+def _not_a_file(name: str, mode: int, hint: str = _NOT_A_FILE_HINT) -> NotAFile:
+    kind = next((label for test, label in _KINDS if test(mode)), "not a regular file")
+    return NotAFile(name, f"is {kind}, not a file", hint=hint)
+
+
+def _open_regular(path: Path, name: str) -> tuple[int, int]:
+    """Open ``path`` for reading if it is a regular file: (fd, size). Never blocks on a FIFO."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_a_file(name, mode)
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise PathNotFoundError(str(path)) from None
+    except PermissionError:
+        raise HeaderError(name, "cannot be read (permission denied)") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAFile(name, "is a symlink loop", hint="fix or remove the link") from None
+        raise HeaderError(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
+        os.close(fd)
+        raise _not_a_file(name, info.st_mode)
+    return fd, info.st_size
+
+
+def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            # One byte past the length prefix: a safetensors header starts with "{", and a file
+            # that does not is never quoted (its first bytes could be anyone's text).
+            length = header_length(handle.read(PREFIX_LEN + 1), file=name, file_size=size)
+            handle.seek(PREFIX_LEN)
+            raw = handle.read(length)
+        except OSError as exc:
+            raise HeaderError(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) < length:  # the file shrank between stat and read
+        raise HeaderError(name, f"was cut while being read: header length {length:,}, {len(raw):,} bytes read")
+    return parse_header(raw, file=name, file_size=size)
 
 
 def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
-    """Read and parse the header of one local safetensors file.
+    """Read and parse the header of one local safetensors file the user named.
 
     >>> read_header_file(Path("fixtures/Llama-3-8B-Instruct/model-00004-of-00004.safetensors")).is_skeleton
     True
     """
     name = display or path.name
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            # A FIFO or device would block or stream forever; a folder cannot be a checkpoint file.
-            kind = "a directory" if path.is_dir() else "not a regular file"
-            raise HeaderError(name, f"is {kind}, not a safetensors file")
-        with path.open("rb") as handle:
-            size = path.stat().st_size
-            length = header_length(handle.read(PREFIX_LEN), file=name, file_size=size)
-            raw = handle.read(length)
-    except FileNotFoundError:
-        raise PathNotFoundError(str(path)) from None
-    except IsADirectoryError:
-        raise HeaderError(name, "is a directory, not a safetensors file") from None
-    except PermissionError:
-        raise HeaderError(name, "cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise HeaderError(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) < length:  # the file shrank between stat and read
-        raise HeaderError(name, f"header length {length:,} is larger than the file ({size:,} bytes)")
-    return parse_header(raw, file=name, file_size=size)
+    fd, size = _open_regular(path, name)
+    return _read_header_fd(fd, name, size)
 
 
-def json_object(data: bytes, name: str, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
-    """Parse ``config.json`` or the index (bytes from disk or the Hub); ``error`` names what broke."""
-    try:
-        parsed = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise error(name, f"is not valid JSON ({exc})") from None
-    except RecursionError:
-        raise error(name, "is nested too deeply to be a config or an index") from None
-    if not isinstance(parsed, dict):
-        raise error(name, "is not a JSON object")
-    return parsed
+class ModelFolder:
+    """A model folder and the only places its files may be: inside it, or for a Hugging Face cache
+    snapshot (``models--org--name/snapshots/<commit>``) in that repo's ``blobs/``, where the
+    snapshot's links lead."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        real = Path(os.path.realpath(path))
+        roots = [real]
+        blobs = real.parent.parent / "blobs"
+        if real.parent.name == "snapshots" and blobs.is_dir():
+            roots.append(Path(os.path.realpath(blobs)))
+        self.roots = tuple(roots)
 
-def _load_json(path: Path, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise error(path.name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
-    return json_object(data, path.name, error)
+    def locate(self, name: str) -> Path | None:
+        """The real path of file ``name`` of the folder, or None when there is no such file.
+
+        Raises ``NotAFile`` for a link that leads outside the folder, a link loop, a FIFO or any
+        other non-file: each with its own message, and without opening it.
+        """
+        path = self.path / name
+        try:
+            mode = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise NotAFile(name, "is a symlink loop", hint="fix or remove the link") from None
+            raise NotAFile(name, f"cannot be read ({exc.strerror or type(exc).__name__})", hint=_NOT_A_FILE_HINT) from None
+        real = Path(os.path.realpath(path))
+        if not any(real.is_relative_to(root) for root in self.roots):
+            raise NotAFile(
+                name,
+                "is a link that leads outside the model folder",
+                hint="hubprune follows links only within the folder (or into a Hub cache repo's blobs/); "
+                "copy the file into the folder",
+            )
+        if not stat.S_ISREG(mode):
+            raise _not_a_file(name, mode, hint="replace it with the file itself")
+        return real
+
+    def has(self, name: str) -> bool:
+        return self.locate(name) is not None
+
+    def header(self, name: str) -> HeaderFile:
+        real = self.locate(name)
+        if real is None:
+            raise ShardIndexError(INDEX_NAME, f"names {name}, which is not in {self.path}")
+        fd, size = _open_regular(real, name)
+        return _read_header_fd(fd, name, size)
+
+    def json(self, name: str, error: type[ConfigError] | type[ShardIndexError], cap: int) -> dict[str, Any] | None:
+        """``name`` parsed as a JSON object, None when absent; more than ``cap`` bytes is an error."""
+        try:
+            real = self.locate(name)
+            if real is None:
+                return None
+            fd, size = _open_regular(real, name)
+        except HeaderError as exc:  # a FIFO, a loop, a link elsewhere: what broke is this file
+            raise error(name, exc.problem) from None
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                data = handle.read(cap + 1) if size <= cap else b""
+            except OSError as exc:
+                raise error(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        if size > cap or len(data) > cap:
+            raise error(name, f"is larger than {cap:,} bytes, more than any {name} needs; hubprune does not read it")
+        return json_object(data, name, error)
+
+    def names(self) -> list[str]:
+        try:
+            return sorted(p.name for p in self.path.iterdir())
+        except OSError:
+            return []
 
 
 def _snapshot_folder(folder: Path) -> Path:
@@ -87,35 +192,32 @@ def _snapshot_folder(folder: Path) -> Path:
     return folder
 
 
-def shard_names_from_index(index: dict[str, Any], file: str = INDEX_NAME) -> list[str]:
-    """The shard files an index names, sorted (shards are numbered)."""
-    weight_map = index.get("weight_map")
-    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
-        raise ShardIndexError(file, "has no weight_map of tensor name -> file name")
-    return sorted(set(weight_map.values()))
-
-
-def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
+def weight_file_names(folder: ModelFolder) -> tuple[list[str], dict[str, Any] | None]:
     """The safetensors files of a model folder, and its index when it is the one that counts.
 
     The index's shards, else ``model.safetensors``, else every ``*.safetensors``. An index whose
     shards are missing beside a ``model.safetensors`` is stale (re-saved unsharded into the same
     folder): transformers loads model.safetensors, looking for it before the index, and so do we.
     """
-    index_path = folder / INDEX_NAME
-    if index_path.is_file():
-        index = _load_json(index_path, ShardIndexError)
+    index = folder.json(INDEX_NAME, ShardIndexError, MAX_INDEX_BYTES)
+    if index is not None:
         names = shard_names_from_index(index)
-        missing = [n for n in names if not (folder / n).is_file()]
+        missing = [n for n in names if not folder.has(n)]
         if not missing:
-            return [folder / n for n in names], index
-        if not (folder / SINGLE_NAME).is_file():
+            return names, index
+        if not folder.has(SINGLE_NAME):
             raise ShardIndexError(
-                INDEX_NAME, f"names {len(missing)} shard(s) that are not in {folder}: {', '.join(missing[:3])}"
+                INDEX_NAME, f"names {len(missing)} shard(s) that are not in {folder.path}: {', '.join(missing[:3])}"
             )
-    if (folder / SINGLE_NAME).is_file():
-        return [folder / SINGLE_NAME], None
-    return sorted(folder.glob("*.safetensors")), None
+    if folder.has(SINGLE_NAME):
+        return [SINGLE_NAME], None
+    return [n for n in folder.names() if n.endswith(".safetensors") and folder.has(n)], None
+
+
+def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
+    """``weight_file_names`` as paths inside ``folder``."""
+    names, index = weight_file_names(ModelFolder(folder))
+    return [folder / n for n in names], index
 
 
 def read_local(path_str: str) -> HeaderSet:
@@ -128,21 +230,27 @@ def read_local(path_str: str) -> HeaderSet:
     'model-00001-of-00004.safetensors'
     """
     path = Path(path_str)
-    if not path.exists():
-        raise PathNotFoundError(path_str)
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise PathNotFoundError(path_str) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAFile(path_str, "is a symlink loop", hint="fix or remove the link") from None
+        if not os.path.lexists(path):
+            raise PathNotFoundError(path_str) from None
     index: dict[str, Any] | None = None
     if path.is_dir():
-        folder = _snapshot_folder(path)
-        files, index = weight_files(folder)
-        if not files:
-            pickles = pickle_files(p.name for p in folder.iterdir())
-            raise NoSafetensorsError(path_str, pickles)
-        display = path.name if folder == path else path.name.removeprefix("models--").replace("--", "/")
+        folder = ModelFolder(_snapshot_folder(path))
+        names, index = weight_file_names(folder)
+        if not names:
+            raise NoSafetensorsError(path_str, pickle_files(folder.names()))
+        display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
+        headers = [folder.header(n) for n in names]
     else:
-        folder, files, display = path.parent, [path], path.stem
+        folder, display = ModelFolder(path.parent), path.stem
+        headers = [read_header_file(path)]
 
-    config_path = folder / "config.json"
-    config = _load_json(config_path, ConfigError) if config_path.is_file() else None
-    headers = [read_header_file(f) for f in files]
-    others = tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
+    config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES)
+    others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
     return HeaderSet.build(path_str, display, headers, config=config, index=index, other_files=others)

@@ -1,12 +1,28 @@
-"""Parse what the user typed: ``org/name``, ``org/name@revision``, or a local path."""
+"""Parse what the user typed: ``org/name``, ``name``, ``org/name@revision``, or a local path.
+
+A reference is read from the Hub when it is written ``hf://...``, or when it is a repo id and no
+such path exists. It is local when it exists, or when it is written as a path (``./org/name``,
+``../x``, ``/abs``, ``~/x``). A folder that shadows a repo id is read, and the caller is told so.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
 
 # The Hub's repo-name rules: letters, digits, "-", "_", "."; no "--" or ".." ; at most 96 chars.
+# Ids without a namespace ("gpt2", "bert-base-uncased") are older repos the Hub still serves.
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
+HUB_PREFIX = "hf://"
+# A name ending like a file hubprune reads is a missing file, not a namespace-less repo id.
+_FILE_SUFFIXES = (".safetensors", ".json", ".bin", ".gguf", ".pt", ".pth", ".ckpt")
+_PATH_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
+
+# A full commit sha: the only revision string that may name a cache file or a pinned url.
+COMMIT_RE = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -15,16 +31,49 @@ class RepoRef:
     revision: str | None
 
 
-def is_repo_id(ref: str) -> bool:
-    """``org/name`` or ``org/name@rev`` with exactly one slash.
+@dataclass(frozen=True)
+class Where:
+    """Where a reference is read from: ``ref`` is the path or the Hub reference (without hf://)."""
 
-    >>> is_repo_id("meta-llama/Meta-Llama-3-8B-Instruct@main"), is_repo_id("./model"), is_repo_id("a/b/c")
-    (True, False, False)
+    hub: bool
+    ref: str
+    shadows: bool = False  # a local path that is also a valid repo id
+
+
+def is_repo_id(ref: str) -> bool:
+    """``org/name``, ``name`` or either with ``@rev``.
+
+    >>> is_repo_id("meta-llama/Meta-Llama-3-8B-Instruct@main"), is_repo_id("gpt2"), is_repo_id("./model"), is_repo_id("a/b/c")
+    (True, True, False, False)
     """
     repo = ref.split("@", 1)[0]
-    if repo.count("/") != 1 or ".." in repo or "--" in repo:
+    if repo.count("/") > 1 or ".." in repo or "--" in repo:
+        return False
+    if "/" not in repo and repo.lower().endswith(_FILE_SUFFIXES):
         return False
     return bool(_REPO_ID.match(repo))
+
+
+def locate(ref: str, revision: str | None = None) -> Where:
+    """Decide between the Hub and a local path; ``--revision`` with a local path is a usage error.
+
+    >>> locate("hf://org/name"), locate("./org/name").hub, locate("gpt2").hub
+    (Where(hub=True, ref='org/name', shadows=False), False, True)
+    """
+    if ref.startswith(HUB_PREFIX):
+        repo = ref[len(HUB_PREFIX) :]
+        if not is_repo_id(repo):
+            raise UsageError(f"{ref} is not a Hub repo id", hint="write hf://org/name or hf://org/name@revision")
+        return Where(True, repo)
+    exists = Path(ref).exists()
+    if not exists and is_repo_id(ref) and not ref.startswith(_PATH_PREFIXES):
+        return Where(True, ref)
+    if revision is not None:
+        raise UsageError(
+            f"--revision applies to Hub repos, and {ref} is read as a local path",
+            hint=f"drop --revision, or write hf://{ref} for the Hub repo" if is_repo_id(ref) else "drop --revision",
+        )
+    return Where(False, ref, shadows=exists and is_repo_id(ref) and not ref.startswith(_PATH_PREFIXES))
 
 
 def parse_repo_ref(ref: str, revision: str | None = None) -> RepoRef:
@@ -33,5 +82,7 @@ def parse_repo_ref(ref: str, revision: str | None = None) -> RepoRef:
     >>> parse_repo_ref("org/name@v1.0")
     RepoRef(repo_id='org/name', revision='v1.0')
     """
+    if ref.startswith(HUB_PREFIX):
+        ref = ref[len(HUB_PREFIX) :]
     repo, _, at_rev = ref.partition("@")
     return RepoRef(repo, revision or at_rev or None)

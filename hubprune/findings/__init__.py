@@ -1,0 +1,58 @@
+"""Findings about a checkpoint from its headers, config, index and file listing. No I/O.
+
+Each module holds the checks of one concern; the tuples below say which command runs which.
+``inspect`` attaches ``INSPECT_CHECKS`` to every report; ``check`` (before you download) runs
+``CHECK_CHECKS``, which contains them. Every check takes ``(shape, family, headers)``.
+"""
+
+from __future__ import annotations
+
+from ..archs.schema import Family
+from ..model import Finding, HeaderSet, ModelShape
+from ._ranges import compress_ranges
+from .config import config_findings, expert_findings, pruned_heads
+from .content import content_findings, pickle_only_finding
+from .files import (
+    file_findings,
+    header_findings,
+    layout_findings,
+    raw_header_findings,
+    size_findings,
+    unreadable_header_finding,
+)
+from .index import index_findings, stray_weight_findings
+from .load import load_findings
+from .registry import CODES, SEVERITY_RANK, by_severity, finding, reaches
+
+INSPECT_CHECKS = (file_findings, config_findings, expert_findings, stray_weight_findings)
+CHECK_CHECKS = (*INSPECT_CHECKS, header_findings, index_findings, load_findings, content_findings)
+
+
+def inspect_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """The findings every report carries."""
+    return [found for check in INSPECT_CHECKS for found in check(shape, family, headers)]
+
+
+def check_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """The full pre-download check: headers, index, loadability and content besides the above."""
+    return [found for check in CHECK_CHECKS for found in check(shape, family, headers)]
+
+
+__all__ = [
+    "CHECK_CHECKS",
+    "CODES",
+    "INSPECT_CHECKS",
+    "SEVERITY_RANK",
+    "by_severity",
+    "check_findings",
+    "compress_ranges",
+    "finding",
+    "inspect_findings",
+    "layout_findings",
+    "pickle_only_finding",
+    "pruned_heads",
+    "raw_header_findings",
+    "reaches",
+    "size_findings",
+    "unreadable_header_finding",
+]

@@ -1,0 +1,152 @@
+"""Where the config's uniform claims and the tensors disagree.
+
+Pruned configs lie (LLM-Pruner and FLAP keep the dense num_attention_heads / intermediate_size):
+that is a finding, never an error that stops the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..archs.quant import split_param
+from ..archs.schema import Family
+from ..archs.templates import split_layer
+from ..model import Finding, HeaderSet, LayerShape, ModelShape, as_int
+from ._ranges import compress_ranges
+from .registry import finding
+
+
+def config_key(family: Family, config: dict, fact: str) -> str | None:
+    """The config key that ``family.config_value`` reads ``fact`` from (the first alias set)."""
+    return next((key for key in family.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
+
+
+def pruned_heads(config: dict | None) -> dict[int, int]:
+    """Layer -> how many attention heads ``config.pruned_heads`` removes.
+
+    transformers' own head pruning (BERT-style models; nn_pruning saves such checkpoints) records
+    the removed heads in the config and prunes them again when the model is built, so the stored
+    layers are expected to be that much smaller.
+
+    >>> pruned_heads({"pruned_heads": {"0": [0, 1, 2, 3], "2": [5, 5], "x": [1]}})
+    {0: 4, 2: 1}
+    """
+    raw = (config or {}).get("pruned_heads")
+    if not isinstance(raw, dict):
+        return {}
+    counts: dict[int, int] = {}
+    for key, heads in raw.items():
+        try:
+            layer = int(key)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(heads, list):
+            removed = {head for head in heads if as_int(head) is not None and head >= 0}
+            if removed:
+                counts[layer] = len(removed)
+    return counts
+
+
+# (config fact, layer attribute, finding code; the message table words each code's message)
+PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
+    ("num_attention_heads", lambda layer: layer.q_heads, "config_num_attention_heads"),
+    ("num_key_value_heads", lambda layer: layer.kv_heads, "config_num_key_value_heads"),
+    ("intermediate_size", lambda layer: layer.intermediate_size, "config_intermediate_size"),
+]
+
+
+def config_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """Where the config's uniform claims and the tensors disagree, layer by layer."""
+    config = headers.config
+    if config is None:
+        return [finding("no_config")]
+    findings: list[Finding] = []
+    # Nemotron-NAS / DeciLM configs declare every block in block_configs (no_op, linear, own head
+    # group and FFN size); their top-level uniform keys describe no layer and loaders ignore them.
+    per_layer_facts = [] if isinstance(config.get("block_configs"), list) else PER_LAYER_FACTS
+    removed_heads = pruned_heads(config)
+    heads_key = config_key(family, config, "num_attention_heads")
+    for fact, value_of, code in per_layer_facts:
+        claimed = as_int(family.config_value(config, fact))
+        if claimed is None:
+            continue
+        if fact == "num_key_value_heads" and config_key(family, config, fact) == heads_key:
+            # The alias fell back to the query heads (BERT, GPT-2, a Llama config without the
+            # key): the config states no KV head count, and the query-head finding covers it.
+            continue
+        # transformers re-applies config.pruned_heads on load: those layers are meant to have fewer.
+        removed = removed_heads if fact == "num_attention_heads" else {}
+        differing = [
+            layer
+            for layer in shape.layers
+            if value_of(layer) is not None and value_of(layer) != max(0, claimed - removed.get(layer.index, 0))
+        ]
+        if not differing:
+            continue
+        example = differing[0]
+        findings.append(
+            finding(
+                code,
+                claimed=claimed,
+                count=len(differing),
+                layers=shape.num_layers,
+                ranges=compress_ranges(layer.index for layer in differing),
+                example=example.index,
+                value=value_of(example),
+            )
+        )
+    claimed_layers = as_int(family.config_value(config, "num_hidden_layers"))
+    if claimed_layers is not None and claimed_layers != shape.num_layers:
+        findings.append(finding("config_num_hidden_layers", claimed=claimed_layers, layers=shape.num_layers))
+    claimed_hidden = as_int(family.config_value(config, "hidden_size"))
+    if claimed_hidden is not None and shape.hidden_size is not None and claimed_hidden != shape.hidden_size:
+        findings.append(finding("config_hidden_size", claimed=claimed_hidden, hidden=shape.hidden_size))
+    return findings
+
+
+def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
+    """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
+    table = family.roles()
+    rows: dict[int, int] = {}
+    for tensor in headers.tensors.values():
+        module, param = split_param(tensor.name)
+        if param != "weight" or len(tensor.shape) != 2:
+            continue
+        template, index = split_layer(module)
+        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == "router":
+            rows[index] = tensor.shape[0]
+    return rows
+
+
+def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """MoE layers whose routed experts or router rows differ from the config's expert count.
+
+    Expert pruning often leaves the config alone: stock transformers then fails on the router's
+    size, or (router kept whole) fills the missing experts with random weights and routes to them.
+    """
+    config = headers.config
+    claimed = as_int(family.config_value(config, "num_experts"))
+    if config is None or claimed is None:
+        return []
+    routers = _router_rows(family, headers)
+    moe = [layer for layer in shape.layers if layer.experts is not None or layer.index in routers]
+    differing = [
+        layer for layer in moe if (layer.experts or 0) != claimed or routers.get(layer.index, claimed) != claimed
+    ]
+    if not differing:
+        return []
+    example = differing[0]
+    return [
+        finding(
+            "config_num_experts",
+            layer=example.index if len(differing) == 1 else None,
+            key=config_key(family, config, "num_experts"),
+            claimed=claimed,
+            count=len(differing),
+            layers=len(moe),
+            ranges=compress_ranges(layer.index for layer in differing),
+            example=example.index,
+            experts=example.experts or 0,
+            router=routers.get(example.index, "?"),
+        )
+    ]

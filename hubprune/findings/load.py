@@ -1,0 +1,153 @@
+"""Could stock transformers build a model from this config and load these tensors into it?"""
+
+from __future__ import annotations
+
+from ..archs.quant import split_param
+from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family
+from ..archs.templates import layer_template, split_layer
+from ..model import Finding, HeaderSet, ModelShape, TensorInfo, as_int
+from ._ranges import compress_ranges, format_runs, gaps, union
+from .config import pruned_heads
+from .content import FLOAT_DTYPES
+from .registry import finding
+
+
+def _expected_shapes(family: Family, config: dict, removed_heads: int = 0) -> dict[str, tuple[int, ...]]:
+    """Role -> the weight shape a stock model built from ``config`` would allocate.
+
+    ``removed_heads``: heads ``config.pruned_heads`` takes out of this layer (head_dim stays).
+    """
+    def fact(name: str) -> int | None:
+        return as_int(family.config_value(config, name))
+
+    hidden, heads, kv = fact("hidden_size"), fact("num_attention_heads"), fact("num_key_value_heads")
+    inter, vocab, experts = fact("intermediate_size"), fact("vocab_size"), fact("num_experts")
+    head_dim = fact("head_dim") or (hidden // heads if hidden and heads and hidden % heads == 0 else None)
+    # No fallback from KV heads to query heads here: the family's aliases say when that holds
+    # (Llama's do); Falcon-7B's multi-query attention has neither key and one KV head.
+    shapes: dict[str, tuple[int, ...]] = {}
+    if hidden:
+        shapes["norm"] = shapes["final_norm"] = (hidden,)
+        if vocab:
+            shapes["embed"] = shapes["lm_head"] = (vocab, hidden)
+        if heads and head_dim:
+            # Head pruning takes out each removed head's query rows, and its key and value rows
+            # when every head has its own (multi-head attention).
+            q = max(0, heads - removed_heads)
+            shapes["attn_q"] = (q * head_dim, hidden)
+            shapes["attn_o"] = (hidden, q * head_dim)
+            if kv:
+                kv = max(0, kv - removed_heads) if kv == heads else kv
+                shapes["attn_k"] = shapes["attn_v"] = (kv * head_dim, hidden)
+                shapes["attn_qkv_fused"] = ((q + 2 * kv) * head_dim, hidden)
+        if inter:
+            shapes["mlp_gate"] = shapes["mlp_up"] = (inter, hidden)
+            shapes["mlp_down"] = (hidden, inter)
+            shapes["mlp_gate_up_fused"] = (2 * inter, hidden)
+        if experts:
+            shapes["router"] = (experts, hidden)
+    if head_dim:
+        shapes["attn_q_norm"] = shapes["attn_k_norm"] = (head_dim,)
+    return shapes
+
+
+def _config_names(family: Family, config: dict) -> bool:
+    """Whether the config itself names this family (else the family was guessed from tensor names,
+    and what a stock class built from this config would expect is unknown)."""
+    architectures = config.get("architectures") or []
+    return any(a in family.architectures for a in architectures) or config.get("model_type") in family.model_types
+
+
+def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+    """Whether a model built from the config alone could take these tensors, and remote-code needs.
+
+    Shapes are compared as unordered dimensions: GPT-2 style ``Conv1D`` stores ``[in, out]``, and a
+    transposed weight is a layout choice, not a contradiction. Integer-typed weights are packed
+    quantized storage whose shape is not the logical one, so they are skipped.
+    """
+    config = headers.config
+    if config is None:
+        return []
+    findings: list[Finding] = []
+    auto_map = config.get("auto_map")
+    if auto_map:
+        classes = ", ".join(sorted(auto_map)) if isinstance(auto_map, dict) else str(auto_map)
+        findings.append(
+            finding("trust_remote_code", classes=classes)
+        )
+    stock = _config_names(family, config)
+    # Latent attention (head_dim = nope + rope dims) and per-layer NAS configs: the uniform
+    # formulas do not describe these attention weights.
+    uniform_attention = not (config.get("kv_lora_rank") or config.get("block_configs"))
+
+    def expected_shapes(removed_heads: int = 0) -> dict[str, tuple[int, ...]]:
+        if not stock:
+            return {}
+        shapes = _expected_shapes(family, config, removed_heads)
+        return shapes if uniform_attention else {role: want for role, want in shapes.items() if role not in ATTN_ROLES}
+
+    expected = expected_shapes()
+    # transformers re-applies config.pruned_heads when it builds the model: those layers are smaller.
+    expected_in = {index: expected_shapes(removed) for index, removed in pruned_heads(config).items()}
+    table = family.roles()
+    mismatched: list[tuple[TensorInfo, tuple[int, ...]]] = []
+    present: dict[str, set[int]] = {}
+    for tensor in headers.tensors.values():
+        module, param = split_param(tensor.name)
+        index = split_layer(module)[1]
+        role = (table.lookup(layer_template(module), in_layer=index is not None) or (None,))[0]
+        if role is None:
+            continue
+        if index is not None:
+            present.setdefault(role, set()).add(index)
+        want = expected_in.get(index, expected).get(role) if index is not None else expected.get(role)
+        if param != "weight" or want is None or tensor.dtype not in FLOAT_DTYPES:
+            continue
+        if sorted(tensor.shape) != sorted(want):
+            mismatched.append((tensor, want))
+    if mismatched:
+        def order(item: tuple[TensorInfo, tuple[int, ...]]) -> tuple[int, str]:
+            _, index = split_layer(split_param(item[0].name)[0])
+            return (-1 if index is None else index, item[0].name)
+
+        tensor, want = min(mismatched, key=order)
+        findings.append(
+            finding(
+                "config_shape_mismatch",
+                tensor=tensor.name,
+                shape=list(tensor.shape),
+                expected=list(want),
+                count=len(mismatched),
+            )
+        )
+    claimed_layers = as_int(family.config_value(config, "num_hidden_layers"))
+    per_layer_config = "block_configs" in config  # Nemotron-NAS: the config itself says which blocks are no-ops
+    if claimed_layers and not per_layer_config:
+        # Whole blocks, not single roles: MoE layers hold experts instead of a dense MLP, and
+        # some layers legitimately use another spelling; a block with no tensors at all is absent.
+        # Absent layers are kept as runs, never listed one by one: a config may claim any number.
+        absent: list[tuple[int, int, str]] = []  # (first layer, last layer, block)
+        for block, roles in (("attention", ATTN_ROLES), ("MLP", MLP_ROLES)):
+            holding = set().union(*(indices for role, indices in present.items() if role in roles))
+            if holding:
+                absent += [(first, last, block) for first, last in gaps(holding, claimed_layers)]
+        if absent:
+            layers = union((first, last) for first, last, _ in absent)
+            first, _, block = min(absent, key=lambda run: (run[0], run[2]))
+            findings.append(
+                finding(
+                    "config_tensors_missing",
+                    layer=first if layers == [(first, first)] else None,
+                    variant="attention" if block == "attention" else "mlp",  # the first absent block
+                    count=sum(last - first + 1 for first, last, _ in absent),
+                    ranges=format_runs(layers),
+                    first=first,
+                )
+            )
+    if claimed_layers:
+        past = sorted(index for indices in present.values() for index in indices if index >= claimed_layers)
+        if past:
+            findings.append(
+                finding("layers_past_config", ranges=compress_ranges(set(past)), claimed=claimed_layers)
+            )
+    return findings
