@@ -130,20 +130,17 @@ def fail(error: HubpruneError) -> NoReturn:
 
 
 def write_output(text: str, output: Path | None) -> None:
-    """stdout, or FILE written atomically (a temp file renamed into place: never half-written)."""
+    """stdout, or FILE as ``atomic.write_output`` writes it (never half-written, never a traceback)."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    output = output.expanduser()
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        fail(UsageError(f"cannot write {output}", hint=f"folder {directory} does not exist"))
-    if output.is_dir():
-        fail(UsageError(f"cannot write {output}", hint="it is a folder; give a file name such as report.html"))
-    from .atomic import write_text_atomic
+    from .atomic import write_output as write_file
 
-    write_text_atomic(output, text)
+    try:
+        write_file(output, text)
+    except HubpruneError as error:
+        fail(error)
 
 
 def _lang(lang: Lang | None) -> str:
@@ -332,15 +329,37 @@ def skeleton(
     typer.echo(f"hubprune: wrote {len(written)} file(s), {size:,} bytes, to {out}", err=True)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGINT/SIGTERM: remove this run's temporary files, say so, exit 128 + the signal number.
+
+    Exits at once (``os._exit``) rather than unwinding: Hub reads may still be waiting in worker
+    threads, and typer turns a KeyboardInterrupt into its own silent exit.
+    """
+    import os
+    import signal
+
+    from .atomic import remove_pending
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_IGN)
+    remove_pending()
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    os.write(2, b"hubprune: interrupted\n")
+    os._exit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
     # A terminal that cannot show some characters (an ASCII locale and a Chinese report) gets
     # "?" for them rather than a traceback.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("hubprune: interrupted", err=True)
-        sys.exit(130)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _interrupted)
+    app()

@@ -24,10 +24,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx2
-from huggingface_hub import constants, hf_hub_url
+from huggingface_hub import constants
 from huggingface_hub.errors import (
     DisabledRepoError,
     EntryNotFoundError,
@@ -146,6 +146,12 @@ class Reply:
     body: bytes
     commit: str | None
     total_size: int | None
+
+
+def resolve_url(endpoint: str, repo_id: str, filename: str, revision: str) -> str:
+    """``{endpoint}/{repo}/resolve/{revision}/{filename}``, encoded as huggingface_hub encodes it
+    (its ``hf_hub_url`` lives in a module that costs ~150 ms to import, on every run)."""
+    return f"{endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
 
 
 def valid_commit(value: object) -> str | None:
@@ -339,14 +345,14 @@ class HubReader:
 
         Returns None for a missing file when ``missing_ok``; raises hubprune errors otherwise.
         """
-        url = hf_hub_url(self.repo_id, filename, revision=revision, endpoint=self.options.endpoint)
+        url = resolve_url(self.options.endpoint, self.repo_id, filename, revision)
         want = limit if length is None else length
         extra = {"Range": f"bytes={start}-{start + length - 1}"} if length is not None else {}
         return self.request(url, filename, revision, start=start, want=want, ranged=length is not None, missing_ok=missing_ok, extra=extra)
 
     def commit_of(self, filename: str, revision: str) -> str | None:
         """The commit ``revision`` points at, from the first answer that names it (the redirect, usually)."""
-        url = hf_hub_url(self.repo_id, filename, revision=revision, endpoint=self.options.endpoint)
+        url = resolve_url(self.options.endpoint, self.repo_id, filename, revision)
         reply = self.request(url, filename, revision, start=0, want=1, ranged=True, missing_ok=True, probe=True, extra={"Range": "bytes=0-0"})
         return reply.commit if reply is not None else None
 
