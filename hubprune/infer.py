@@ -16,7 +16,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
-from .archs.schema import ATTN_ROLES, EXPERT_ROLES, HIDDEN_OUTPUT_ROLES, MLP_ROLES, ROLE_INPUT, Family, RoleTable
+from .archs.schema import (
+    ATTN_ROLES,
+    BUFFER_SUFFIXES,
+    EXPERT_ROLES,
+    HIDDEN_OUTPUT_ROLES,
+    MIXER_OF_ROLE,
+    MLP_ROLES,
+    ROLE_INPUT,
+    Family,
+    RoleTable,
+)
 from .archs.templates import split_expert, split_layer
 from .findings import finding
 from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
@@ -128,6 +138,7 @@ class _Context:
     config: dict | None
     head_dim: int | None
     findings: list[Finding]
+    hidden: int | None = None
 
     def fact(self, name: str) -> int | None:
         return as_int(self.family.config_value(self.config, name))
@@ -168,9 +179,20 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
     embed_width = _embed_width(headers, table)
     hidden_known = embed_width or hidden_cfg
 
+    rotary_dim: int | None = None
+    buffer_params = 0
     grouped: dict[str, dict[str, TensorInfo]] = defaultdict(dict)
     for tensor in headers.tensors.values():
-        module, param = split_param(tensor.name)
+        name = tensor.name
+        if name.endswith(BUFFER_SUFFIXES):
+            buffer_params += tensor.numel
+            # inv_freq has head_dim / 2 entries when all of a head rotates.
+            if name.endswith(".inv_freq") and len(tensor.shape) == 1 and tensor.shape[0] > 0:
+                rotary_dim = 2 * tensor.shape[0]
+            continue
+        module, param = split_param(name)
+        if param not in suffixes and not is_aux(param):
+            module, param = _parameter_module(table, module, param)
         grouped[module][param] = tensor
 
     layers: dict[int, _Layer] = defaultdict(_Layer)
@@ -179,29 +201,30 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
     params_by_dtype: dict[str, int] = defaultdict(int)
     bytes_by_dtype: dict[str, int] = defaultdict(int)
     schemes: set[str] = set()
-    rotary_dim: int | None = None
 
     for name, params in grouped.items():
         template, index = split_layer(name)
         template, expert = split_expert(template)
         role, layout = table.lookup(template, in_layer=index is not None) or (None, "out_in")
         if role == "buffer":
-            # rotary inv_freq, GPT-2 attn.bias and friends are not parameters; inv_freq still
-            # tells the rotary dimension (head_dim / 2 entries when all of a head rotates).
-            inv_freq = params.get("inv_freq")
-            if inv_freq is not None and len(inv_freq.shape) == 1 and inv_freq.shape[0] > 0:
-                rotary_dim = 2 * inv_freq.shape[0]
+            # GPT-2 attn.bias and friends: stored, but not parameters.
+            buffer_params += sum(tensor.numel for tensor in params.values())
             continue
         weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
-        if role is None:
-            weights = params  # an unknown module: everything in it may be a parameter
+        if role is None or role in MIXER_OF_ROLE:
+            # An unknown module, or a Mamba / linear-attention block (A_log, D, dt_bias):
+            # everything in it is a parameter.
+            weights = params
         for tensor in weights.values():
             bytes_by_dtype[tensor.dtype] += tensor.nbytes
         input_width = as_int(family.config_value(config, ROLE_INPUT[role])) if role in ROLE_INPUT else hidden_known
+        transposed = layout == "in_out"
+        if (transposed or family.heuristic) and role not in ROLE_INPUT:
+            transposed = _stored_transposed(weights.get("weight"), role, hidden_known, transposed)
         logical = logical_weight(
             weights,
             quant,
-            transposed=layout == "in_out",
+            transposed=transposed,
             input_width=None if role in HIDDEN_OUTPUT_ROLES else input_width,
             output_width=hidden_known if role in HIDDEN_OUTPUT_ROLES else None,
         )
@@ -240,7 +263,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         )  # fmt: skip
     if head_dim is None and layers:
         findings.append(finding("head_dim_unknown"))
-    ctx = _Context(family, config, head_dim, findings)
+    ctx = _Context(family, config, head_dim, findings, hidden_known)
 
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
     indices = sorted(layers)
@@ -288,6 +311,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         tied_embeddings=tied,
         decoder_params=decoder,
         other_params=total - decoder - embed_params - lm_head_params,
+        buffer_params=buffer_params,
         num_layers=len(layer_shapes),
         hidden_size=hidden,
         head_dim=head_dim,
@@ -298,6 +322,32 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         findings=findings,
         quantization=quantization,
     )
+
+
+def _parameter_module(table: RoleTable, module: str, param: str) -> tuple[str, str]:
+    """(module, parameter) of a tensor whose last name part is itself the module: fused expert
+    tensors saved without ``.weight`` (``mlp.experts.gate_up_proj``, ``..._bias``)."""
+    base, kind = (param[: -len("_bias")], "bias") if param.endswith("_bias") else (param, "weight")
+    candidate = f"{module}.{base}"
+    template, index = split_layer(candidate)
+    if table.lookup(split_expert(template)[0], in_layer=index is not None) is not None:
+        return candidate, kind
+    return module, param
+
+
+def _stored_transposed(weight: TensorInfo | None, role: str | None, hidden: int | None, declared: bool) -> bool:
+    """Whether a 2-D weight is stored ``[in, out]`` (GPT-2 ``Conv1D``) rather than ``[out, in]``
+    (``nn.Linear``), read from which side is the hidden size; the spelling cannot say (GPT-2's
+    ``c_fc`` is a Conv1D, StarCoder2's and GPTBigCode's are Linear). A square weight, or one with
+    neither or both sides equal to the hidden size, keeps the family's declared layout."""
+    if weight is None or hidden is None or len(weight.shape) != 2:
+        return declared
+    rows, cols = weight.shape
+    if (rows == hidden) == (cols == hidden):
+        return declared
+    if role in HIDDEN_OUTPUT_ROLES:  # output side is the hidden size
+        return cols == hidden
+    return rows == hidden
 
 
 def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
@@ -346,6 +396,10 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
     findings = ctx.findings
     if attn_params == 0:
         return 0, 0, None, "none"
+    softmax = any(roles.get(role) for role in ATTN_ROLES if role not in MIXER_OF_ROLE)
+    if not softmax:
+        # A Mamba or linear-attention layer: it has no softmax heads to count (null, not 0).
+        return None, None, None, "full"
     if roles.get("attn_linear"):
         return 0, 0, None, "linear"
     o_cols = _cols(roles.get("attn_o", []))
@@ -379,6 +433,9 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
     else:
         q_rows = _rows(roles.get("attn_q", [])) or 0
         kv_rows = _rows(roles.get("attn_k", [])) or 0
+        if o_cols and q_rows == 2 * o_cols and (head_dim is None or o_cols % head_dim == 0):
+            # A gated query projection (Qwen3-Next): query and output gate, o_proj takes the query half.
+            q_rows = o_cols
         if o_cols is not None and o_cols != q_rows:
             findings.append(
                 finding("attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows)
@@ -407,8 +464,27 @@ def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> 
         )
 
 
-def _experts(index: int, roles: dict[str, list[_Module]], findings: list[Finding]) -> tuple[int, list[int]]:
+def _stacked_experts(roles: dict[str, list[_Module]], hidden: int | None) -> tuple[int, list[int]] | None:
+    """Routed experts stored as one 3-D tensor per projection (gpt_oss ``experts.gate_up_proj``
+    ``[E, H, 2I]``, granitemoe ``input_linear`` ``[E, 2I, H]``): (experts, each one's width).
+
+    Which of the two inner sides is the hidden size decides the orientation; both layouts occur.
+    """
+    for role, halves in (("expert_down", 1), ("expert_gate_up_fused", 2), ("expert_up", 1), ("expert_gate", 1)):
+        for module in roles.get(role, []):
+            if module.expert is None and module.shape is not None and len(module.shape) == 3:
+                experts, first, second = module.shape
+                inner = second if first == hidden else first
+                return experts, [inner // halves] * experts
+    return None
+
+
+def _experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tuple[int, list[int]]:
     """How many routed experts a layer keeps, and each one's width (in expert order)."""
+    findings = ctx.findings
+    stacked = _stacked_experts(roles, ctx.hidden)
+    if stacked is not None:
+        return len(stacked[1]), stacked[1]
     by_expert: dict[int, dict[str, list[_Module]]] = defaultdict(lambda: defaultdict(list))
     for role in EXPERT_ROLES:
         for module in roles.get(role, []):
@@ -438,10 +514,10 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
     elif roles.get("mlp_linear"):
         intermediate, mlp_kind = 0, "linear"
     elif any(roles.get(role) for role in EXPERT_ROLES):
-        experts, widths = _experts(index, roles, ctx.findings)
+        experts, widths = _experts(index, roles, ctx)
         intermediate = max(widths, default=0)
         expert_widths = widths if len(set(widths)) > 1 else None
-        shared_seen = _width(roles, "shared_gate", "shared_up", "shared_down", "")
+        shared_seen = _width(roles, "shared_gate", "shared_up", "shared_down", "shared_gate_up_fused")
         _check_widths(shared_seen, index, ctx.findings)
         shared = next(iter(shared_seen.values()), None)
         mlp_kind = "moe"
@@ -456,6 +532,8 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
         input_dim = _cols(roles.get(role, []))
         if input_dim is not None:
             break
+    mixers = [MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)]
+    mixer = "+".join(m for m in ("attention", *MIXER_OF_ROLE.values()) if m in mixers) or None
     return LayerShape(
         index=index,
         params=attn_params + mlp_params + norm_params + other_params,
@@ -473,4 +551,5 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
         expert_intermediate_sizes=expert_widths,
         shared_intermediate_size=shared,
         input_dim=input_dim,
+        mixer=mixer,
     )

@@ -250,6 +250,9 @@ class LayerShape(_Value):
     shared_intermediate_size: int | None = None
     # Input width of the layer's first projection: differs from hidden_size after SliceGPT-style slicing.
     input_dim: int | None = None
+    # The token mixer(s): "attention", "mamba", "linear_attention", joined by "+" when a block
+    # runs two in parallel (Falcon-H1); None for a block without one (its attention removed).
+    mixer: str | None = "attention"
 
 
 @_value
@@ -269,6 +272,9 @@ class ModelShape(_Value):
     tied_embeddings: bool
     decoder_params: int
     other_params: int
+    # Stored buffers (rotary inv_freq, causal-mask constants, decay tables): in the files, but not
+    # parameters, so in no total above.
+    buffer_params: int = 0
     num_layers: int
     hidden_size: int | None
     head_dim: int | None

@@ -24,31 +24,7 @@ LAYER_FIELDS = ["params", "q_heads", "kv_heads", "intermediate_size", "experts"]
 
 # Cases hubprune reads wrongly today, with what was observed. strict: fixing one makes its xfail
 # an error, so the fix removes the entry.
-KNOWN_GAPS: dict[str, str] = {
-    "apertus": "xIELU activation buffers mlp.act_fn.beta/eps counted as parameters (+2 per layer)",
-    "bamba": "Mamba layer 0 read as attention with 0 heads; feed_forward width read as 0",
-    "deberta": "attention.self.in_proj (fused qkv) not understood: 0 heads instead of 4",
-    "deberta_v2": "attention.self.query_proj/key_proj not understood: 0 heads instead of 4",
-    "distilbert": "attention.q_lin and ffn.lin1 not understood: 0 heads, width 0 instead of 4 heads, 3072",
-    "ernie4_5_moe": "taken for DeepSeek MLA: k_proj left unrecognised, 0 KV heads instead of 2",
-    "falcon_h1": "parallel attention+Mamba layer: feed_forward width read as 0 instead of 96",
-    "glm4_moe": "taken for DeepSeek MLA (0 KV heads instead of 2); e_score_correction_bias buffer counted (+4)",
-    "gpt_bigcode": "nn.Linear c_fc/c_attn read as GPT-2 Conv1D: width 64 instead of 256, 0 KV heads instead of 1",
-    "gpt_neo": "attn.attention.q_proj not understood, c_fc read as Conv1D: 0 heads, width 64 instead of 4, 96",
-    "gpt_oss": "fused 3-D experts mlp.experts.gate_up_proj/down_proj: experts null, width 0",
-    "granitemoe": "fused 3-D experts input_linear/output_linear: experts null, width 0",
-    "granitemoehybrid": "Mamba layer read as attention with 0 heads; fused 3-D experts: experts null, width 0",
-    "granitemoeshared": "fused 3-D experts input_linear/output_linear: experts null, width 0",
-    "jamba": "Mamba layer read as attention with 0 heads; feed_forward width 0 and MoE experts null",
-    "minimax": "linear-attention decay buffers counted (+264,196); linear-attention layer read as 0 heads",
-    "modernbert": "attn.Wqkv and mlp.Wi not understood: heads null, width 0 instead of 4 heads, 96",
-    "mpnet": "attention.attn.q/k not understood: 0 heads instead of 4",
-    "mpt": "ffn.up_proj not understood: width 0 instead of 256",
-    "persimmon": "fused query_key_value [3H, H] not split: heads null instead of 4",
-    "phi": "mlp.fc1/fc2 not understood: width 0 instead of 96",
-    "qwen3_next": "Gated DeltaNet layer read as attention with 0 heads; gated q_proj read as 8 heads instead of 4",
-    "starcoder2": "mlp.c_fc (nn.Linear) not understood: width 0 instead of 96",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _expected(truth: dict, fields: list[str]) -> dict:

@@ -52,6 +52,12 @@ LayerRole = Literal[
     "shared_up",
     "shared_down",
     "shared_router",
+    "shared_gate_up_fused",
+    # Token mixers other than softmax attention: a state-space (Mamba) block, and linear
+    # attention (MiniMax lightning attention, Qwen3-Next Gated DeltaNet). Every tensor in them is
+    # a parameter, whatever its name (A_log, D, dt_bias).
+    "ssm",
+    "linear_attn",
     "norm",
     "buffer",
 ]
@@ -63,10 +69,13 @@ ATTN_ROLES = frozenset(
     {
         "attn_q", "attn_k", "attn_v", "attn_o", "attn_qkv_fused", "attn_q_norm", "attn_k_norm",
         "attn_q_a", "attn_q_a_norm", "attn_q_b", "attn_kv_a", "attn_kv_a_norm", "attn_kv_b", "attn_linear",
+        "ssm", "linear_attn",
     }
 )  # fmt: skip
+# Token mixer role -> the ``mixer`` a layer reports when it holds that role.
+MIXER_OF_ROLE: dict[str, str] = {"ssm": "mamba", "linear_attn": "linear_attention"}
 EXPERT_ROLES = frozenset({"expert_gate", "expert_up", "expert_down", "expert_gate_up_fused"})
-SHARED_ROLES = frozenset({"shared_gate", "shared_up", "shared_down", "shared_router"})
+SHARED_ROLES = frozenset({"shared_gate", "shared_up", "shared_down", "shared_router", "shared_gate_up_fused"})
 MLP_ROLES = frozenset({"mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused", "mlp_linear", "router"}) | EXPERT_ROLES | SHARED_ROLES
 
 # Which config fact is the *input* width of a role's weight when that is not the hidden size.
@@ -74,6 +83,20 @@ MLP_ROLES = frozenset({"mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused", "m
 ROLE_INPUT: dict[str, str] = {"attn_q_b": "q_lora_rank", "attn_kv_b": "kv_lora_rank"}
 # Roles whose *output* is the hidden size (their input is the inner width).
 HIDDEN_OUTPUT_ROLES = frozenset({"attn_o", "mlp_down", "expert_down", "shared_down"})
+
+# Stored tensors that are buffers, not parameters: ``save_pretrained`` writes persistent buffers
+# beside the weights, and ``model.parameters()`` never counts them. Matched on the end of the
+# full tensor name, for every family (they are spelled alike wherever they appear).
+BUFFER_SUFFIXES: tuple[str, ...] = (
+    ".inv_freq",  # rotary embedding frequencies
+    ".position_ids",
+    ".masked_bias",  # GPT-2 style causal mask constants
+    ".gate.e_score_correction_bias",  # DeepSeek-V3 / GLM-4-MoE (ERNIE's moe_statics one is a parameter)
+    ".slope_rate",  # MiniMax lightning attention decay slopes
+    "_decay",  # MiniMax query_decay / key_decay / diagonal_decay
+    ".act_fn.beta",  # xIELU activation constants (Apertus)
+    ".act_fn.eps",
+)
 
 Layout = Literal["out_in", "in_out"]
 
@@ -111,6 +134,8 @@ class Family(_Value):
     config_keys: dict[str, list[str]] = field(default_factory=dict)
     tie_word_embeddings_default: bool = False
     extra_layers_past_config: bool = False
+    # Where this family's spellings were seen, for patterns written as plain strings.
+    seen_in: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Family":
@@ -126,7 +151,9 @@ class Family(_Value):
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"family {name}: unknown key(s) {', '.join(unknown)}")
-        for key, kind in (("name", str), ("description", str)):
+        for key, kind in (("name", str), ("description", str), ("seen_in", str)):
+            if key == "seen_in" and key not in data:
+                continue
             if not isinstance(data.get(key), kind):
                 raise ValueError(f"family {name}: {key} must be a string")
         for key in ("architectures", "model_types", "examples", "param_suffixes"):
@@ -139,7 +166,7 @@ class Family(_Value):
         if not isinstance(config_keys, dict) or not all(_strings(v) for v in config_keys.values()):
             raise ValueError(f"family {name}: config_keys must map facts to lists of keys")
         roles = {
-            scope: _roles(name, scope, data.get(scope, {}), allowed)
+            scope: _roles(name, scope, data.get(scope, {}), allowed, data.get("seen_in", ""))
             for scope, allowed in (("layer_roles", _LAYER_ROLES), ("global_roles", _GLOBAL_ROLES))
         }
         return cls(**{**data, **roles})
@@ -163,7 +190,9 @@ class Family(_Value):
 
 
 class RoleTable:
-    """Module template -> (role, layout). A pattern starting with ``*.`` matches any prefix.
+    """Module template -> (role, layout). A pattern starting with ``*.`` matches any prefix; one
+    that also ends in ``.**`` matches every module inside that one (``*.mamba.**``: a Mamba block
+    whose inner names vary by implementation).
 
     >>> table = load_family("llama").roles()
     >>> table.lookup("model.layers.{layer}.mlp.up_proj", in_layer=True)
@@ -173,10 +202,13 @@ class RoleTable:
     def __init__(self, family: Family) -> None:
         self._exact: list[dict[str, tuple[str, str]]] = [{}, {}]
         self._suffix: list[list[tuple[str, tuple[str, str]]]] = [[], []]
+        self._inside: list[list[tuple[str, tuple[str, str]]]] = [[], []]
         for in_layer, roles in ((0, family.global_roles), (1, family.layer_roles)):
             for role, patterns in roles.items():
                 for p in patterns:
-                    if p.pattern.startswith("*."):
+                    if p.pattern.startswith("*.") and p.pattern.endswith(".**"):
+                        self._inside[in_layer].append((p.pattern[1:-2], (role, p.layout)))
+                    elif p.pattern.startswith("*"):
                         self._suffix[in_layer].append((p.pattern[1:], (role, p.layout)))
                     else:
                         self._exact[in_layer][p.pattern] = (role, p.layout)
@@ -187,6 +219,11 @@ class RoleTable:
         found = self._exact[in_layer].get(template)
         if found is not None:
             return found
+        if self._inside[in_layer]:
+            dotted = template + "."
+            for segment, value in self._inside[in_layer]:
+                if segment in dotted:
+                    return value
         for suffix, value in self._suffix[in_layer]:
             if template.endswith(suffix):
                 return value
@@ -202,7 +239,7 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _roles(family: str, scope: str, raw: object, allowed: frozenset[str]) -> dict[str, list[Pattern]]:
+def _roles(family: str, scope: str, raw: object, allowed: frozenset[str], seen_in: str) -> dict[str, list[Pattern]]:
     if not isinstance(raw, dict):
         raise ValueError(f"family {family}: {scope} must be an object")
     roles: dict[str, list[Pattern]] = {}
@@ -211,7 +248,7 @@ def _roles(family: str, scope: str, raw: object, allowed: frozenset[str]) -> dic
             raise ValueError(f"family {family}: unknown {scope.split('_')[0]} role {role!r}")
         if not isinstance(patterns, list):
             raise ValueError(f"family {family}: {role} must list patterns")
-        roles[role] = [_pattern(family, role, item) for item in patterns]
+        roles[role] = [_pattern(family, role, {"pattern": item, "seen_in": seen_in} if isinstance(item, str) else item) for item in patterns]
     return roles
 
 
