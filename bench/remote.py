@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -112,32 +113,41 @@ def main() -> int:
         for _ in range(args.runs):
             for name, (command, extra) in tools.items():  # alternate tools within each round
                 hub.reset_log()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 done = subprocess.run(command, env={**env, **extra}, capture_output=True, text=True)
                 wall = time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 if done.returncode != 0:
                     print(f"{name} failed:\n{done.stderr}", file=sys.stderr)
                     return 1
                 hub.wait_idle()
-                row = results.setdefault(name, {"wall": [], "requests": [], "bytes": [], "levels": []})
+                row = results.setdefault(name, {"wall": [], "cpu": [], "requests": [], "bytes": [], "levels": []})
                 row["wall"].append(wall)
+                row["cpu"].append(cpu)
                 row["requests"].append(len(hub.log))
                 row["bytes"].append(hub.bytes_sent)
                 row["levels"].append(hub.levels())
 
     ours = statistics.median(results["hubprune compare (cold)"]["wall"])
     floor = statistics.median(results["floor (python -c pass)"]["wall"])
-    print(f"Both fixture repos (4 + 2 shards), realistic loopback Hub (two origins), {args.latency * 1000:.0f} ms "
+    print(f"load average {os.getloadavg()[0]:.1f}; both fixture repos (4 + 2 shards), realistic loopback Hub (two origins), {args.latency * 1000:.0f} ms "
           f"per request, {args.connect_cost * 1000:.0f} ms per new connection, median of {args.runs} alternating runs, "
           f"{time.strftime('%Y-%m-%d')}")
     print()
-    header = f"| {'tool':<42} | {'wall (s)':>8} | {'vs hubprune cold':>16} | {'requests':>8} | {'levels':>6} | {'body bytes':>10} |"
+    # CPU seconds of the process: on a loaded machine the wall time stretches with them.
+    header = (
+        f"| {'tool':<42} | {'wall (s)':>8} | {'vs hubprune cold':>16} | {'CPU (s)':>7} | {'requests':>8} "
+        f"| {'levels':>6} | {'body bytes':>10} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     for name, row in results.items():
         wall = statistics.median(row["wall"])
         print(
-            f"| {name:<42} | {wall:8.3f} | {wall / ours:15.2f}x | {statistics.median(row['requests']):8.0f} | "
+            f"| {name:<42} | {wall:8.3f} | {wall / ours:15.2f}x | {statistics.median(row['cpu']):7.3f} "
+            f"| {statistics.median(row['requests']):8.0f} | "
             f"{statistics.median(row['levels']):6.0f} | {statistics.median(row['bytes']):10,.0f} |"
         )
     print()
