@@ -75,6 +75,7 @@ class HeaderFile:
     file_size: int | None = None  # None when unknown (remote file whose size was not reported)
     unknown_dtypes: tuple[str, ...] = ()
     gaps: int = 0  # bytes of data region not covered by any tensor
+    marked_skeleton: bool = False  # listed in the folder's hubprune-skeleton.json
 
     @property
     def data_start(self) -> int:
@@ -87,11 +88,15 @@ class HeaderFile:
 
     @property
     def is_skeleton(self) -> bool:
-        return self.file_size == self.data_start and self.data_len > 0
+        """Header-only on purpose: cut right after its header, and marked as a skeleton."""
+        return self.marked_skeleton and self.file_size == self.data_start and self.data_len > 0
 
     @property
     def is_truncated(self) -> bool:
-        return self.file_size is not None and self.data_start < self.file_size < self.full_size
+        """Shorter than its header says, and not a marked skeleton: a download cut short."""
+        if self.file_size is None or not self.file_size < self.full_size:
+            return False
+        return self.data_start < self.file_size or not self.is_skeleton
 
 
 @dataclass(frozen=True, slots=True)

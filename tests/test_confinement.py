@@ -245,3 +245,36 @@ def test_an_oversized_local_index_is_refused(tmp_path: Path) -> None:
 def test_a_skeleton_header_written_by_the_encoder_still_reads(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors").write_bytes(encode_header([("w", "F32", [4])]))
     assert runner.invoke(app, ["inspect", str(tmp_path)]).exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Skeletons are marked; a file cut at its header without the marker is a cut download.
+
+
+def test_a_download_cut_at_its_header_is_a_check_error(tmp_path: Path) -> None:
+    # Before: taken for a skeleton, check said nothing and exited 0 though the index's total_size
+    # promises 16 GB. Same files as the bundled fixture, only the marker is gone.
+    folder = tmp_path / "model"
+    shutil.copytree(LLAMA, folder)
+    (folder / "hubprune-skeleton.json").unlink()
+    result = runner.invoke(app, ["check", str(folder), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    truncated = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "file_truncated"]
+    assert len(truncated) == 4 and all(f["severity"] == "error" for f in truncated)
+
+
+def test_the_bundled_fixtures_are_marked_skeletons() -> None:
+    result = runner.invoke(app, ["check", str(LLAMA), "--format", "json"])
+    assert result.exit_code == 0 and "file_truncated" not in result.stdout
+
+
+def test_skeleton_writes_the_marker_and_its_output_reads_as_a_skeleton(tmp_path: Path) -> None:
+    out = tmp_path / "sk"
+    assert runner.invoke(app, ["skeleton", str(TAYLOR), "-o", str(out)]).exit_code == 0
+    marker = json.loads((out / "hubprune-skeleton.json").read_text())
+    assert marker == {"hubprune_skeleton": 1, "header_only": sorted(p.name for p in out.glob("*.safetensors"))}
+    result = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert result.exit_code == 0 and "file_truncated" not in result.stdout
+    # A marker that lists other files marks nothing here.
+    (out / "hubprune-skeleton.json").write_text(json.dumps({"hubprune_skeleton": 1, "header_only": ["other.safetensors"]}))
+    assert runner.invoke(app, ["check", str(out)]).exit_code == 1

@@ -230,8 +230,11 @@ def _comparisons() -> list:
 def produced(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
     """Every finding that inspect, check and compare produce on the fixtures and the broken copies."""
     found: list[Finding] = []
-    # Every model folder (one with a config), the zoo's cases included.
-    models = sorted(p.parent for p in FIXTURES.glob("**/config.json") if not p.parent.name.startswith(("_", ".")))
+    # Every safetensors model folder (one with a config), the zoo's cases included.
+    models = sorted(
+        p.parent for p in FIXTURES.glob("**/config.json")
+        if not p.parent.name.startswith(("_", ".")) and any(p.parent.glob("*.safetensors"))
+    )
     for model in models:
         found += hubprune.inspect(str(model)).findings + hubprune.check(str(model)).findings
     for name, break_it, _code, _severity in BREAKS:
