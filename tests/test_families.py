@@ -261,3 +261,48 @@ def test_detect_from_tensor_names_of_each_fixture(fixture: str, family: str) -> 
 
     found, notes = detect_family(None, read_local(str(FIXTURES / fixture)).tensors)
     assert (found.name, [n.code for n in notes]) == (family, ["family_guessed"])
+
+
+# --- the closed vocabularies of a family file ------------------------------------------------
+
+
+def test_a_misspelt_config_fact_fails_at_load() -> None:
+    from hubprune.archs.schema import Family
+
+    with pytest.raises(ValueError, match="unknown config fact"):
+        Family.from_dict({"name": "x", "description": "y", "config_keys": {"num_attention_head": ["n_head"]}})
+
+
+def test_a_spelling_may_be_a_plain_string_with_the_family_provenance() -> None:
+    from hubprune.archs.schema import Family, Role
+
+    family = Family.from_dict(
+        {"name": "x", "description": "y", "seen_in": "modeling_x.py", "layer_roles": {"attn_q": ["*.wq"]}}
+    )
+    (pattern,) = family.layer_roles[Role.ATTN_Q]
+    assert (pattern.pattern, pattern.seen_in) == ("*.wq", "modeling_x.py")
+    assert family.roles().lookup("model.layers.{layer}.attn.wq", in_layer=True) == (Role.ATTN_Q, "out_in")
+
+
+def test_a_block_pattern_claims_every_module_inside_it() -> None:
+    from hubprune.archs.schema import Role
+
+    table = load_family("generic").roles()
+    for inner in ("mamba", "mamba.conv1d", "mamba.norm", "mamba.in_proj"):
+        assert table.lookup(f"model.layers.{{layer}}.{inner}", in_layer=True)[0] is Role.SSM
+    assert table.lookup("model.layers.{layer}.self_attn.q_proj", in_layer=True)[0] is Role.ATTN_Q
+
+
+@pytest.mark.parametrize(
+    ("model_type", "modules"),
+    [
+        ("glm4_moe", ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate",
+                      "mlp.experts.0.gate_proj", "mlp.shared_experts.up_proj", "input_layernorm"]),
+        ("phi", ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.dense", "mlp.fc1", "mlp.fc2"]),
+    ],
+)
+def test_a_family_that_misses_spellings_is_not_guessed(model_type: str, modules: list[str]) -> None:
+    # DeepSeek would read GLM-4-MoE's k_proj as nothing, Nemotron phi's fc1: the common spellings win.
+    names = [f"model.layers.0.{m}.weight" for m in modules]
+    family, notes = detect_family({"model_type": model_type}, names)
+    assert family.name == "generic" and notes[0].code == "family_unknown"

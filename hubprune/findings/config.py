@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..archs.quant import split_param
-from ..archs.schema import Family
+from ..archs.schema import Family, Role
 from ..archs.templates import split_layer
 from ..model import Finding, HeaderSet, LayerShape, ModelShape, as_int
 from ._ranges import compress_ranges
@@ -113,7 +113,7 @@ def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
         if param != "weight" or len(tensor.shape) != 2:
             continue
         template, index = split_layer(module)
-        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == "router":
+        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == Role.ROUTER:
             rows[index] = tensor.shape[0]
     return rows
 
