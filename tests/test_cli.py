@@ -76,7 +76,7 @@ def test_markdown_report() -> None:
     text = invoke("compare", str(LLAMA), str(TAYLOR), "--format", "markdown", "--lang", "en").stdout
     assert text.startswith("# Model pruning comparison report")
     assert "| Total parameters | 8,030,261,248 | 4,015,140,864 | 4,015,120,384 |" in text.replace("  ", " ").replace("  ", " ")
-    assert "| 23 " in text and "[attention removed]" in text
+    assert "| 23 " in text and "\\[attention removed\\]" in text  # brackets escaped: text, not a link
 
 
 def test_inspect_text_in_both_languages() -> None:

@@ -83,8 +83,8 @@ def test_markdown_check_report() -> None:
     result = invoke("check", str(TAYLOR), "--format", "markdown", "--lang", "en")
     assert result.exit_code == 0
     text = result.stdout
-    assert text.startswith("# Pre-download check: `taylor_only_5000`")
-    assert "- warning: config says num_attention_heads=32" in text and "(config_shape_mismatch)" in text
+    assert text.startswith("# Pre-download check: taylor\\_only\\_5000")
+    assert "- warning: config says num\\_attention\\_heads=32" in text and "(config\\_shape\\_mismatch)" in text
     assert "| KV cache per token | 82.00 KiB |" in text
     assert text.rstrip().endswith("**0 error(s), 5 warning(s), 0 note(s)**")
     clean = invoke("check", str(LLAMA), "--format", "markdown", "--lang", "zh").stdout

@@ -208,11 +208,20 @@ def test_a_rate_limit_without_retry_after_is_waited_out_and_said_once(env: FakeH
     assert after and _chain(after) == len(after)
 
 
+def test_the_command_line_says_the_rate_limit_wait_on_stderr(env: FakeHub) -> None:
+    env.rate_limit_next, env.rate_limit_reset = 1, 1
+    code, lines, stdout = _run("inspect", PRUNED, "--no-cache", "-f", "json")
+    assert code == 0 and json.loads(stdout)["total_params"] == 4_015_140_864
+    assert lines == ["hubprune: rate limited by the Hub, waiting 1 s"]
+
+
 def test_a_rate_limit_beyond_the_budget_says_so_and_what_helps(env: FakeHub) -> None:
     env.rate_limit_next, env.rate_limit_reset = 100, 300
     with pytest.raises(RateLimited) as excinfo:
         read_hub(PRUNED, use_cache=False)
-    assert "rate limited" in str(excinfo.value) and "a token" in str(excinfo.value)
+    message = str(excinfo.value)
+    assert "rate limited" in message and "a token" in message
+    assert "resolvers limit of 3,000 requests per 300 s" in message  # from RateLimit-Policy
     env.rate_limit_next = 100
     code, lines, _ = _run("inspect", PRUNED, "--no-cache")
     assert code == 3 and len(lines) == 1 and "rate limited" in lines[0] and "token" in lines[0]
