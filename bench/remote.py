@@ -1,10 +1,12 @@
-"""Remote benchmark: reading both fixture repos from a loopback Hub with injected latency.
+"""Remote benchmark: reading both fixture repos from a loopback Hub that answers as huggingface.co.
 
-    python bench/remote.py [--latency 0.05] [--runs 7]
+    python bench/remote.py [--latency 0.05] [--connect-cost 0.03] [--runs 7]
 
-Serves ``fixtures/`` with ``tests/hubserver.FakeHub`` (each request sleeps ``--latency`` seconds
-before answering, like a WAN round trip) and times, end to end as subprocesses (interpreter
-start-up included, as a user would pay it), alternating runs:
+Serves ``fixtures/`` with ``tests/hubserver.FakeHub`` in its default, realistic mode: two origins
+(the Hub, whose ``/resolve`` answers 307 to the commit cache for small files and 302 to the CDN
+origin for LFS files, and the CDN), ``--latency`` seconds slept in every request (a WAN round
+trip) and ``--connect-cost`` seconds once per new connection (a TLS handshake). It times, end to
+end as subprocesses (interpreter start-up included, as a user would pay it), alternating runs:
 
 * ``hubprune compare BASE PRUNED --format json --no-cache`` (cold: no header cache);
 * ``hubprune compare BASE PRUNED --format json`` with a warm header cache (one request per repo);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,12 +97,13 @@ def jobs(cache_home: str) -> dict[str, tuple[list[str], dict[str, str]]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
+    parser.add_argument("--connect-cost", type=float, default=0.03, help="seconds added to every new connection")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
     cache_home = tempfile.mkdtemp(prefix="hf-home-warm-")
     results: dict[str, dict[str, list[float]]] = {}
-    with FakeHub(fixture_repos(ROOT / "fixtures"), latency=args.latency) as hub:
+    with FakeHub(fixture_repos(ROOT / "fixtures"), latency=args.latency, connect_cost=args.connect_cost) as hub:
         env = {**os.environ, "HF_ENDPOINT": hub.endpoint, "HF_HUB_DISABLE_TELEMETRY": "1", "LANG": "C.UTF-8"}
         env.pop("HF_TOKEN", None)
         tools = jobs(cache_home)
@@ -109,36 +113,48 @@ def main() -> int:
         for _ in range(args.runs):
             for name, (command, extra) in tools.items():  # alternate tools within each round
                 hub.reset_log()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 done = subprocess.run(command, env={**env, **extra}, capture_output=True, text=True)
                 wall = time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 if done.returncode != 0:
                     print(f"{name} failed:\n{done.stderr}", file=sys.stderr)
                     return 1
                 hub.wait_idle()
-                row = results.setdefault(name, {"wall": [], "requests": [], "bytes": [], "levels": []})
+                row = results.setdefault(name, {"wall": [], "cpu": [], "requests": [], "bytes": [], "levels": []})
                 row["wall"].append(wall)
+                row["cpu"].append(cpu)
                 row["requests"].append(len(hub.log))
                 row["bytes"].append(hub.bytes_sent)
                 row["levels"].append(hub.levels())
 
     ours = statistics.median(results["hubprune compare (cold)"]["wall"])
     floor = statistics.median(results["floor (python -c pass)"]["wall"])
-    print(f"Both fixture repos (4 + 2 shards), loopback Hub with {args.latency * 1000:.0f} ms per request, "
-          f"median of {args.runs} alternating runs, {time.strftime('%Y-%m-%d')}")
+    print(f"load average {os.getloadavg()[0]:.1f}; both fixture repos (4 + 2 shards), realistic loopback Hub (two origins), {args.latency * 1000:.0f} ms "
+          f"per request, {args.connect_cost * 1000:.0f} ms per new connection, median of {args.runs} alternating runs, "
+          f"{time.strftime('%Y-%m-%d')}")
     print()
-    header = f"| {'tool':<42} | {'wall (s)':>8} | {'vs hubprune cold':>16} | {'requests':>8} | {'levels':>6} | {'bytes':>9} |"
+    # CPU seconds of the process: on a loaded machine the wall time stretches with them.
+    header = (
+        f"| {'tool':<42} | {'wall (s)':>8} | {'vs hubprune cold':>16} | {'CPU (s)':>7} | {'requests':>8} "
+        f"| {'levels':>6} | {'body bytes':>10} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     for name, row in results.items():
         wall = statistics.median(row["wall"])
         print(
-            f"| {name:<42} | {wall:8.3f} | {wall / ours:15.2f}x | {statistics.median(row['requests']):8.0f} | "
-            f"{statistics.median(row['levels']):6.0f} | {statistics.median(row['bytes']):9,.0f} |"
+            f"| {name:<42} | {wall:8.3f} | {wall / ours:15.2f}x | {statistics.median(row['cpu']):7.3f} "
+            f"| {statistics.median(row['requests']):8.0f} | "
+            f"{statistics.median(row['levels']):6.0f} | {statistics.median(row['bytes']):10,.0f} |"
         )
     print()
-    print(f"hubprune cold minus the interpreter floor: {ours - floor:.3f} s "
-          f"(the network floor is 2 x {args.latency * 1000:.0f} ms = {2 * args.latency:.3f} s)")
+    hf_hub = statistics.median(results["huggingface_hub get_safetensors_metadata"]["wall"])
+    print(f"hubprune cold / huggingface_hub: {ours / hf_hub:.2f}x the wall time; "
+          f"hubprune cold minus the interpreter floor: {ours - floor:.3f} s "
+          f"(two levels of {args.latency * 1000:.0f} ms plus connection set-up: {2 * args.latency + args.connect_cost:.3f} s)")
     return 0
 
 

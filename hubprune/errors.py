@@ -163,6 +163,15 @@ class UsageError(HubpruneError):
     """The command line asks for something impossible (exit code 2)."""
 
 
+class OutputError(UsageError):
+    """``--output`` cannot be written there (exit code 2): the hint says where instead."""
+
+    def __init__(self, path: str, problem: str, *, hint: str = "choose another output file") -> None:
+        super().__init__(f"cannot write {path}: {problem}", hint=hint)
+        self.path = path
+        self.problem = problem
+
+
 class CannotAlign(HubpruneError):
     """``compare`` cannot pair layers of the two models honestly (exit code 2 with a hint)."""
 

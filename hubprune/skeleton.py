@@ -7,14 +7,13 @@ end, so an interrupted run leaves nothing half-written.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import tempfile
 from pathlib import Path
 
-from .errors import UsageError
-from .model import HeaderFile, HeaderSet
+from .atomic import discard, make_staging_folder, move_into_place
+from .errors import OutputError, UsageError
+from .model import HeaderFile, Snapshot
+from .sources._layout import SKELETON_MARKER, skeleton_marker
 
 
 def encode_header_file(header: HeaderFile) -> bytes:
@@ -29,15 +28,18 @@ def encode_header_file(header: HeaderFile) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
-def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
     Returns the files written. ``target`` must not exist or be an empty folder.
     """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{target} already exists and is not an empty folder", hint="choose a new output folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".skeleton-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = make_staging_folder(target)
+    except OSError as exc:
+        raise OutputError(str(target), exc.strerror or type(exc).__name__, hint="choose another output folder") from None
     try:
         if headers.config is not None:
             (staging / "config.json").write_text(json.dumps(headers.config, indent=2) + "\n", encoding="utf-8")
@@ -49,12 +51,16 @@ def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
             }
         if index is not None:
             (staging / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-        for header in headers.files:
-            (staging / Path(header.name).name).write_bytes(encode_header_file(header))
-        if target.exists():
-            target.rmdir()
-        os.replace(staging, target)
+        names = [Path(header.name).name for header in headers.files]
+        for name, header in zip(names, headers.files):
+            (staging / name).write_bytes(encode_header_file(header))
+        (staging / SKELETON_MARKER).write_text(skeleton_marker(names), encoding="utf-8")
+        # rename(2) replaces an empty folder in one step: the target is never missing meanwhile.
+        move_into_place(staging, target)
+    except OSError as exc:
+        discard(staging)
+        raise OutputError(str(target), exc.strerror or type(exc).__name__, hint="choose another output folder") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         raise
     return sorted(target.iterdir())

@@ -28,6 +28,12 @@ FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__"}
 FORBIDDEN_ATTRIBUTE_CALLS = {("torch", "load"), ("builtins", "eval"), ("builtins", "exec"), ("builtins", "compile")}
 
 
+# The one module allowed to import pickletools, and the one function of it that it may use:
+# ``genops`` decodes opcodes and their arguments without executing any of them.
+OPCODE_DECODER = "formats/pickle_walk.py"
+OPCODE_DECODER_USES = {"genops"}
+
+
 def modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
@@ -35,9 +41,16 @@ def modules() -> list[Path]:
 def violations(source: str, where: str) -> list[str]:
     """Every forbidden import or call in one module's source."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    if where == OPCODE_DECODER:
+        found += opcode_decoder_violations(tree, where)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [f"{where}:{node.lineno} import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
+            found += [
+                f"{where}:{node.lineno} import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] in FORBIDDEN_MODULES and not (where == OPCODE_DECODER and a.name == "pickletools" and a.asname is None)
+            ]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.split(".")[0] in FORBIDDEN_MODULES:
                 found.append(f"{where}:{node.lineno} from {node.module} import ...")
@@ -61,6 +74,22 @@ def violations(source: str, where: str) -> list[str]:
     return found
 
 
+def opcode_decoder_violations(tree: ast.AST, where: str) -> list[str]:
+    """In the opcode decoder, ``pickletools`` may only be used as ``pickletools.genops``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pickletools":
+            if node.attr not in OPCODE_DECODER_USES:
+                found.append(f"{where}:{node.lineno} pickletools.{node.attr}")
+        elif isinstance(node, ast.Name) and node.id == "pickletools":
+            parent_ok = any(
+                isinstance(parent, ast.Attribute) and parent.value is node for parent in ast.walk(tree)
+            )
+            if not parent_ok:
+                found.append(f"{where}:{node.lineno} pickletools used as a value")
+    return found
+
+
 def test_the_package_is_not_empty() -> None:
     # Guard against the walk silently checking nothing (a moved package, a wrong path).
     names = {p.relative_to(PACKAGE).as_posix() for p in modules()}
@@ -69,7 +98,16 @@ def test_the_package_is_not_empty() -> None:
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_no_module_unpickles_or_evaluates(path: Path) -> None:
-    assert violations(path.read_text(encoding="utf-8"), path.name) == []
+    assert violations(path.read_text(encoding="utf-8"), path.relative_to(PACKAGE).as_posix()) == []
+
+
+def test_only_the_opcode_decoder_may_import_pickletools() -> None:
+    assert violations("import pickletools", "formats/gguf.py")
+    assert violations("import pickletools as p", OPCODE_DECODER)
+    assert violations("import pickletools\npickletools.dis(b'')", OPCODE_DECODER)
+    assert violations("import pickletools\nf = pickletools", OPCODE_DECODER)
+    assert violations("import pickle", OPCODE_DECODER)
+    assert violations("import pickletools\nfor op in pickletools.genops(b''): pass", OPCODE_DECODER) == []
 
 
 # The checker itself must catch each spelling; otherwise the test above proves nothing.
@@ -145,3 +183,41 @@ def test_commands_never_unpickle_or_evaluate() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+# Parses every format fixture, the hostile pickle included, under the same audit hook.
+FORMATS_AUDIT_SCRIPT = AUDIT_SCRIPT.split("sys.addaudithook(hook)")[0] + r"""
+sys.addaudithook(hook)
+from pathlib import Path
+from hubprune.formats.errors import FormatError
+from hubprune.formats.gguf import read_gguf
+from hubprune.formats.reading import parse_whole
+from hubprune.formats.torch_checkpoint import read_torch
+
+parsed = 0
+for path in sorted(Path(sys.argv[2]).rglob("*")):
+    parser = read_gguf if path.suffix == ".gguf" else read_torch if path.suffix in (".bin", ".pkl") else None
+    if parser is None:
+        continue
+    try:
+        parse_whole(parser, path.read_bytes(), path.name)
+    except FormatError:
+        pass
+    parsed += 1
+seen.append(f"parsed {parsed}")
+print(json.dumps(seen))
+"""
+
+
+def test_reading_every_format_fixture_never_unpickles(tmp_path: Path) -> None:
+    fixtures = PACKAGE.parent / "fixtures"
+    result = subprocess.run(
+        [sys.executable, "-c", FORMATS_AUDIT_SCRIPT, "[]", str(fixtures)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    parsed = [item for item in seen if item.startswith("parsed ")]
+    assert parsed and int(parsed[0].split()[1]) >= 14, seen  # the walk really found the fixtures
+    assert [item for item in seen if not item.startswith("parsed ")] == []
+    assert not (tmp_path / "hubprune-hostile-marker").exists()

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..findings import finding
 from ..model import Finding
 from .quant import split_param
-from .schema import Family, all_families, load_family
+from .schema import Family, Role, all_families, load_family
 from .templates import layer_template
 
 FALLBACK = "generic"
@@ -35,7 +35,8 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     >>> family.name, notes[0].code
     ('llama', 'family_guessed')
     """
-    families = [f for f in all_families() if not f.heuristic]
+    every = all_families()
+    families = [f for f in every if not f.heuristic]
     config = config or {}
     for arch in config.get("architectures") or []:
         for family in families:
@@ -52,7 +53,7 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     # (plain Llama over DeciLM, whose linear_attn / linear_mlp spellings add nothing here).
     best, best_key = families[0], (-1, 0)
     for family in families:
-        patterns = {p.pattern for role, ps in family.layer_roles.items() if role != "buffer" for p in ps}
+        patterns = {p.pattern for role, ps in family.layer_roles.items() if role != Role.BUFFER for p in ps}
         key = (_coverage(family, modules), -len(patterns - modules))
         if key > best_key:
             best, best_key = family, key
@@ -60,7 +61,10 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     said = config.get("architectures") or model_type
     quoted = str(said) if said else None
     layer_hits = _coverage(best, layer_modules)
-    if layer_modules and layer_hits < MIN_COVERAGE * len(layer_modules):
+    # A named family that covers fewer modules than the common spellings would misread the rest
+    # (phi's fc1 under Nemotron, GLM-4-MoE's k_proj under DeepSeek's latent attention).
+    fallback_hits = _coverage(load_family(FALLBACK), modules)
+    if (layer_modules and layer_hits < MIN_COVERAGE * len(layer_modules)) or fallback_hits > best_key[0]:
         fallback = load_family(FALLBACK)
         return fallback, [
             finding("family_unknown", variant=None if said else "no_architecture", said=quoted)
