@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..model import HeaderFile, HeaderSet, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
+from ..formats.errors import FormatError
 from .other_formats import read_other_file, read_other_folder
 from ._layout import (
     INDEX_NAME,
@@ -248,7 +249,10 @@ def read_local(path_str: str) -> HeaderSet:
         if names:
             headers = [folder.header(n) for n in names]
         else:
-            headers, index, weights_config, _ = read_other_folder(folder)
+            try:
+                headers, index, weights_config, _ = read_other_folder(folder)
+            except FormatError:
+                headers = []  # an unreadable pickle: what is left to say is that it is one
             if not headers:
                 raise NoSafetensorsError(path_str, pickle_files(folder.names()))
         display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")

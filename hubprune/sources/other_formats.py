@@ -143,3 +143,67 @@ def read_other_file(path: Path) -> tuple[HeaderFile, dict | None, tuple[str, ...
 
 
 __all__ = ["FormatError", "read_other_file", "read_other_folder"]
+
+
+# --- over the Hub -------------------------------------------------------------------------------
+
+REMOTE_CAP = 64 * 1024 * 1024  # metadata bytes one remote file may cost at most
+GGUF_FIRST_REMOTE = 256 * 1024  # most GGUF headers without a big vocabulary fit; doubled when not
+
+
+def remote_names(files: list[str]) -> tuple[str, list[str]] | None:
+    """Which format the repo's top-level files give, and the files to read (``bin`` or ``gguf``)."""
+    top = [name for name in files if "/" not in name]
+    if BIN_INDEX in top:
+        return "bin-index", [BIN_INDEX]
+    torch_files = torch_names(top, None)
+    if torch_files:
+        return "bin", torch_files
+    ggufs = gguf_names(top)
+    if ggufs:
+        return "gguf", ggufs
+    return None
+
+
+def read_remote_file(reader, name: str, revision: str, kind: str):
+    """One ``.bin`` or ``.gguf`` over range reads: the head, the tail for a zip, more on demand."""
+    first = GGUF_FIRST_REMOTE if kind == "gguf" else HEAD_BYTES
+    head = reader.get(name, revision, start=0, length=first)
+    size = head.total_size if head.total_size is not None else len(head.body)
+    view = SparseBytes(size, {0: head.body[:size]})
+
+    def fetch(ranges: list[tuple[int, int]]) -> list[bytes]:
+        return [reader.get(name, revision, start=offset, length=length).body for offset, length in ranges]
+
+    if kind == "gguf":
+        return parse_on_demand(read_gguf, view, fetch, name, cap=REMOTE_CAP, grow=grow_prefix(2 * first))
+    if size > len(head.body) and head.body[:4] == b"PK\x03\x04":
+        tail_start = max(len(head.body), size - TAIL_BYTES)
+        view.add(tail_start, fetch([(tail_start, size - tail_start)])[0])
+    return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow)
+
+
+def read_other_remote(reader, files: list[str], revision: str, pool) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
+    """Headers of a Hub repo's ``.bin`` or GGUF weights; None when it has neither."""
+    from ._layout import checked_file_name, json_object
+
+    chosen = remote_names(files)
+    if chosen is None:
+        return None
+    kind, names = chosen
+    index = None
+    if kind == "bin-index":
+        reply = reader.get(BIN_INDEX, revision, limit=MAX_INDEX_BYTES)
+        index = json_object(reply.body, BIN_INDEX, ShardIndexError)
+        names, kind = shard_names_from_index(index, BIN_INDEX), "bin"
+    names = [checked_file_name(name, source="the file list") for name in names]
+    jobs = {name: pool.submit(read_remote_file, reader, name, revision, kind) for name in names}
+    parsed = {name: job.result() for name, job in jobs.items()}
+    if kind == "gguf":
+        headers = [gguf_header(parsed[name], name) for name in names]
+        config = next((c for c in (gguf_config(parsed[name]) for name in names) if c), None)
+        return headers, None, config, ()
+    imports: list[str] = []
+    for name in names:
+        imports += [g for g in parsed[name].unexpected_globals if g not in imports]
+    return [torch_header(parsed[name], name) for name in names], index, None, tuple(imports)
