@@ -31,6 +31,7 @@ from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import checked_file_name
 from .cache import HeaderCache
+from ..formats.errors import FormatError
 from .other_formats import read_other_remote
 from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import COMMIT_RE, parse_repo_ref
@@ -305,7 +306,10 @@ def _plan(
                 checked_file_name(f, source="the file list") for f in files if f.endswith(".safetensors") and "/" not in f
             )
             if not names:
-                other = read_other_remote(reader, files, pin, pool)
+                try:
+                    other = read_other_remote(reader, files, pin, pool)
+                except FormatError:
+                    other = None  # an unreadable pickle: what is left to say is that it is one
                 if other is None:
                     raise NoSafetensorsError(f"{repo_id}@{revision}", pickle_files(files))
                 other_headers, other_index, weights_config, _ = other
