@@ -1,4 +1,4 @@
-"""Pure inference: (HeaderSet, Family) -> ModelShape. Speaks only in roles, never in tensor names.
+"""Pure inference: (Snapshot, Family) -> ModelShape. Speaks only in roles, never in tensor names.
 
 Shapes win over the config: a pruned checkpoint whose config still claims 32 heads has the heads
 its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x head_dim), so it
@@ -25,11 +25,12 @@ from .archs.schema import (
     MLP_ROLES,
     ROLE_INPUT,
     Family,
+    Role,
     RoleTable,
 )
 from .archs.templates import split_expert, split_layer
 from .findings import finding
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
+from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int
 
 
 @dataclass
@@ -79,8 +80,8 @@ def _query_rows(layers: dict[int, _Layer]) -> list[int]:
     return [
         module.shape[0]
         for layer in layers.values()
-        if "attn_kv_a" not in layer.by_role
-        for module in layer.by_role.get("attn_q", [])
+        if Role.ATTN_KV_A not in layer.by_role
+        for module in layer.by_role.get(Role.ATTN_Q, [])
         if module.shape and module.shape[0] > 0
     ]
 
@@ -110,7 +111,7 @@ def resolve_head_dim(
     if explicit:
         return explicit, "config.head_dim"
     for layer in layers.values():
-        for role in ("attn_q_norm", "attn_k_norm"):
+        for role in (Role.ATTN_Q_NORM, Role.ATTN_K_NORM):
             for module in layer.by_role.get(role, []):
                 if module.shape is not None and len(module.shape) == 1 and module.shape[0] > 0:
                     return module.shape[0], f"{role} length"
@@ -160,7 +161,7 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 
 
-def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = None) -> ModelShape:
+def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
@@ -206,7 +207,7 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
         template, index = split_layer(name)
         template, expert = split_expert(template)
         role, layout = table.lookup(template, in_layer=index is not None) or (None, "out_in")
-        if role == "buffer":
+        if role == Role.BUFFER:
             # GPT-2 attn.bias and friends: stored, but not parameters.
             buffer_params += sum(tensor.numel for tensor in params.values())
             continue
@@ -283,8 +284,8 @@ def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = 
             finding("unrecognized_tensors", count=len(names), family=family.name, first=", ".join(names[:3]))
         )
 
-    embed_modules = globals_.get("embed", [])
-    lm_head_params = _params(globals_.get("lm_head", []))
+    embed_modules = globals_.get(Role.EMBED, [])
+    lm_head_params = _params(globals_.get(Role.LM_HEAD, []))
     config_tied = family.config_value(config, "tie_word_embeddings")
     if config_tied is None and config is not None:
         config_tied = family.tie_word_embeddings_default  # what the model's config class assumes
@@ -350,12 +351,12 @@ def _stored_transposed(weight: TensorInfo | None, role: str | None, hidden: int 
     return rows == hidden
 
 
-def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
+def _embed_width(headers: Snapshot, table: RoleTable) -> int | None:
     """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
     for name, tensor in headers.tensors.items():
         module, param = split_param(name)
         if param == "weight" and len(tensor.shape) == 2 and "{layer}" not in split_layer(module)[0]:
-            if (table.lookup(module, in_layer=False) or ("",))[0] == "embed":
+            if (table.lookup(module, in_layer=False) or ("",))[0] == Role.EMBED:
                 return tensor.shape[1]
     return None
 
@@ -400,14 +401,14 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
     if not softmax:
         # A Mamba or linear-attention layer: it has no softmax heads to count (null, not 0).
         return None, None, None, "full"
-    if roles.get("attn_linear"):
+    if roles.get(Role.ATTN_LINEAR):
         return 0, 0, None, "linear"
-    o_cols = _cols(roles.get("attn_o", []))
-    if roles.get("attn_kv_b") or roles.get("attn_kv_a"):
+    o_cols = _cols(roles.get(Role.ATTN_O, []))
+    if roles.get(Role.ATTN_KV_B) or roles.get(Role.ATTN_KV_A):
         # MLA: q heads are (nope + rope) wide, kv_b gives each head (nope + v) rows.
         nope, rope, v = ctx.fact("qk_nope_head_dim"), ctx.fact("qk_rope_head_dim"), ctx.fact("v_head_dim")
-        q_rows = _rows(roles.get("attn_q_b", [])) or _rows(roles.get("attn_q", []))
-        kv_rows = _rows(roles.get("attn_kv_b", []))
+        q_rows = _rows(roles.get(Role.ATTN_Q_B, [])) or _rows(roles.get(Role.ATTN_Q, []))
+        kv_rows = _rows(roles.get(Role.ATTN_KV_B, []))
         q_dim = nope + rope if nope is not None and rope is not None else None
         kv_dim = nope + v if nope is not None and v is not None else None
         if q_dim is None or kv_dim is None:
@@ -421,7 +422,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
             "mla",
         )
     head_dim = ctx.head_dim
-    fused = _rows(roles.get("attn_qkv_fused", []))
+    fused = _rows(roles.get(Role.ATTN_QKV_FUSED, []))
     if fused is not None:
         # q and kv split of a fused projection: o_proj takes exactly the q rows as input.
         if o_cols is None or fused < o_cols or (fused - o_cols) % 2:
@@ -431,8 +432,8 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
             return None, None, head_dim, "full"
         q_rows, kv_rows = o_cols, (fused - o_cols) // 2
     else:
-        q_rows = _rows(roles.get("attn_q", [])) or 0
-        kv_rows = _rows(roles.get("attn_k", [])) or 0
+        q_rows = _rows(roles.get(Role.ATTN_Q, [])) or 0
+        kv_rows = _rows(roles.get(Role.ATTN_K, [])) or 0
         if o_cols and q_rows == 2 * o_cols and (head_dim is None or o_cols % head_dim == 0):
             # A gated query projection (Qwen3-Next): query and output gate, o_proj takes the query half.
             q_rows = o_cols
@@ -470,7 +471,7 @@ def _stacked_experts(roles: dict[str, list[_Module]], hidden: int | None) -> tup
 
     Which of the two inner sides is the hidden size decides the orientation; both layouts occur.
     """
-    for role, halves in (("expert_down", 1), ("expert_gate_up_fused", 2), ("expert_up", 1), ("expert_gate", 1)):
+    for role, halves in ((Role.EXPERT_DOWN, 1), (Role.EXPERT_GATE_UP_FUSED, 2), (Role.EXPERT_UP, 1), (Role.EXPERT_GATE, 1)):
         for module in roles.get(role, []):
             if module.expert is None and module.shape is not None and len(module.shape) == 3:
                 experts, first, second = module.shape
@@ -492,7 +493,7 @@ def _experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tu
                 by_expert[module.expert][role].append(module)
     widths = []
     for expert in sorted(by_expert):
-        seen = _width(by_expert[expert], "expert_gate", "expert_up", "expert_down", "expert_gate_up_fused")
+        seen = _width(by_expert[expert], Role.EXPERT_GATE, Role.EXPERT_UP, Role.EXPERT_DOWN, Role.EXPERT_GATE_UP_FUSED)
         _check_widths(seen, index, findings)
         widths.append(next(iter(seen.values()), 0))
     return len(by_expert), widths
@@ -502,7 +503,7 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
     roles = layer.by_role
     attn_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
-    norm_params = _params(roles.get("norm", []))
+    norm_params = _params(roles.get(Role.NORM, []))
     other_params = _params(layer.other)
     q_heads, kv_heads, head_dim, attn_kind = _attention(index, roles, attn_params, ctx)
 
@@ -511,24 +512,24 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
     shared: int | None = None
     if not mlp_params:
         intermediate, mlp_kind = 0, "none"
-    elif roles.get("mlp_linear"):
+    elif roles.get(Role.MLP_LINEAR):
         intermediate, mlp_kind = 0, "linear"
     elif any(roles.get(role) for role in EXPERT_ROLES):
         experts, widths = _experts(index, roles, ctx)
         intermediate = max(widths, default=0)
         expert_widths = widths if len(set(widths)) > 1 else None
-        shared_seen = _width(roles, "shared_gate", "shared_up", "shared_down", "shared_gate_up_fused")
+        shared_seen = _width(roles, Role.SHARED_GATE, Role.SHARED_UP, Role.SHARED_DOWN, Role.SHARED_GATE_UP_FUSED)
         _check_widths(shared_seen, index, ctx.findings)
         shared = next(iter(shared_seen.values()), None)
         mlp_kind = "moe"
     else:
-        seen = _width(roles, "mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused")
+        seen = _width(roles, Role.MLP_GATE, Role.MLP_UP, Role.MLP_DOWN, Role.MLP_GATE_UP_FUSED)
         _check_widths(seen, index, ctx.findings)
         intermediate = next(iter(seen.values()), 0)
-        mlp_kind = "gated" if roles.get("mlp_gate") or roles.get("mlp_gate_up_fused") else "plain"
+        mlp_kind = "gated" if roles.get(Role.MLP_GATE) or roles.get(Role.MLP_GATE_UP_FUSED) else "plain"
 
     input_dim = None
-    for role in ("attn_q", "attn_qkv_fused", "attn_q_a", "attn_kv_a", "attn_linear", "mlp_up", "mlp_gate_up_fused", "router"):
+    for role in (Role.ATTN_Q, Role.ATTN_QKV_FUSED, Role.ATTN_Q_A, Role.ATTN_KV_A, Role.ATTN_LINEAR, Role.MLP_UP, Role.MLP_GATE_UP_FUSED, Role.ROUTER):
         input_dim = _cols(roles.get(role, []))
         if input_dim is not None:
             break

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .atomic import discard, make_staging_folder, move_into_place
 from .errors import OutputError, UsageError
-from .model import HeaderFile, HeaderSet
+from .model import HeaderFile, Snapshot
+from .sources._layout import SKELETON_MARKER, skeleton_marker
 
 
 def encode_header_file(header: HeaderFile) -> bytes:
@@ -27,7 +28,7 @@ def encode_header_file(header: HeaderFile) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
-def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
     Returns the files written. ``target`` must not exist or be an empty folder.
@@ -50,8 +51,10 @@ def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
             }
         if index is not None:
             (staging / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-        for header in headers.files:
-            (staging / Path(header.name).name).write_bytes(encode_header_file(header))
+        names = [Path(header.name).name for header in headers.files]
+        for name, header in zip(names, headers.files):
+            (staging / name).write_bytes(encode_header_file(header))
+        (staging / SKELETON_MARKER).write_text(skeleton_marker(names), encoding="utf-8")
         # rename(2) replaces an empty folder in one step: the target is never missing meanwhile.
         move_into_place(staging, target)
     except OSError as exc:

@@ -8,6 +8,7 @@ may reach the user's screen.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import struct
@@ -245,3 +246,67 @@ def test_an_oversized_local_index_is_refused(tmp_path: Path) -> None:
 def test_a_skeleton_header_written_by_the_encoder_still_reads(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors").write_bytes(encode_header([("w", "F32", [4])]))
     assert runner.invoke(app, ["inspect", str(tmp_path)]).exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Skeletons are marked; a file cut at its header without the marker is a cut download.
+
+
+def test_a_download_cut_at_its_header_is_a_check_error(tmp_path: Path) -> None:
+    # Before: taken for a skeleton, check said nothing and exited 0 though the index's total_size
+    # promises 16 GB. Same files as the bundled fixture, only the marker is gone.
+    folder = tmp_path / "model"
+    shutil.copytree(LLAMA, folder)
+    (folder / "hubprune-skeleton.json").unlink()
+    result = runner.invoke(app, ["check", str(folder), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    truncated = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "file_truncated"]
+    assert len(truncated) == 4 and all(f["severity"] == "error" for f in truncated)
+
+
+def test_the_bundled_fixtures_are_marked_skeletons() -> None:
+    result = runner.invoke(app, ["check", str(LLAMA), "--format", "json"])
+    assert result.exit_code == 0 and "file_truncated" not in result.stdout
+
+
+def test_skeleton_writes_the_marker_and_its_output_reads_as_a_skeleton(tmp_path: Path) -> None:
+    out = tmp_path / "sk"
+    assert runner.invoke(app, ["skeleton", str(TAYLOR), "-o", str(out)]).exit_code == 0
+    marker = json.loads((out / "hubprune-skeleton.json").read_text())
+    assert marker == {"hubprune_skeleton": 1, "header_only": sorted(p.name for p in out.glob("*.safetensors"))}
+    result = runner.invoke(app, ["check", str(out), "--format", "json"])
+    assert result.exit_code == 0 and "file_truncated" not in result.stdout
+    # A marker that lists other files marks nothing here.
+    (out / "hubprune-skeleton.json").write_text(json.dumps({"hubprune_skeleton": 1, "header_only": ["other.safetensors"]}))
+    assert runner.invoke(app, ["check", str(out)]).exit_code == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: strings from the checkpoint are text, never markup.
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def _unescaped_pipes(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+@pytest.mark.parametrize("command", ["inspect", "check", "compare"])
+def test_markdown_escapes_every_checkpoint_string(tmp_path: Path, command: str) -> None:
+    # Before: "architectures": ["<script>…"] survived into --format markdown.
+    folder = tmp_path / "m`x|y*z<b>"
+    shutil.copytree(TAYLOR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config |= {"architectures": [HOSTILE], "model_type": "<img src=x onerror=alert(1)>", "num_attention_heads": HOSTILE}
+    (folder / "config.json").write_text(json.dumps(config))
+    args = [command, str(folder)] if command != "compare" else [command, str(LLAMA), str(folder)]
+    result = runner.invoke(app, [*args, "--format", "markdown", "--lang", "en"])
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    text = result.stdout
+    assert "<script" not in text and "<img" not in text and "<b>" not in text
+    assert "&lt;script&gt;" in text  # shown, as text
+    # The folder name is text too, and no "|" of it can split a table cell.
+    assert "m\\`x\\|y\\*z&lt;b&gt;" in text
+    for table in re.findall(r"(?:^\|.*\n)+", text, flags=re.M):
+        counts = {_unescaped_pipes(line) for line in table.splitlines()}
+        assert len(counts) == 1, table

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..findings import finding
 from ..model import Finding
 from .quant import split_param
-from .schema import Family, all_families, load_family
+from .schema import Family, Role, all_families, load_family
 from .templates import layer_template
 
 FALLBACK = "generic"
@@ -53,7 +53,7 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     # (plain Llama over DeciLM, whose linear_attn / linear_mlp spellings add nothing here).
     best, best_key = families[0], (-1, 0)
     for family in families:
-        patterns = {p.pattern for role, ps in family.layer_roles.items() if role != "buffer" for p in ps}
+        patterns = {p.pattern for role, ps in family.layer_roles.items() if role != Role.BUFFER for p in ps}
         key = (_coverage(family, modules), -len(patterns - modules))
         if key > best_key:
             best, best_key = family, key

@@ -15,74 +15,114 @@ import json
 from functools import cache
 from importlib import resources
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Literal, get_args
 
 from ..model import _Value
 
-# Per-layer roles. Attention and MLP roles add up to attn_params / mlp_params.
-LayerRole = Literal[
-    "attn_q",
-    "attn_k",
-    "attn_v",
-    "attn_o",
-    "attn_qkv_fused",
-    "attn_q_norm",
-    "attn_k_norm",
+
+class _Name(str, Enum):
+    """A closed vocabulary: compares and hashes as its string, prints as it."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class Role(_Name):
+    """What a tensor does. Per-layer roles (attention and MLP roles add up to attn_params /
+    mlp_params) and whole-model roles (``embed``, ``lm_head``, ``final_norm``; ``other`` is a known
+    tensor that is neither embedding nor head, such as GPT-2 wpe or the BERT pooler)."""
+
+    ATTN_Q = "attn_q"
+    ATTN_K = "attn_k"
+    ATTN_V = "attn_v"
+    ATTN_O = "attn_o"
+    ATTN_QKV_FUSED = "attn_qkv_fused"
+    ATTN_Q_NORM = "attn_q_norm"
+    ATTN_K_NORM = "attn_k_norm"
     # Multi-head latent attention (DeepSeek-V2/V3): low-rank q and a shared compressed KV.
-    "attn_q_a",
-    "attn_q_a_norm",
-    "attn_q_b",
-    "attn_kv_a",
-    "attn_kv_a_norm",
-    "attn_kv_b",
+    ATTN_Q_A = "attn_q_a"
+    ATTN_Q_A_NORM = "attn_q_a_norm"
+    ATTN_Q_B = "attn_q_b"
+    ATTN_KV_A = "attn_kv_a"
+    ATTN_KV_A_NORM = "attn_kv_a_norm"
+    ATTN_KV_B = "attn_kv_b"
     # A whole attention block replaced by one linear map (Nemotron-NAS replace_with_linear).
-    "attn_linear",
-    "mlp_gate",
-    "mlp_up",
-    "mlp_down",
-    "mlp_gate_up_fused",
-    "mlp_linear",
+    ATTN_LINEAR = "attn_linear"
+    MLP_GATE = "mlp_gate"
+    MLP_UP = "mlp_up"
+    MLP_DOWN = "mlp_down"
+    MLP_GATE_UP_FUSED = "mlp_gate_up_fused"
+    MLP_LINEAR = "mlp_linear"
     # Mixture of experts: the router, routed experts ({expert} in the pattern), shared experts.
-    "router",
-    "expert_gate",
-    "expert_up",
-    "expert_down",
-    "expert_gate_up_fused",
-    "shared_gate",
-    "shared_up",
-    "shared_down",
-    "shared_router",
-    "shared_gate_up_fused",
+    ROUTER = "router"
+    EXPERT_GATE = "expert_gate"
+    EXPERT_UP = "expert_up"
+    EXPERT_DOWN = "expert_down"
+    EXPERT_GATE_UP_FUSED = "expert_gate_up_fused"
+    SHARED_GATE = "shared_gate"
+    SHARED_UP = "shared_up"
+    SHARED_DOWN = "shared_down"
+    SHARED_ROUTER = "shared_router"
+    SHARED_GATE_UP_FUSED = "shared_gate_up_fused"
     # Token mixers other than softmax attention: a state-space (Mamba) block, and linear
     # attention (MiniMax lightning attention, Qwen3-Next Gated DeltaNet). Every tensor in them is
     # a parameter, whatever its name (A_log, D, dt_bias).
-    "ssm",
-    "linear_attn",
-    "norm",
-    "buffer",
-]
-# Whole-model roles. ``other`` is a known tensor that is neither embedding nor head (GPT-2 wpe,
-# BERT pooler): counted as other parameters without an "unrecognized" warning.
-GlobalRole = Literal["embed", "lm_head", "final_norm", "other", "buffer"]
+    SSM = "ssm"
+    LINEAR_ATTN = "linear_attn"
+    NORM = "norm"
+    BUFFER = "buffer"
+    EMBED = "embed"
+    LM_HEAD = "lm_head"
+    FINAL_NORM = "final_norm"
+    OTHER = "other"
+
+
+LAYER_ROLES = frozenset(Role) - {Role.EMBED, Role.LM_HEAD, Role.FINAL_NORM, Role.OTHER}
+GLOBAL_ROLES = frozenset({Role.EMBED, Role.LM_HEAD, Role.FINAL_NORM, Role.OTHER, Role.BUFFER})
+
+
+class Fact(_Name):
+    """A config fact a family reads through its own key aliases (``config_keys``)."""
+
+    HEAD_DIM = "head_dim"
+    HIDDEN_SIZE = "hidden_size"
+    INTERMEDIATE_SIZE = "intermediate_size"
+    KV_LORA_RANK = "kv_lora_rank"
+    NUM_ATTENTION_HEADS = "num_attention_heads"
+    NUM_EXPERTS = "num_experts"
+    NUM_EXPERTS_PER_TOK = "num_experts_per_tok"
+    NUM_HIDDEN_LAYERS = "num_hidden_layers"
+    NUM_KEY_VALUE_HEADS = "num_key_value_heads"
+    Q_LORA_RANK = "q_lora_rank"
+    QK_NOPE_HEAD_DIM = "qk_nope_head_dim"
+    QK_ROPE_HEAD_DIM = "qk_rope_head_dim"
+    TIE_WORD_EMBEDDINGS = "tie_word_embeddings"
+    V_HEAD_DIM = "v_head_dim"
+    VOCAB_SIZE = "vocab_size"
+
 
 ATTN_ROLES = frozenset(
     {
-        "attn_q", "attn_k", "attn_v", "attn_o", "attn_qkv_fused", "attn_q_norm", "attn_k_norm",
-        "attn_q_a", "attn_q_a_norm", "attn_q_b", "attn_kv_a", "attn_kv_a_norm", "attn_kv_b", "attn_linear",
-        "ssm", "linear_attn",
+        Role.ATTN_Q, Role.ATTN_K, Role.ATTN_V, Role.ATTN_O, Role.ATTN_QKV_FUSED, Role.ATTN_Q_NORM, Role.ATTN_K_NORM,
+        Role.ATTN_Q_A, Role.ATTN_Q_A_NORM, Role.ATTN_Q_B, Role.ATTN_KV_A, Role.ATTN_KV_A_NORM, Role.ATTN_KV_B, Role.ATTN_LINEAR,
+        Role.SSM, Role.LINEAR_ATTN,
     }
 )  # fmt: skip
 # Token mixer role -> the ``mixer`` a layer reports when it holds that role.
-MIXER_OF_ROLE: dict[str, str] = {"ssm": "mamba", "linear_attn": "linear_attention"}
-EXPERT_ROLES = frozenset({"expert_gate", "expert_up", "expert_down", "expert_gate_up_fused"})
-SHARED_ROLES = frozenset({"shared_gate", "shared_up", "shared_down", "shared_router", "shared_gate_up_fused"})
-MLP_ROLES = frozenset({"mlp_gate", "mlp_up", "mlp_down", "mlp_gate_up_fused", "mlp_linear", "router"}) | EXPERT_ROLES | SHARED_ROLES
+MIXER_OF_ROLE: dict[Role, str] = {Role.SSM: "mamba", Role.LINEAR_ATTN: "linear_attention"}
+EXPERT_ROLES = frozenset({Role.EXPERT_GATE, Role.EXPERT_UP, Role.EXPERT_DOWN, Role.EXPERT_GATE_UP_FUSED})
+SHARED_ROLES = frozenset({Role.SHARED_GATE, Role.SHARED_UP, Role.SHARED_DOWN, Role.SHARED_ROUTER, Role.SHARED_GATE_UP_FUSED})
+MLP_ROLES = frozenset({Role.MLP_GATE, Role.MLP_UP, Role.MLP_DOWN, Role.MLP_GATE_UP_FUSED, Role.MLP_LINEAR, Role.ROUTER}) | EXPERT_ROLES | SHARED_ROLES
 
 # Which config fact is the *input* width of a role's weight when that is not the hidden size.
 # A bitsandbytes 4-bit weight is stored flat, so its logical [out, in] is recovered from this.
-ROLE_INPUT: dict[str, str] = {"attn_q_b": "q_lora_rank", "attn_kv_b": "kv_lora_rank"}
+ROLE_INPUT: dict[Role, Fact] = {Role.ATTN_Q_B: Fact.Q_LORA_RANK, Role.ATTN_KV_B: Fact.KV_LORA_RANK}
 # Roles whose *output* is the hidden size (their input is the inner width).
-HIDDEN_OUTPUT_ROLES = frozenset({"attn_o", "mlp_down", "expert_down", "shared_down"})
+HIDDEN_OUTPUT_ROLES = frozenset({Role.ATTN_O, Role.MLP_DOWN, Role.EXPERT_DOWN, Role.SHARED_DOWN})
 
 # Stored tensors that are buffers, not parameters: ``save_pretrained`` writes persistent buffers
 # beside the weights, and ``model.parameters()`` never counts them. Matched on the end of the
@@ -128,8 +168,8 @@ class Family(_Value):
     architectures: list[str] = field(default_factory=list)
     model_types: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
-    layer_roles: dict[str, list[Pattern]] = field(default_factory=dict)
-    global_roles: dict[str, list[Pattern]] = field(default_factory=dict)
+    layer_roles: dict[Role, list[Pattern]] = field(default_factory=dict)
+    global_roles: dict[Role, list[Pattern]] = field(default_factory=dict)
     param_suffixes: list[str] = field(default_factory=lambda: ["weight", "bias"])
     config_keys: dict[str, list[str]] = field(default_factory=dict)
     tie_word_embeddings_default: bool = False
@@ -165,9 +205,12 @@ class Family(_Value):
         config_keys = data.get("config_keys", {})
         if not isinstance(config_keys, dict) or not all(_strings(v) for v in config_keys.values()):
             raise ValueError(f"family {name}: config_keys must map facts to lists of keys")
+        unknown_facts = sorted(set(config_keys) - set(Fact))
+        if unknown_facts:
+            raise ValueError(f"family {name}: unknown config fact(s) {', '.join(unknown_facts)}")
         roles = {
             scope: _roles(name, scope, data.get(scope, {}), allowed, data.get("seen_in", ""))
-            for scope, allowed in (("layer_roles", _LAYER_ROLES), ("global_roles", _GLOBAL_ROLES))
+            for scope, allowed in (("layer_roles", LAYER_ROLES), ("global_roles", GLOBAL_ROLES))
         }
         return cls(**{**data, **roles})
 
@@ -195,8 +238,9 @@ class RoleTable:
     whose inner names vary by implementation).
 
     >>> table = load_family("llama").roles()
-    >>> table.lookup("model.layers.{layer}.mlp.up_proj", in_layer=True)
-    ('mlp_up', 'out_in')
+    >>> role, layout = table.lookup("model.layers.{layer}.mlp.up_proj", in_layer=True)
+    >>> role is Role.MLP_UP, layout
+    (True, 'out_in')
     """
 
     def __init__(self, family: Family) -> None:
@@ -230,8 +274,6 @@ class RoleTable:
         return None
 
 
-_LAYER_ROLES = frozenset(get_args(LayerRole))
-_GLOBAL_ROLES = frozenset(get_args(GlobalRole))
 _LAYOUTS = frozenset(get_args(Layout))
 
 
@@ -246,6 +288,7 @@ def _roles(family: str, scope: str, raw: object, allowed: frozenset[str], seen_i
     for role, patterns in raw.items():
         if role not in allowed:
             raise ValueError(f"family {family}: unknown {scope.split('_')[0]} role {role!r}")
+        role = Role(role)
         if not isinstance(patterns, list):
             raise ValueError(f"family {family}: {role} must list patterns")
         roles[role] = [_pattern(family, role, {"pattern": item, "seen_in": seen_in} if isinstance(item, str) else item) for item in patterns]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..archs.quant import split_param
-from ..archs.schema import Family
+from ..archs.schema import Family, Role
 from ..archs.templates import split_layer
-from ..model import Finding, HeaderSet, LayerShape, ModelShape, as_int
+from ..model import Finding, Snapshot, LayerShape, ModelShape, as_int
 from ._ranges import compress_ranges
 from .registry import finding
 
@@ -55,7 +55,7 @@ PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
 ]
 
 
-def config_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Where the config's uniform claims and the tensors disagree, layer by layer."""
     config = headers.config
     if config is None:
@@ -104,7 +104,7 @@ def config_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> li
     return findings
 
 
-def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
+def _router_rows(family: Family, headers: Snapshot) -> dict[int, int]:
     """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
     table = family.roles()
     rows: dict[int, int] = {}
@@ -113,12 +113,12 @@ def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
         if param != "weight" or len(tensor.shape) != 2:
             continue
         template, index = split_layer(module)
-        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == "router":
+        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == Role.ROUTER:
             rows[index] = tensor.shape[0]
     return rows
 
 
-def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def expert_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """MoE layers whose routed experts or router rows differ from the config's expert count.
 
     Expert pruning often leaves the config alone: stock transformers then fails on the router's

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..archs.quant import split_param
-from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family
+from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family, Role
 from ..archs.templates import layer_template, split_layer
-from ..model import Finding, HeaderSet, ModelShape, TensorInfo, as_int
+from ..model import Finding, Snapshot, ModelShape, TensorInfo, as_int
 from ._ranges import compress_ranges, format_runs, gaps, union
 from .config import pruned_heads
 from .content import FLOAT_DTYPES
@@ -27,27 +27,27 @@ def _expected_shapes(family: Family, config: dict, removed_heads: int = 0) -> di
     # (Llama's do); Falcon-7B's multi-query attention has neither key and one KV head.
     shapes: dict[str, tuple[int, ...]] = {}
     if hidden:
-        shapes["norm"] = shapes["final_norm"] = (hidden,)
+        shapes[Role.NORM] = shapes[Role.FINAL_NORM] = (hidden,)
         if vocab:
-            shapes["embed"] = shapes["lm_head"] = (vocab, hidden)
+            shapes[Role.EMBED] = shapes[Role.LM_HEAD] = (vocab, hidden)
         if heads and head_dim:
             # Head pruning takes out each removed head's query rows, and its key and value rows
             # when every head has its own (multi-head attention).
             q = max(0, heads - removed_heads)
-            shapes["attn_q"] = (q * head_dim, hidden)
-            shapes["attn_o"] = (hidden, q * head_dim)
+            shapes[Role.ATTN_Q] = (q * head_dim, hidden)
+            shapes[Role.ATTN_O] = (hidden, q * head_dim)
             if kv:
                 kv = max(0, kv - removed_heads) if kv == heads else kv
-                shapes["attn_k"] = shapes["attn_v"] = (kv * head_dim, hidden)
-                shapes["attn_qkv_fused"] = ((q + 2 * kv) * head_dim, hidden)
+                shapes[Role.ATTN_K] = shapes[Role.ATTN_V] = (kv * head_dim, hidden)
+                shapes[Role.ATTN_QKV_FUSED] = ((q + 2 * kv) * head_dim, hidden)
         if inter:
-            shapes["mlp_gate"] = shapes["mlp_up"] = (inter, hidden)
-            shapes["mlp_down"] = (hidden, inter)
-            shapes["mlp_gate_up_fused"] = (2 * inter, hidden)
+            shapes[Role.MLP_GATE] = shapes[Role.MLP_UP] = (inter, hidden)
+            shapes[Role.MLP_DOWN] = (hidden, inter)
+            shapes[Role.MLP_GATE_UP_FUSED] = (2 * inter, hidden)
         if experts:
-            shapes["router"] = (experts, hidden)
+            shapes[Role.ROUTER] = (experts, hidden)
     if head_dim:
-        shapes["attn_q_norm"] = shapes["attn_k_norm"] = (head_dim,)
+        shapes[Role.ATTN_Q_NORM] = shapes[Role.ATTN_K_NORM] = (head_dim,)
     return shapes
 
 
@@ -58,7 +58,7 @@ def _config_names(family: Family, config: dict) -> bool:
     return any(a in family.architectures for a in architectures) or config.get("model_type") in family.model_types
 
 
-def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Whether a model built from the config alone could take these tensors, and remote-code needs.
 
     Shapes are compared as unordered dimensions: GPT-2 style ``Conv1D`` stores ``[in, out]``, and a

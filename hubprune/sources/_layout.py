@@ -19,6 +19,12 @@ from ..errors import ConfigError, ShardIndexError, UnsafeFileName
 INDEX_NAME = "model.safetensors.index.json"
 SINGLE_NAME = "model.safetensors"
 
+# Written by `hubprune skeleton` beside the header-only files it makes. A file that ends right
+# after its header is a skeleton only when this marker lists it; otherwise, where its offsets
+# promise data, it is a download cut short.
+SKELETON_MARKER = "hubprune-skeleton.json"
+MAX_MARKER_BYTES = 10_000_000
+
 # Caps on what is read of each kind of file, the same for a local folder and the Hub.
 MAX_CONFIG_BYTES = 10_000_000
 MAX_INDEX_BYTES = 100_000_000
@@ -105,3 +111,18 @@ def shard_names_from_index(index: dict[str, Any], file: str = INDEX_NAME) -> lis
     if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
         raise ShardIndexError(file, "has no weight_map of tensor name -> file name")
     return sorted({checked_file_name(name, source=file) for name in weight_map.values()})
+
+
+def skeleton_marker(files: list[str]) -> str:
+    """The text of ``SKELETON_MARKER`` for a folder whose ``files`` are header-only."""
+    return json.dumps({"hubprune_skeleton": 1, "header_only": sorted(files)}, indent=1) + "\n"
+
+
+def marked_skeletons(marker: dict[str, Any] | None) -> frozenset[str]:
+    """The file names a parsed ``SKELETON_MARKER`` lists (none for anything malformed)."""
+    if not isinstance(marker, dict) or marker.get("hubprune_skeleton") != 1:
+        return frozenset()
+    names = marker.get("header_only")
+    if not isinstance(names, list):
+        return frozenset()
+    return frozenset(n for n in names if isinstance(n, str))

@@ -1,4 +1,4 @@
-"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``HeaderSet``.
+"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``Snapshot``.
 
 Only header bytes are read: 8 bytes of length, then the JSON. Tensor data is never mapped or read,
 so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is reached through
@@ -7,6 +7,7 @@ so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -21,7 +22,7 @@ from ..errors import (
     PathNotFoundError,
     ShardIndexError,
 )
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ..formats.errors import FormatError
 from .other_formats import read_other_file, read_other_folder
@@ -29,8 +30,11 @@ from ._layout import (
     INDEX_NAME,
     MAX_CONFIG_BYTES,
     MAX_INDEX_BYTES,
+    MAX_MARKER_BYTES,
     SINGLE_NAME,
+    SKELETON_MARKER,
     json_object,
+    marked_skeletons,
     shard_names_from_index,
 )
 
@@ -92,8 +96,8 @@ def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
 def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
     """Read and parse the header of one local safetensors file the user named.
 
-    >>> read_header_file(Path("fixtures/Llama-3-8B-Instruct/model-00004-of-00004.safetensors")).is_skeleton
-    True
+    >>> read_header_file(Path("fixtures/Llama-3-8B-Instruct/model-00004-of-00004.safetensors")).data_len
+    1168138240
     """
     name = display or path.name
     fd, size = _open_regular(path, name)
@@ -169,6 +173,13 @@ class ModelFolder:
             raise error(name, f"is larger than {cap:,} bytes, more than any {name} needs; hubprune does not read it")
         return json_object(data, name, error)
 
+    def skeletons(self) -> frozenset[str]:
+        """The files ``SKELETON_MARKER`` lists; a marker that cannot be read marks nothing."""
+        try:
+            return marked_skeletons(self.json(SKELETON_MARKER, ConfigError, MAX_MARKER_BYTES))
+        except ConfigError:
+            return frozenset()
+
     def names(self) -> list[str]:
         try:
             return sorted(p.name for p in self.path.iterdir())
@@ -222,7 +233,7 @@ def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
     return [folder / n for n in names], index
 
 
-def read_local(path_str: str) -> HeaderSet:
+def read_local(path_str: str) -> Snapshot:
     """Read every header of a local checkpoint.
 
     A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``.
@@ -264,7 +275,10 @@ def read_local(path_str: str) -> HeaderSet:
         else:
             headers, weights_config = [other[0]], other[1]
 
+    marked = folder.skeletons()
+    if marked:
+        headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked else h for h in headers]
     # config.json beside the weights wins over what a GGUF's own metadata says.
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
     others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
-    return HeaderSet.build(path_str, display, headers, config=config, index=index, other_files=others)
+    return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)
