@@ -1,4 +1,4 @@
-"""Pure inference: (HeaderSet, Family) -> ModelShape. Speaks only in roles, never in tensor names.
+"""Pure inference: (Snapshot, Family) -> ModelShape. Speaks only in roles, never in tensor names.
 
 Shapes win over the config: a pruned checkpoint whose config still claims 32 heads has the heads
 its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x head_dim), so it
@@ -30,7 +30,7 @@ from .archs.schema import (
 )
 from .archs.templates import split_expert, split_layer
 from .findings import finding
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
+from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int
 
 
 @dataclass
@@ -161,7 +161,7 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 
 
-def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = None) -> ModelShape:
+def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
@@ -351,7 +351,7 @@ def _stored_transposed(weight: TensorInfo | None, role: str | None, hidden: int 
     return rows == hidden
 
 
-def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
+def _embed_width(headers: Snapshot, table: RoleTable) -> int | None:
     """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
     for name, tensor in headers.tensors.items():
         module, param = split_param(name)

@@ -371,7 +371,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "en": "config does not name a known family (no architecture in config); tensor names match {family} best",
         "zh": "config 未指明已知的模型族（config 中未给出架构）；张量名与 {family} 最匹配",
     },
-    # --- comparison (compare.py) ---
+    # --- comparison (comparison.py) ---
     "depth_pruned": {
         "en": (
             "{removed} of {base_layers} decoder layers were removed (depth pruning; {pruned_layers} remain). "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .atomic import discard, make_staging_folder, move_into_place
 from .errors import OutputError, UsageError
-from .model import HeaderFile, HeaderSet
+from .model import HeaderFile, Snapshot
 from .sources._layout import SKELETON_MARKER, skeleton_marker
 
 
@@ -28,7 +28,7 @@ def encode_header_file(header: HeaderFile) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
-def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
     Returns the files written. ``target`` must not exist or be an empty folder.

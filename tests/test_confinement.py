@@ -8,6 +8,7 @@ may reach the user's screen.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import struct
@@ -278,3 +279,34 @@ def test_skeleton_writes_the_marker_and_its_output_reads_as_a_skeleton(tmp_path:
     # A marker that lists other files marks nothing here.
     (out / "hubprune-skeleton.json").write_text(json.dumps({"hubprune_skeleton": 1, "header_only": ["other.safetensors"]}))
     assert runner.invoke(app, ["check", str(out)]).exit_code == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: strings from the checkpoint are text, never markup.
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def _unescaped_pipes(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+@pytest.mark.parametrize("command", ["inspect", "check", "compare"])
+def test_markdown_escapes_every_checkpoint_string(tmp_path: Path, command: str) -> None:
+    # Before: "architectures": ["<script>…"] survived into --format markdown.
+    folder = tmp_path / "m`x|y*z<b>"
+    shutil.copytree(TAYLOR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config |= {"architectures": [HOSTILE], "model_type": "<img src=x onerror=alert(1)>", "num_attention_heads": HOSTILE}
+    (folder / "config.json").write_text(json.dumps(config))
+    args = [command, str(folder)] if command != "compare" else [command, str(LLAMA), str(folder)]
+    result = runner.invoke(app, [*args, "--format", "markdown", "--lang", "en"])
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    text = result.stdout
+    assert "<script" not in text and "<img" not in text and "<b>" not in text
+    assert "&lt;script&gt;" in text  # shown, as text
+    # The folder name is text too, and no "|" of it can split a table cell.
+    assert "m\\`x\\|y\\*z&lt;b&gt;" in text
+    for table in re.findall(r"(?:^\|.*\n)+", text, flags=re.M):
+        counts = {_unescaped_pipes(line) for line in table.splitlines()}
+        assert len(counts) == 1, table

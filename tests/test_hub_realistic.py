@@ -179,7 +179,7 @@ def test_cold_compare_takes_two_levels_and_a_warm_one_a_request_per_repo(env: Fa
     env.latency = 0.3
     env.connect_cost = 0.05
     comparison = hubprune.compare(BASE, PRUNED)
-    assert comparison.pruned.total_params == 4_015_140_864
+    assert comparison.pruned.shape.total_params == 4_015_140_864
     env.wait_idle()
     assert env.levels() <= 2
     for repo, shards in ((BASE, 4), (PRUNED, 2)):
@@ -187,7 +187,7 @@ def test_cold_compare_takes_two_levels_and_a_warm_one_a_request_per_repo(env: Fa
     assert env.bytes_sent < 100_000
     env.reset_log()
     again = hubprune.compare(BASE, PRUNED)
-    assert again.pruned.total_params == comparison.pruned.total_params
+    assert again.pruned.shape.total_params == comparison.pruned.shape.total_params
     env.wait_idle()
     assert len(env.log) == 2 and env.levels() == 1
 
@@ -208,11 +208,20 @@ def test_a_rate_limit_without_retry_after_is_waited_out_and_said_once(env: FakeH
     assert after and _chain(after) == len(after)
 
 
+def test_the_command_line_says_the_rate_limit_wait_on_stderr(env: FakeHub) -> None:
+    env.rate_limit_next, env.rate_limit_reset = 1, 1
+    code, lines, stdout = _run("inspect", PRUNED, "--no-cache", "-f", "json")
+    assert code == 0 and json.loads(stdout)["total_params"] == 4_015_140_864
+    assert lines == ["hubprune: rate limited by the Hub, waiting 1 s"]
+
+
 def test_a_rate_limit_beyond_the_budget_says_so_and_what_helps(env: FakeHub) -> None:
     env.rate_limit_next, env.rate_limit_reset = 100, 300
     with pytest.raises(RateLimited) as excinfo:
         read_hub(PRUNED, use_cache=False)
-    assert "rate limited" in str(excinfo.value) and "a token" in str(excinfo.value)
+    message = str(excinfo.value)
+    assert "rate limited" in message and "a token" in message
+    assert "resolvers limit of 3,000 requests per 300 s" in message  # from RateLimit-Policy
     env.rate_limit_next = 100
     code, lines, _ = _run("inspect", PRUNED, "--no-cache")
     assert code == 3 and len(lines) == 1 and "rate limited" in lines[0] and "token" in lines[0]
@@ -281,7 +290,7 @@ def test_a_renamed_repo_is_read_under_its_new_name_and_said_so(env: FakeHub) -> 
 
 
 def test_repo_ids_without_a_namespace_are_read_from_the_hub(env: FakeHub) -> None:
-    shape = hubprune.inspect("gpt2", use_cache=False)
+    shape = hubprune.inspect("gpt2", use_cache=False).shape
     assert shape.commit == env._repos["gpt2"].repo.commit
     assert any(r.path.startswith("/gpt2/resolve/") for r in env.log)
 

@@ -4,20 +4,39 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
-from ..model import CheckReport, Comparison, ModelShape
+from ..model import CheckReport, Comparison, InspectReport, TensorListing
 from . import estimate_rows, rows
 from .strings import label
 
 
+# Checkpoint strings (names, config values, finding messages) are data from whoever published the
+# checkpoint: as Markdown they must read as text, never as markup or raw HTML ("<script>" in
+# config.architectures), which most Markdown renderers pass through.
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\u2028": " ", "\u2029": " "})
+
+
+def escape(text: object) -> str:
+    """Plain Markdown text for any string: markup characters escaped, HTML as entities, one line.
+
+    >>> escape("<script>alert(1)</script> *bold* a|b")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\\\*bold\\\\* a\\\\|b'
+    """
+    return str(text).translate(_LINE_BREAKS).translate(_MARKUP)
+
+
 def _table(headers: list[str], body: list[list[str]]) -> str:
     align = ["left"] + ["right"] * (len(headers) - 1)
-    return _tabulate.tabulate(body, headers=headers, tablefmt="github", colalign=align, disable_numparse=True)
+    cells = [[escape(cell) for cell in row] for row in body]
+    return _tabulate.tabulate(
+        cells, headers=[escape(h) for h in headers], tablefmt="github", colalign=align, disable_numparse=True
+    )
 
 
 def _findings(findings, lang: str) -> list[str]:
     if not findings:
         return []
-    return [f"## {label('findings', lang)}", "", *(f"- {line}" for line in rows.finding_lines(findings, lang)), ""]
+    return [f"## {label('findings', lang)}", "", *(f"- {escape(line)}" for line in rows.finding_lines(findings, lang)), ""]
 
 
 def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str]:
@@ -25,12 +44,12 @@ def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str
 
 
 def render_compare(comparison: Comparison, lang: str) -> str:
-    base, pruned = comparison.base, comparison.pruned
+    base, pruned = comparison.base.shape, comparison.pruned.shape
     out = [
         f"# {label('compare_title', lang)}",
         "",
-        f"- **{label('base_model', lang)}**: `{base.name}`" + (f" @ `{base.commit}`" if base.commit else ""),
-        f"- **{label('pruned_model', lang)}**: `{pruned.name}`" + (f" @ `{pruned.commit}`" if pruned.commit else ""),
+        f"- **{label('base_model', lang)}**: {escape(base.name)}" + (f" @ {escape(base.commit)}" if base.commit else ""),
+        f"- **{label('pruned_model', lang)}**: {escape(pruned.name)}" + (f" @ {escape(pruned.commit)}" if pruned.commit else ""),
         "",
         f"## {label('overall', lang)}",
         "",
@@ -42,23 +61,24 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     if comparison.aligned:
         out += [_table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)), "", f"## {label('details', lang)}", ""]
     else:
-        out += [rows.not_aligned_note(comparison, lang), ""]
+        out += [escape(rows.not_aligned_note(comparison, lang)), ""]
     for layer in comparison.layers:
         out += [f"### {label('layer', lang)} {layer.index}", ""]
         for section, lines in rows.layer_details(layer, lang):
-            out.append(f"- **{section}**")
-            out += [f"  - {line}" for line in lines]
+            out.append(f"- **{escape(section)}**")
+            out += [f"  - {escape(line)}" for line in lines]
         out.append("")
-    out += _findings([*comparison.findings, *pruned.findings], lang)
+    out += _findings([*comparison.findings, *comparison.pruned.findings], lang)
     out += _estimates(
         estimate_rows.compare_estimate_headers(lang), estimate_rows.compare_estimate_rows(comparison, lang), lang
     )
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_inspect(shape: ModelShape, lang: str) -> str:
+def render_inspect(report: InspectReport, lang: str) -> str:
+    shape = report.shape
     out = [
-        f"# {label('inspect_title', lang)}: `{shape.name}`",
+        f"# {label('inspect_title', lang)}: {escape(shape.name)}",
         "",
         _table([label("item", lang), ""], rows.summary_rows(shape, lang)),
         "",
@@ -71,18 +91,24 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
         _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
         "",
     ]
-    out += _findings(shape.findings, lang)
-    if shape.estimates is not None:
-        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang), lang)
+    out += _findings(report.findings, lang)
+    if report.estimates is not None:
+        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_tensors(listing: TensorListing, lang: str) -> str:
+    headers, body = rows.tensor_table(listing, lang)
+    title = f"# {label('tensors', lang)} ({len(listing.tensors)}): `{listing.name}`"
+    return "\n".join([title, "", _table(headers, body)]) + "\n"
 
 
 def render_check(report: CheckReport, lang: str) -> str:
     """The pre-download check: findings worst first, the estimates, and the verdict line."""
-    title = f"# {label('check_title', lang)}: `{report.name}`"
+    title = f"# {label('check_title', lang)}: {escape(report.name)}"
     out = [title, ""]
     if report.family:
-        out += [f"- **{label('family', lang)}**: {report.family}", f"- **{label('files', lang)}**: {report.files}", ""]
+        out += [f"- **{label('family', lang)}**: {escape(report.family)}", f"- **{label('files', lang)}**: {report.files}", ""]
     out += _findings(report.findings, lang) or [label("no_findings", lang), ""]
     if report.estimates is not None:
         out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)

@@ -39,7 +39,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import get_session, hf_raise_for_status, parse_ratelimit_headers
 
-from .. import __version__
+from .._version import __version__
 from ..errors import (
     AccessDenied,
     GatedRepo,
@@ -188,15 +188,19 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     return max(0.0, parsed.timestamp() - time.time())
 
 
-def _rate_limit_wait(headers: httpx2.Headers) -> float | None:
-    """Seconds the Hub asks us to wait after a 429: its RateLimit reset, else Retry-After."""
+def _rate_limit_wait(headers: httpx2.Headers) -> tuple[float | None, str]:
+    """(seconds the Hub asks us to wait after a 429, which limit it is), from ``RateLimit`` and
+    ``RateLimit-Policy`` (``"resolvers";r=0;t=55``, ``q=3000;w=300``), else ``Retry-After``."""
     try:
         info = parse_ratelimit_headers(headers)
     except (ValueError, TypeError):
         info = None
     if info is not None and info.remaining == 0:
-        return float(info.reset_in_seconds)
-    return _retry_after(headers)
+        policy = f"its {info.resource_type} limit"
+        if info.limit is not None and info.window_seconds is not None:
+            policy += f" of {info.limit:,} requests per {info.window_seconds:,} s"
+        return float(info.reset_in_seconds), policy
+    return _retry_after(headers), "its rate limit"
 
 
 def _content_range(value: str | None) -> tuple[int, int, int | None] | None:
@@ -413,10 +417,10 @@ class HubReader:
                 continue
             # kind == "retry": value is (problem, seconds to wait or None, rate limited)
             problem, wait_for, limited = value
-            last_problem = problem
             if limited:
-                self._wait_rate_limit(wait_for, what, revision)
+                self._wait_rate_limit(wait_for, problem, what, revision)
                 continue
+            last_problem = problem
             tries += 1
             if tries >= self.options.max_tries:
                 break
@@ -439,7 +443,8 @@ class HubReader:
             ) as response:
                 status = response.status_code
                 if status == 429:
-                    return "retry", ("the Hub answered 429 (rate limited)", _rate_limit_wait(response.headers), True)
+                    seconds, policy = _rate_limit_wait(response.headers)
+                    return "retry", (policy, seconds, True)
                 if status in RETRY_STATUSES:
                     return "retry", (f"the server answered {status}", _retry_after(response.headers), False)
                 if status in REDIRECT_STATUSES and response.headers.get("Location"):
@@ -472,14 +477,14 @@ class HubReader:
         if self.abandon.wait(seconds):
             raise Abandoned
 
-    def _wait_rate_limit(self, seconds: float | None, what: str, revision: str) -> None:
+    def _wait_rate_limit(self, seconds: float | None, policy: str, what: str, revision: str) -> None:
         seconds = max(1.0, seconds if seconds is not None else self.options.backoff * 4)
         announced = self.pacer.rate_limited(seconds)
         if announced is not None and announced < 0:
             helps = "a token (HF_TOKEN or --token) raises the limit; " if not self.has_token else ""
             raise RateLimited(
-                f"rate limited by {self.options.endpoint} while reading {what} of {self.repo_id} "
-                f"(it asks to wait {seconds:.0f} s more)",
+                f"rate limited by {self.options.endpoint} while reading {what} of {self.repo_id}: "
+                f"{policy} is used up for {seconds:.0f} s more",
                 hint=f"{helps}try again in a few minutes",
                 repo=self.repo_id,
                 revision=revision,

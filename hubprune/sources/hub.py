@@ -1,4 +1,4 @@
-"""repo@revision -> ``HeaderSet``: which Hub requests are made, and when.
+"""repo@revision -> ``Snapshot``: which Hub requests are made, and when.
 
 On ``main`` (the Hub's one-request endpoint serves no other revision), the first level is:
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, ShardIndexError
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import checked_file_name
@@ -152,7 +152,7 @@ def read_hub(
     stats: dict[str, int] | None = None,
     list_files: bool = False,
     abandon: threading.Event | None = None,
-) -> HeaderSet:
+) -> Snapshot:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
     ``ref`` is ``org/name``, ``name`` or ``org/name@revision`` (``hf://`` in front is allowed);
@@ -183,7 +183,7 @@ def _read(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
-) -> HeaderSet:
+) -> Snapshot:
     pinned: str | None = None
     if cache is not None:
         known = wanted if COMMIT_RE.fullmatch(wanted) else cache.commit_for(wanted)
@@ -222,7 +222,7 @@ def _read_online(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
-) -> tuple[HeaderSet, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes]]:
     pool = ThreadPoolExecutor(max_workers=max(4, options.concurrency))
     try:
         return _plan(ref, repo_id, revision, reader, pool, progress, want_files)
@@ -241,7 +241,7 @@ def _plan(
     pool: ThreadPoolExecutor,
     progress: Callable[[int, int], None] | None,
     want_files: bool,
-) -> tuple[HeaderSet, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes]]:
     one_request = revision == "main"
     # Level 1: independent reads at once.
     level1: dict[str, Future] = {
@@ -310,7 +310,7 @@ def _plan(
         results = _collect(jobs, progress)
 
     files = [results[name].header for name in names]
-    headers = HeaderSet.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
+    headers = Snapshot.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
     return headers, {name: results[name].raw for name in names}
 
 

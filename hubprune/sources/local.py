@@ -1,4 +1,4 @@
-"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``HeaderSet``.
+"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``Snapshot``.
 
 Only header bytes are read: 8 bytes of length, then the JSON. Tensor data is never mapped or read,
 so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is reached through
@@ -22,7 +22,7 @@ from ..errors import (
     PathNotFoundError,
     ShardIndexError,
 )
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ._layout import (
     INDEX_NAME,
@@ -231,7 +231,7 @@ def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
     return [folder / n for n in names], index
 
 
-def read_local(path_str: str) -> HeaderSet:
+def read_local(path_str: str) -> Snapshot:
     """Read every header of a local checkpoint.
 
     A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``.
@@ -267,4 +267,4 @@ def read_local(path_str: str) -> HeaderSet:
         headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked else h for h in headers]
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES)
     others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
-    return HeaderSet.build(path_str, display, headers, config=config, index=index, other_files=others)
+    return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)
