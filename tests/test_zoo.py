@@ -68,7 +68,7 @@ def test_stacked_experts_whose_sides_are_not_the_hidden_size_are_unknown_not_zer
     shutil.copytree(ZOO / "gpt_oss", case)
     config = json.loads((case / "config.json").read_text())
     truth = json.loads((case / "truth.json").read_text())
-    assert hubprune.inspect(str(case)).layers[0].intermediate_size == truth["layers"][0]["intermediate_size"]
+    assert hubprune.inspect(str(case)).shape.layers[0].intermediate_size == truth["layers"][0]["intermediate_size"]
     header = (case / "model.safetensors").read_bytes()
     assert config["hidden_size"] == 64 and b'"model.embed_tokens.weight"' in header
     from hubprune.sources.local import read_local
