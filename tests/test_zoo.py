@@ -77,3 +77,30 @@ def test_zoo_case_is_exact(case: str) -> None:
 def test_zoo_is_large_and_gaps_name_real_cases() -> None:
     assert len(CASES) >= 60
     assert set(KNOWN_GAPS) <= set(CASES)
+
+
+def test_stacked_experts_whose_sides_are_not_the_hidden_size_are_unknown_not_zero(tmp_path: Path) -> None:
+    # The gpt_oss case with a hidden size that matches neither inner side of the expert tensors:
+    # one expert's width cannot be read, so it is null with a finding naming the tensor.
+    import shutil
+
+    case = tmp_path / "gpt_oss"
+    shutil.copytree(ZOO / "gpt_oss", case)
+    config = json.loads((case / "config.json").read_text())
+    truth = json.loads((case / "truth.json").read_text())
+    assert hubprune.inspect(str(case)).shape.layers[0].intermediate_size == truth["layers"][0]["intermediate_size"]
+    header = (case / "model.safetensors").read_bytes()
+    assert config["hidden_size"] == 64 and b'"model.embed_tokens.weight"' in header
+    from hubprune.sources.local import read_local
+    from hubprune.archs.schema import load_family
+    from hubprune.infer import infer_shape
+
+    headers = read_local(str(case))
+    family = load_family("generic")
+    embed = headers.tensors["model.embed_tokens.weight"]
+    # Pretend the embedding is 48 wide: no inner side of [4, 64, 192] / [4, 96, 64] is then the hidden size.
+    headers.tensors["model.embed_tokens.weight"] = type(embed)(embed.name, embed.dtype, (256, 48), embed.begin, embed.end, embed.file)
+    shape = infer_shape(headers, family)
+    assert shape.layers[0].experts == 4
+    assert shape.layers[0].intermediate_size is None
+    assert any(f.code == "expert_width_unknown" and "experts" in f.args["tensor"] for f in shape.findings)
