@@ -194,6 +194,18 @@ def _copy_findings(root: Path) -> list[Finding]:
     shutil.copytree(FIXTURES / "Qwen1.5-MoE-A2.7B", moe)
     edit_json(moe / "config.json", lambda c: c.update(num_experts=64))
     found += hubprune.check(str(moe)).findings
+    # Stacked 3-D experts (gpt_oss layout) whose inner sides are not the 48-wide hidden size.
+    stacked = write(
+        root / "stacked",
+        {"model_type": "unknown_moe", "hidden_size": 48},
+        [
+            ("model.embed_tokens.weight", "F32", [256, 48]),
+            ("model.layers.0.mlp.router.weight", "F32", [4, 48]),
+            ("model.layers.0.mlp.experts.gate_up_proj", "F32", [4, 64, 192]),
+            ("model.layers.0.mlp.experts.down_proj", "F32", [4, 96, 64]),
+        ],
+    )
+    found += hubprune.check(stacked).findings
     return found
 
 

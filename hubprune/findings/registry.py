@@ -72,6 +72,7 @@ CODES: dict[str, Code] = {
     "fused_qkv_ambiguous": Code("warning", "inspect"),
     "attn_dims_disagree": Code("warning", "inspect"),
     "mlp_dims_disagree": Code("warning", "inspect"),
+    "expert_width_unknown": Code("warning", "inspect"),
     "family_unknown": Code("warning", "inspect"),
     "family_guessed": Code("warning", "inspect"),
     # base vs pruned (compare)

@@ -31,6 +31,8 @@ from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import checked_file_name
 from .cache import HeaderCache
+from ..formats.errors import FormatError
+from .other_formats import read_other_remote
 from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import COMMIT_RE, parse_repo_ref
 
@@ -208,7 +210,7 @@ def _read(
             revision=wanted,
         )
     headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress, want_files)
-    if cache is not None and headers.commit:
+    if cache is not None and headers.commit and raws is not None:
         cache.store(headers, raws)
         cache.remember_ref(wanted, headers.commit)
     return headers
@@ -241,7 +243,7 @@ def _plan(
     pool: ThreadPoolExecutor,
     progress: Callable[[int, int], None] | None,
     want_files: bool,
-) -> tuple[Snapshot, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes] | None]:
     one_request = revision == "main"
     # Level 1: independent reads at once.
     level1: dict[str, Future] = {
@@ -304,8 +306,18 @@ def _plan(
                 checked_file_name(f, source="the file list") for f in files if f.endswith(".safetensors") and "/" not in f
             )
             if not names:
-                pickles = pickle_files(files)
-                raise NoSafetensorsError(f"{repo_id}@{revision}", pickles)
+                try:
+                    other = read_other_remote(reader, files, pin, pool)
+                except FormatError:
+                    other = None  # an unreadable pickle: what is left to say is that it is one
+                if other is None:
+                    raise NoSafetensorsError(f"{repo_id}@{revision}", pickle_files(files))
+                other_headers, other_index, weights_config, _ = other
+                headers = Snapshot.build(
+                    ref, repo_id, other_headers, config=config or weights_config, index=other_index,
+                    commit=commit, other_files=other_files,
+                )
+                return headers, None  # no safetensors JSON to cache: these are read again each time
             jobs = {name: pool.submit(read_header_remote, reader, name, pin) for name in names}
         results = _collect(jobs, progress)
 
