@@ -110,7 +110,8 @@ def shard_names_from_index(index: dict[str, Any], file: str = INDEX_NAME) -> lis
     weight_map = index.get("weight_map")
     if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
         raise ShardIndexError(file, "has no weight_map of tensor name -> file name")
-    return sorted({checked_file_name(name, source=file) for name in weight_map.values()})
+    # An index names a handful of files tens of thousands of times: check each file name once.
+    return sorted({checked_file_name(name, source=file) for name in set(weight_map.values())})
 
 
 def skeleton_marker(files: list[str]) -> str:
