@@ -6,16 +6,19 @@ turned into one line and an exit code here, in ``EXIT_CODES``, and nowhere else.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
-from typer.core import TyperCommand
 
-from . import __version__
+from . import api
+from ._version import __version__
 from .errors import CannotAlign, HubpruneError, InputError, UsageError
+from .model import Severity
+from .report import render
 
 # Exit codes (DESIGN.md §4): 0 ok, 1 check found problems, 2 usage, 3 input unreadable.
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
@@ -66,51 +69,6 @@ ContextOpt = Annotated[
     Optional[int], typer.Option("--context", min=0, help="Size the KV-cache estimate for N tokens of context.", show_default=False)
 ]
 BatchOpt = Annotated[int, typer.Option("--batch", min=1, help="Sequences held at once, for the KV-cache estimate.")]
-TensorsOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--tensors",
-        metavar="[GLOB]",
-        help="List tensors (all, or those matching GLOB, e.g. '*.q_proj.*') with dtype and shape.",
-        show_default=False,
-    ),
-]
-
-
-class _OptionalValueCommand(TyperCommand):
-    """A command whose ``--tensors`` may stand alone (every tensor) or take a GLOB.
-
-    Typer has no option with an optional value, so a bare ``--tensors`` (last, or followed by
-    another option) is given its default value before parsing.
-    """
-
-    optional_values = {"--tensors": "*"}
-    # Options that take a value: the word after them is not a positional argument.
-    value_options = {"--format", "-f", "--lang", "--output", "-o", "--revision", "--token", "--context", "--batch", "--tensors"}
-
-    def parse_args(self, ctx, args: list[str]) -> list[str]:
-        fixed: list[str] = []
-        for position, arg in enumerate(args):
-            fixed.append(arg)
-            following = args[position + 1] if position + 1 < len(args) else None
-            if arg in self.optional_values and (
-                following is None or following.startswith("-") or not self._other_positionals(args, position + 1)
-            ):
-                fixed.append(self.optional_values[arg])
-        return super().parse_args(ctx, fixed)
-
-    def _other_positionals(self, args: list[str], skip: int) -> bool:
-        """Whether a positional argument (MODEL) stands anywhere but at ``skip``.
-
-        If not, the word after ``--tensors`` is the MODEL ("inspect --tensors MODEL"), not a glob.
-        """
-        for position, arg in enumerate(args):
-            after_value_option = position > 0 and args[position - 1] in self.value_options
-            if position != skip and not arg.startswith("-") and not after_value_option:
-                return True
-        return False
-
-
 def _unicode_ok(output: Path | None) -> bool:
     """Whether bar charts may use block characters: files are UTF-8; a terminal must encode them."""
     if output is not None:
@@ -143,9 +101,21 @@ def write_output(text: str, output: Path | None) -> None:
         fail(error)
 
 
-def _lang(lang: Lang | None) -> str:
-    from .report.strings import default_lang
+def default_lang(environ: dict[str, str] | None = None) -> str:
+    """``zh`` when the locale says Chinese (LC_ALL, LC_MESSAGES, LANG: first set wins), else ``en``.
 
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LANG": "C.UTF-8"})
+    ('zh', 'en')
+    """
+    env = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(key)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _lang(lang: Lang | None) -> str:
     return lang.value if lang else default_lang()
 
 
@@ -186,12 +156,10 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    from .sources import notices_to_stderr
-
-    notices_to_stderr()
+    api.notices_to_stderr()
 
 
-@app.command(cls=_OptionalValueCommand)
+@app.command()
 def inspect(
     model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
     fmt: FormatOpt = Format.text,
@@ -203,21 +171,40 @@ def inspect(
     verbose: VerboseOpt = False,
     context: ContextOpt = None,
     batch: BatchOpt = 1,
-    tensors: TensorsOpt = None,
 ) -> None:
     """Per-layer query heads, KV heads, MLP width and parameters of one model, and what its config gets wrong."""
-    import hubprune
-    from .report import render
-
     try:
-        shape = hubprune.inspect(
+        report = api.inspect(
             model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
-            context=context, batch=batch, tensors=tensors,
+            context=context, batch=batch,
         )
     except HubpruneError as error:
         fail(error)
-    _say_read(shape, verbose)
-    write_output(render(shape, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    _say_read(report.shape, verbose)
+    write_output(render(report, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+
+
+@app.command()
+def tensors(
+    model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
+    pattern: Annotated[
+        str, typer.Argument(metavar="[GLOB]", help="Only tensors whose name matches, e.g. '*.q_proj.*' (default: all).")
+    ] = "*",
+    fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
+    output: OutputOpt = None,
+    revision: RevisionOpt = None,
+    token: TokenOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """List the tensors of MODEL (all, or those matching GLOB) with dtype, shape and file."""
+    try:
+        listing = api.tensors(
+            model, pattern, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt)
+        )
+    except HubpruneError as error:
+        fail(error)
+    write_output(render(listing, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
 
 
 @app.command()
@@ -241,18 +228,16 @@ def compare(
     ] = None,
 ) -> None:
     """The pruning report: totals, per-layer kept/pruned %, attention vs MLP, heads and widths."""
-    import hubprune
-    from .report import render
-
     try:
-        comparison = hubprune.compare(
+        # Different layer counts without a map give the totals-only report, which says so.
+        comparison = api.compare(
             base, pruned, token=token, use_cache=not no_cache, progress=_progress(fmt), context=context, batch=batch,
-            layer_map=layer_map,
+            layer_map=layer_map, allow_unaligned=True,
         )  # fmt: skip
     except HubpruneError as error:
         fail(error)
-    _say_read(comparison.base, verbose)
-    _say_read(comparison.pruned, verbose)
+    _say_read(comparison.base.shape, verbose)
+    _say_read(comparison.pruned.shape, verbose)
     write_output(render(comparison, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
 
 
@@ -272,19 +257,15 @@ def check(
     batch: BatchOpt = 1,
 ) -> None:
     """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
-    import hubprune
-    from .findings import reaches
-    from .report import render
-
     try:
-        report = hubprune.check(
+        report = api.check(
             model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
             context=context, batch=batch,
         )
     except HubpruneError as error:
         fail(error)
     write_output(render(report, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
-    if any(reaches(finding, fail_on.value) for finding in report.findings):
+    if any(finding.severity >= Severity(fail_on.value) for finding in report.findings):
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -294,18 +275,9 @@ def families(
     lang: LangOpt = None,
 ) -> None:
     """The model families hubprune knows: how each is recognised and which config keys it reads."""
-    import json
-
-    from .archs.schema import all_families
-    from .report.rows import family_lines
-
     if fmt not in (Format.text, Format.json):
         fail(UsageError(f"families has no {fmt.value} listing", hint="use --format text or json"))
-    known = [family.model_dump(include={"name", "description", "architectures", "model_types", "examples", "config_keys", "heuristic"}) for family in all_families()]
-    if fmt == Format.json:
-        write_output(json.dumps(known, indent=2, ensure_ascii=False) + "\n", None)
-    else:
-        write_output("\n".join(family_lines(known, _lang(lang))) + "\n", None)
+    write_output(render(api.families(), fmt.value, _lang(lang)), None)
 
 
 @app.command()
@@ -317,12 +289,8 @@ def skeleton(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Write a header-only copy of MODEL (config, index, shard headers): KBs instead of GBs."""
-    import hubprune
-    from .skeleton import write_skeleton
-
     try:
-        headers = hubprune.read_headers(model, revision=revision, token=token, use_cache=not no_cache)
-        written = write_skeleton(headers, out)
+        written = api.write_skeleton(model, out, revision=revision, token=token, use_cache=not no_cache)
     except HubpruneError as error:
         fail(error)
     size = sum(p.stat().st_size for p in written)

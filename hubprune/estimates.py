@@ -141,7 +141,7 @@ def estimate(
     attention-score FLOPs, which grow with the context, are not included.
 
     >>> import hubprune
-    >>> e = estimate(hubprune.inspect("fixtures/Llama-3-8B-Instruct"), download=0, context=8192)
+    >>> e = estimate(hubprune.inspect("fixtures/Llama-3-8B-Instruct").shape, download=0, context=8192)
     >>> e.kv_bytes_per_token, e.kv_cache_bytes
     (131072, 1073741824)
     """

@@ -1,4 +1,4 @@
-"""Pure inference: (HeaderSet, Family) -> ModelShape. Speaks only in roles, never in tensor names.
+"""Pure inference: (Snapshot, Family) -> ModelShape. Speaks only in roles, never in tensor names.
 
 Shapes win over the config: a pruned checkpoint whose config still claims 32 heads has the heads
 its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x head_dim), so it
@@ -30,7 +30,7 @@ from .archs.schema import (
 )
 from .archs.templates import split_expert, split_layer
 from .findings import finding
-from .model import Finding, HeaderSet, LayerShape, ModelShape, TensorInfo, as_int
+from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int
 
 
 @dataclass
@@ -161,7 +161,7 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 
 
-def infer_shape(headers: HeaderSet, family: Family, base_head_dim: int | None = None) -> ModelShape:
+def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
@@ -351,7 +351,7 @@ def _stored_transposed(weight: TensorInfo | None, role: str | None, hidden: int 
     return rows == hidden
 
 
-def _embed_width(headers: HeaderSet, table: RoleTable) -> int | None:
+def _embed_width(headers: Snapshot, table: RoleTable) -> int | None:
     """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
     for name, tensor in headers.tensors.items():
         module, param = split_param(name)
@@ -465,16 +465,25 @@ def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> 
         )
 
 
-def _stacked_experts(roles: dict[str, list[_Module]], hidden: int | None) -> tuple[int, list[int]] | None:
+def _stacked_experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tuple[int, list[int | None]] | None:
     """Routed experts stored as one 3-D tensor per projection (gpt_oss ``experts.gate_up_proj``
     ``[E, H, 2I]``, granitemoe ``input_linear`` ``[E, 2I, H]``): (experts, each one's width).
 
     Which of the two inner sides is the hidden size decides the orientation; both layouts occur.
+    When neither is, the width is unknown (null, with a finding naming the tensor), not a guess.
     """
+    hidden = ctx.hidden
     for role, halves in ((Role.EXPERT_DOWN, 1), (Role.EXPERT_GATE_UP_FUSED, 2), (Role.EXPERT_UP, 1), (Role.EXPERT_GATE, 1)):
         for module in roles.get(role, []):
             if module.expert is None and module.shape is not None and len(module.shape) == 3:
                 experts, first, second = module.shape
+                if hidden is not None and hidden not in (first, second):
+                    ctx.findings.append(
+                        finding(
+                            "expert_width_unknown", layer=index, tensor=module.name, shape=list(module.shape), hidden=hidden
+                        )
+                    )
+                    return experts, [None] * experts
                 inner = second if first == hidden else first
                 return experts, [inner // halves] * experts
     return None
@@ -483,7 +492,7 @@ def _stacked_experts(roles: dict[str, list[_Module]], hidden: int | None) -> tup
 def _experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tuple[int, list[int]]:
     """How many routed experts a layer keeps, and each one's width (in expert order)."""
     findings = ctx.findings
-    stacked = _stacked_experts(roles, ctx.hidden)
+    stacked = _stacked_experts(index, roles, ctx)
     if stacked is not None:
         return len(stacked[1]), stacked[1]
     by_expert: dict[int, dict[str, list[_Module]]] = defaultdict(lambda: defaultdict(list))
@@ -516,8 +525,10 @@ def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
         intermediate, mlp_kind = 0, "linear"
     elif any(roles.get(role) for role in EXPERT_ROLES):
         experts, widths = _experts(index, roles, ctx)
-        intermediate = max(widths, default=0)
-        expert_widths = widths if len(set(widths)) > 1 else None
+        known = [width for width in widths if width is not None]
+        # Unknown widths stay unknown: null, never a 0 that would read as "MLP removed".
+        intermediate = None if len(known) < len(widths) else max(known, default=0)
+        expert_widths = widths if intermediate is not None and len(set(widths)) > 1 else None
         shared_seen = _width(roles, Role.SHARED_GATE, Role.SHARED_UP, Role.SHARED_DOWN, Role.SHARED_GATE_UP_FUSED)
         _check_widths(shared_seen, index, ctx.findings)
         shared = next(iter(shared_seen.values()), None)

@@ -343,6 +343,10 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "en": "o_proj takes {o_cols} inputs but q_proj gives {q_rows} rows",
         "zh": "o_proj 的输入为 {o_cols} 维，但 q_proj 输出 {q_rows} 行",
     },
+    "expert_width_unknown": {
+        "en": "stacked expert tensor {tensor} {shape}: neither inner side is the hidden size {hidden}, so one expert's width is unknown",
+        "zh": "堆叠的专家张量 {tensor} {shape}：两个内维都不等于 hidden size {hidden}，无法确定单个专家的宽度",
+    },
     "mlp_dims_disagree": {
         # ``widths`` lists "<role> rows|columns <n>": role names and axis words as infer.py spells them.
         "en": "MLP widths disagree: {widths}",
@@ -371,7 +375,7 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "en": "config does not name a known family (no architecture in config); tensor names match {family} best",
         "zh": "config 未指明已知的模型族（config 中未给出架构）；张量名与 {family} 最匹配",
     },
-    # --- comparison (compare.py) ---
+    # --- comparison (comparison.py) ---
     "depth_pruned": {
         "en": (
             "{removed} of {base_layers} decoder layers were removed (depth pruning; {pruned_layers} remain). "

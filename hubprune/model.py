@@ -1,19 +1,20 @@
-"""Value types that flow through hubprune: headers in, shapes and comparisons out.
+"""Value types that flow through hubprune: a snapshot in, shapes, reports and comparisons out.
 
-All are frozen dataclasses. Header-side types (``TensorInfo``, ``HeaderFile``, ``HeaderSet``) are
-slotted: a 405B checkpoint has ~1,100 tensors and a synthetic stress model 200,000, and building
-them must cost little more than the JSON parse. Report-side types dump to the ``--format json``
-contract (DESIGN.md §4) through ``_Value.model_dump``. They were pydantic models at first; class
-creation alone cost ~100 ms per run, more than reading a 405B checkpoint's headers, and every
-instance is built by our own code from validated headers, so runtime validation bought nothing.
+All are frozen dataclasses, built once by the module that knows their values (change one with
+``dataclasses.replace``). Snapshot-side types (``TensorInfo``, ``HeaderFile``, ``Snapshot``) are
+slotted: a large checkpoint has thousands of tensors and each costs little more than its JSON.
+Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
+instance is built by our own code from validated headers, so they validate nothing at runtime (the
+JSON Schemas in ``hubprune/schemas`` describe what ``to_dict()`` returns).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 import math
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Literal
 
 
@@ -106,8 +107,8 @@ class HeaderFile:
 
 
 @dataclass(frozen=True, slots=True)
-class HeaderSet:
-    """Everything read from one model: its headers, its config and its index.
+class Snapshot:
+    """Everything read from one model at one revision: its headers, config, index and file list.
 
     ``source`` is what the user typed; ``display_name`` is what reports show.
     """
@@ -122,36 +123,31 @@ class HeaderSet:
     tensors: dict[str, TensorInfo] = field(default_factory=dict)
 
     @staticmethod
-    def build(source: str, display_name: str, files: list[HeaderFile], **kwargs: Any) -> "HeaderSet":
+    def build(source: str, display_name: str, files: list[HeaderFile], **kwargs: Any) -> "Snapshot":
         tensors: dict[str, TensorInfo] = {}
         for header in files:
             for tensor in header.tensors:
                 # A tensor in two shards is a finding (the findings package); the first occurrence wins here.
                 tensors.setdefault(tensor.name, tensor)
-        return HeaderSet(source, display_name, tuple(files), tensors=tensors, **kwargs)
+        return Snapshot(source, display_name, tuple(files), tensors=tensors, **kwargs)
 
 
 class _Value:
-    """Methods shared by the report-side value types (spelled as pydantic spells them)."""
+    """The report-side types' conversion to the JSON contract."""
 
-    def model_dump(self, *, include: set[str] | None = None, exclude: set[str] | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types, fields in declaration order (the JSON contract's order)."""
-        return {
-            f.name: _plain(getattr(self, f.name))
-            for f in fields(self)  # type: ignore[arg-type]
-            if (include is None or f.name in include) and not (exclude and f.name in exclude)
-        }
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
-    def model_dump_json(self, *, indent: int | None = None) -> str:
-        return json.dumps(self.model_dump(), indent=indent, ensure_ascii=False)
-
-    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
-        return replace(self, **(update or {}))  # type: ignore[type-var]
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, _Value):
-        return value.model_dump()
+        return value.to_dict()
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
@@ -159,11 +155,48 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# Keyword-only like pydantic models, so required fields may follow defaulted ones.
+# Keyword-only, so that required fields may follow defaulted ones.
 _value = dataclass(frozen=True, kw_only=True)
 
 
-Severity = Literal["error", "warning", "info"]
+class Severity(str, Enum):
+    """How much a finding matters; ordered, so ``finding.severity >= Severity.WARNING`` reads as it says.
+
+    >>> sorted([Severity.WARNING, Severity.ERROR, Severity.INFO])
+    [<Severity.INFO: 'info'>, <Severity.WARNING: 'warning'>, <Severity.ERROR: 'error'>]
+    >>> Severity("warning") >= Severity.WARNING > "info"
+    True
+    """
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self.value]
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __lt__(self, other: object) -> bool:
+        return self.rank < Severity(other).rank
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= Severity(other).rank
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > Severity(other).rank
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= Severity(other).rank
+
+
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 @_value
@@ -178,9 +211,12 @@ class Finding(_Value):
     # Left out of the hash so that a finding stays hashable.
     args: dict[str, Any] | None = field(default=None, hash=False)
 
-    def model_dump(self, *, include: set[str] | None = None, exclude: set[str] | None = None) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
+
+    def to_dict(self) -> dict[str, Any]:
         """The four keys of the JSON contract; ``args`` only serve the reports' translations."""
-        return super().model_dump(include=include, exclude={"args", *(exclude or ())})
+        return {"severity": self.severity.value, "code": self.code, "message": self.message, "layer": self.layer}
 
 
 @_value
@@ -221,12 +257,47 @@ class EstimatesComparison(_Value):
 
 @_value
 class TensorEntry(_Value):
-    """One tensor in a ``--tensors`` listing."""
+    """One tensor of a ``tensors`` listing."""
 
     name: str
     dtype: str
     shape: list[int]
     file: str
+
+
+@_value
+class TensorListing(_Value):
+    """The ``tensors`` JSON object: the tensors of one model whose names match a glob."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    source: str
+    commit: str | None = None
+    pattern: str
+    tensors: list[TensorEntry]
+
+
+@_value
+class FamilyInfo(_Value):
+    """One model family as ``hubprune families`` lists it."""
+
+    name: str
+    description: str
+    architectures: list[str]
+    model_types: list[str]
+    examples: list[str]
+    config_keys: dict[str, list[str]]
+    heuristic: bool = False
+
+
+@_value
+class FamilyList(_Value):
+    """The ``families`` result: every family hubprune knows, in the order detection tries them."""
+
+    families: list[FamilyInfo]
+
+    def to_dict(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        return [family.to_dict() for family in self.families]
 
 
 AttnKind = Literal["full", "none", "linear", "mla"]
@@ -263,9 +334,11 @@ class LayerShape(_Value):
 
 @_value
 class ModelShape(_Value):
-    """A whole model as its tensors show it (the ``inspect`` JSON object)."""
+    """A whole model as its tensors show it: what inference (``infer.py``) concludes.
 
-    schema_version: int = SCHEMA_VERSION
+    ``findings`` are inference's own notes; the inspect report adds detection and checks.
+    """
+
     name: str
     source: str
     commit: str | None = None
@@ -291,8 +364,27 @@ class ModelShape(_Value):
     findings: list[Finding]
     # e.g. "gptq 4-bit": parameters above are logical (as in the dense model), bytes are as stored.
     quantization: str | None = None
+
+
+@_value
+class InspectReport(_Value):
+    """The ``inspect`` result: the inferred shape, every finding about the model, and its costs.
+
+    Its JSON object is the shape's fields with ``findings`` (all of them) and ``estimates``.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    shape: ModelShape
+    findings: list[Finding]
     estimates: Estimates | None = None
-    tensors: list[TensorEntry] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            **self.shape.to_dict(),
+            "findings": _plain(self.findings),
+            "estimates": _plain(self.estimates),
+        }
 
 
 @_value
@@ -339,8 +431,8 @@ class Comparison(_Value):
     """The ``compare`` JSON object."""
 
     schema_version: int = SCHEMA_VERSION
-    base: ModelShape
-    pruned: ModelShape
+    base: InspectReport
+    pruned: InspectReport
     totals: Totals
     layers: list[LayerComparison]
     findings: list[Finding]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .atomic import discard, make_staging_folder, move_into_place
 from .errors import OutputError, UsageError
-from .model import HeaderFile, HeaderSet
+from .model import HeaderFile, Snapshot
 from .sources._layout import SKELETON_MARKER, skeleton_marker
 
 
@@ -39,7 +39,7 @@ def _finite(value: object) -> object:
     return value
 
 
-def write_skeleton(headers: HeaderSet, target: Path) -> list[Path]:
+def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
     Returns the files written. ``target`` must not exist or be an empty folder.

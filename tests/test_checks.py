@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import hubprune
+import hubprune.api
 from hubprune.findings import (
     by_severity,
     compress_ranges,
@@ -330,7 +331,7 @@ def test_an_unreadable_shard_is_an_error_finding(llama_copy: Path, monkeypatch: 
 
 def test_when_the_reread_finds_nothing_the_strict_readers_error_stands(tmp_path: Path) -> None:
     # The file changed or vanished between the two reads: the first error is still the answer.
-    findings = hubprune._salvage_local(tmp_path, HeaderError("model.safetensors", "header is not valid JSON"))
+    findings = hubprune.api._salvage_local(tmp_path, HeaderError("model.safetensors", "header is not valid JSON"))
     assert [(f.code, f.severity) for f in findings] == [("header_invalid", "error")]
     assert findings[0].message.startswith("model.safetensors: header is not valid JSON")
 

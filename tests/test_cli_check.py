@@ -113,20 +113,20 @@ def test_bar_chart_ends_the_compare_report() -> None:
     assert text.index("每层 Attention 和 MLP 详细对比") < text.index("每层保留比例")
 
 
-def test_inspect_lists_tensors_with_or_without_a_glob() -> None:
-    every = invoke("inspect", str(TAYLOR), "--tensors").stdout
-    assert "Tensors (287)" in every or "张量 (287)" in every
-    some = invoke("inspect", str(TAYLOR), "--tensors", "model.layers.23.*", "--lang", "en")
+def test_tensors_lists_every_tensor_or_those_matching_a_glob() -> None:
+    every = invoke("tensors", str(TAYLOR), "--lang", "en")
+    assert every.exit_code == 0 and "Tensors (287)" in every.stdout
+    some = invoke("tensors", str(TAYLOR), "model.layers.23.*", "--lang", "en")
     assert some.exit_code == 0 and "Tensors (5)" in some.stdout
     assert "model.layers.23.mlp.up_proj.weight" in some.stdout and "[3254, 4096]" in some.stdout
-    # A bare --tensors followed by another option still means every tensor.
-    assert "Tensors (287)" in invoke("inspect", str(TAYLOR), "--tensors", "--lang", "en").stdout
-    assert json.loads(invoke("inspect", str(LLAMA), "-f", "json").stdout)["tensors"] is None
-    # --tensors before MODEL: the last word is the model, not a glob; a glob may still come first.
-    assert "Tensors (287)" in invoke("inspect", "--tensors", str(TAYLOR), "--lang", "en").stdout
-    assert "Tensors (287)" in invoke("inspect", "--lang", "en", "--tensors", str(TAYLOR)).stdout
-    layer_23 = invoke("inspect", "--tensors", "model.layers.23.*", str(TAYLOR), "--lang", "en").stdout
-    assert "Tensors (5)" in layer_23
+    # Options may come before the model and the glob.
+    assert "Tensors (5)" in invoke("tensors", "--lang", "en", str(TAYLOR), "model.layers.23.*").stdout
+    listing = json.loads(invoke("tensors", str(TAYLOR), "*.23.mlp.up_proj.*", "-f", "json").stdout)
+    assert listing["pattern"] == "*.23.mlp.up_proj.*"
+    assert listing["tensors"] == [
+        {"name": "model.layers.23.mlp.up_proj.weight", "dtype": "BF16", "shape": [3254, 4096], "file": listing["tensors"][0]["file"]}
+    ]
+    assert "tensors" not in json.loads(invoke("inspect", str(LLAMA), "-f", "json").stdout)
 
 
 def test_ascii_terminal_gets_ascii_bars(tmp_path: Path) -> None:

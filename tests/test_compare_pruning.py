@@ -1,4 +1,4 @@
-"""compare.py on every kind of structural pruning: depth, DeciLM gaps, width, vocabulary, experts,
+"""comparison.py on every kind of structural pruning: depth, DeciLM gaps, width, vocabulary, experts,
 heads, SliceGPT-style input dims, and none at all. Variants are built from the family fixtures'
 own builders (``fixtures/build_families.py``), so base and pruned differ only where pruning acts.
 """
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import hubprune
 from hubprune.cli import app
-from hubprune.compare import compare_shapes, parse_layer_map
+from hubprune.comparison import compare_shapes, parse_layer_map
 from hubprune.errors import CannotAlign, UsageError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -58,7 +58,7 @@ def test_depth_pruning_without_a_map_refuses_to_pair_layers(depth_pruned: str) -
 def test_depth_pruning_totals_only_says_positions_are_unknown(depth_pruned: str) -> None:
     c = compare_shapes(hubprune.inspect(QWEN), hubprune.inspect(depth_pruned), allow_unaligned=True)
     assert not c.aligned and c.layers == []
-    assert c.totals.removed_decoder_params == 4 * c.base.layers[0].params
+    assert c.totals.removed_decoder_params == 4 * c.base.shape.layers[0].params
     finding = next(f for f in c.findings if f.code == "depth_pruned")
     assert finding.severity == "warning"
     assert "4 of 24" in finding.message and "unknown" in finding.message and "--layer-map" in finding.message
@@ -200,7 +200,7 @@ def test_pruned_then_quantized_compares_against_the_dense_base(tmp_path: Path) -
     pruned_dense = variant(tmp_path / "dense", {}, dense)
     a, b = hubprune.compare(QWEN, pruned_quantized), hubprune.compare(QWEN, pruned_dense)
     assert a.totals == b.totals
-    assert [r.model_dump() for r in a.layers] == [r.model_dump() for r in b.layers]
+    assert [r.to_dict() for r in a.layers] == [r.to_dict() for r in b.layers]
     assert (a.layers[20].pruned_kv_heads, a.layers[20].pruned_intermediate_size) == (1, 2432)
 
 

@@ -116,7 +116,7 @@ def test_a_rejected_name_is_never_opened(tmp_path: Path) -> None:
         "from hubprune.cli import main\n"
         "sys.argv = ['hubprune', 'inspect', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "sys.stdout.write(repr([p for p in seen if 'secret' in p]) + ' ' + str(code))\n"
+        "sys.stdout.write(repr([p for p in seen if 'secret.txt' in p]) + ' ' + str(code))\n"
     )
     done = subprocess.run([sys.executable, "-c", watcher, str(folder)], capture_output=True, text=True, timeout=120)
     assert done.stdout.endswith("[] 3"), (done.stdout[-500:], done.stderr[-500:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import pytest
@@ -30,7 +31,7 @@ LLAMA_KV_PER_TOKEN = 32 * 2 * 8 * 128 * 2
 
 @functools.cache
 def _llama_shape():
-    return hubprune.inspect(str(LLAMA))
+    return hubprune.inspect(str(LLAMA)).shape
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def llama():
 
 @pytest.fixture(scope="module")
 def taylor():
-    return hubprune.inspect(str(TAYLOR))
+    return hubprune.inspect(str(TAYLOR)).shape
 
 
 def _layer(**kw) -> LayerShape:
@@ -77,7 +78,7 @@ def test_flops_per_token_leave_out_the_embedding_lookup(llama) -> None:
     assert llama.embed_params == 128_256 * 4096 and not llama.tied_embeddings
     assert estimate(llama, download=0).flops_per_token == 2 * (8_030_261_248 - 128_256 * 4096)
     # Tied: the one matrix serves as the output projection, so it is counted once.
-    tied = llama.model_copy(update={"tied_embeddings": True, "total_params": llama.total_params - llama.embed_params})
+    tied = dataclasses.replace(llama, tied_embeddings=True, total_params=llama.total_params - llama.embed_params)
     assert matmul_params(tied) == tied.total_params
 
 
@@ -111,8 +112,8 @@ def test_layer_kv_bytes(layer: LayerShape, expected: int | None) -> None:
 
 
 def test_unknown_kv_heads_make_the_total_unknown(llama) -> None:
-    layers = [llama.layers[0].model_copy(update={"kv_heads": None}), *llama.layers[1:]]
-    e = estimate(llama.model_copy(update={"layers": layers}), download=0, context=10)
+    layers = [dataclasses.replace(llama.layers[0], kv_heads=None), *llama.layers[1:]]
+    e = estimate(dataclasses.replace(llama, layers=layers), download=0, context=10)
     assert e.kv_bytes_per_token is None and e.kv_cache_bytes is None
 
 
@@ -125,7 +126,7 @@ def test_bad_context_or_batch_is_rejected(llama) -> None:
 
 def test_saving_against_an_empty_base_is_zero(llama) -> None:
     e = estimate(llama, download=0)
-    empty = e.model_copy(update={"weight_bytes": 0, "flops_per_token": 0, "kv_bytes_per_token": 0})
+    empty = dataclasses.replace(e, weight_bytes=0, flops_per_token=0, kv_bytes_per_token=0)
     saved = compare_estimates(empty, empty)
     assert (saved.weight_saved_pct, saved.flops_saved_pct, saved.kv_saved_pct) == (0.0, 0.0, 0.0)
 
@@ -134,7 +135,7 @@ def test_saving_against_an_empty_base_is_zero(llama) -> None:
 def test_kv_cache_is_the_sum_of_its_layers(kv: list[int], context: int) -> None:
     shape = _llama_shape()
     layers = [_layer(index=i, kv_heads=k, attn_params=1 if k else 0) for i, k in enumerate(kv)]
-    e = estimate(shape.model_copy(update={"layers": layers}), download=0, context=context)
+    e = estimate(dataclasses.replace(shape, layers=layers), download=0, context=context)
     assert e.kv_bytes_per_token == sum(e.kv_bytes_per_token_by_layer) == sum(2 * k * 128 * 2 for k in kv)
     assert e.kv_cache_bytes == e.kv_bytes_per_token * context
 
@@ -178,11 +179,12 @@ REAL_MOE = [
 
 @pytest.mark.parametrize(("name", "moe_layers", "experts", "top_k", "hidden", "width", "published"), REAL_MOE, ids=[r[0] for r in REAL_MOE])
 def test_moe_flops_count_only_the_active_experts(name, moe_layers, experts, top_k, hidden, width, published) -> None:
-    shape = hubprune.inspect(str(FIXTURES / name))
+    report = hubprune.inspect(str(FIXTURES / name))
+    shape = report.shape
     skipped = moe_layers * (experts - top_k) * 3 * hidden * width
-    assert shape.estimates.flops_per_token == 2 * (matmul_params(shape) - skipped)
+    assert report.estimates.flops_per_token == 2 * (matmul_params(shape) - skipped)
     # Within 3% of the published activated count, which some vendors give with the embedding table.
-    active = shape.estimates.flops_per_token / 2
+    active = report.estimates.flops_per_token / 2
     assert min(abs(active - published), abs(active + shape.embed_params - published)) < 0.03 * published
 
 
@@ -192,9 +194,10 @@ def test_mixtral_8x7b_flops_are_about_26_g() -> None:
 
 
 def test_moe_flops_are_unknown_without_experts_per_token() -> None:
-    shape = hubprune.inspect(str(FIXTURES / "Mixtral-8x7B-v0.1"))
+    report = hubprune.inspect(str(FIXTURES / "Mixtral-8x7B-v0.1"))
+    shape = report.shape
     assert estimate(shape, download=0).flops_per_token is None
-    assert estimate(shape, download=0, experts_per_token=2).flops_per_token == shape.estimates.flops_per_token
+    assert estimate(shape, download=0, experts_per_token=2).flops_per_token == report.estimates.flops_per_token
     known = estimate(shape, download=0, experts_per_token=2)
     saved = compare_estimates(known, estimate(shape, download=0))
     assert (saved.flops_per_token_saved, saved.flops_saved_pct) == (None, None)
@@ -236,6 +239,6 @@ def test_routed_expert_params(layer: LayerShape, hidden: int | None, expected: i
 def test_more_experts_per_token_than_a_layer_keeps_runs_them_all(llama) -> None:
     # A layer pruned to one expert under top-2 routing runs that one expert: nothing is skipped.
     moe = _layer(params=3 * 4096 * 10, attn_params=0, mlp_params=3 * 4096 * 10, intermediate_size=10, experts=1, mlp_kind="moe")
-    shape = llama.model_copy(update={"layers": [moe], "total_params": moe.params, "embed_params": 0})
+    shape = dataclasses.replace(llama, layers=[moe], total_params=moe.params, embed_params=0)
     assert flops_per_token(shape, experts_per_token=2) == 2 * moe.params
     assert flops_per_token(shape, experts_per_token=None) is None

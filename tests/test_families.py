@@ -55,7 +55,7 @@ PUBLIC_TOTALS = [
 
 @pytest.mark.parametrize(("fixture", "family", "total", "source"), PUBLIC_TOTALS, ids=[row[0] for row in PUBLIC_TOTALS])
 def test_total_params_match_the_public_count(fixture: str, family: str, total: int, source: str) -> None:
-    shape = hubprune.inspect(str(FIXTURES / fixture))
+    shape = hubprune.inspect(str(FIXTURES / fixture)).shape
     assert shape.family == family
     assert shape.total_params == total, source
     assert not [f for f in shape.findings if f.severity != "info"], shape.findings
@@ -64,10 +64,10 @@ def test_total_params_match_the_public_count(fixture: str, family: str, total: i
 def test_rounded_public_counts() -> None:
     # Counts published only rounded: Qwen3-0.6B model card "0.6B, non-embedding 0.44B";
     # bert-base-uncased: BertModel 109,482,240 (the "110M" of the BERT paper) plus the MLM/NSP heads.
-    qwen3 = hubprune.inspect(str(FIXTURES / "Qwen3-0.6B"))
+    qwen3 = hubprune.inspect(str(FIXTURES / "Qwen3-0.6B")).shape
     assert round(qwen3.total_params / 1e9, 1) == 0.6
     assert round((qwen3.total_params - qwen3.embed_params) / 1e9, 2) == 0.44
-    bert = hubprune.inspect(str(FIXTURES / "bert-base-uncased"))
+    bert = hubprune.inspect(str(FIXTURES / "bert-base-uncased")).shape
     heads = 30522 + (768 * 768 + 768) + 2 * 768 + (2 * 768 + 2)  # cls.predictions bias, transform, LayerNorm, NSP
     assert bert.total_params - heads == 109_482_240
 
@@ -106,22 +106,22 @@ PER_LAYER = [
     ids=[f"{row[0]}-{row[1]}" for row in PER_LAYER],
 )
 def test_per_layer_shape(fixture, layer, q, kv, head_dim, intermediate, experts, attn_kind, mlp_kind, where) -> None:
-    got = hubprune.inspect(str(FIXTURES / fixture)).layers[layer]
+    got = hubprune.inspect(str(FIXTURES / fixture)).shape.layers[layer]
     assert (got.q_heads, got.kv_heads, got.head_dim, got.intermediate_size, got.experts) == (q, kv, head_dim, intermediate, experts), where
     assert (got.attn_kind, got.mlp_kind) == (attn_kind, mlp_kind), where
 
 
 def test_moe_shared_experts_and_dense_first_layers() -> None:
-    qwen = hubprune.inspect(str(FIXTURES / "Qwen1.5-MoE-A2.7B"))
+    qwen = hubprune.inspect(str(FIXTURES / "Qwen1.5-MoE-A2.7B")).shape
     assert {layer.shared_intermediate_size for layer in qwen.layers} == {5632}
-    deepseek = hubprune.inspect(str(FIXTURES / "DeepSeek-V2-Lite"))
+    deepseek = hubprune.inspect(str(FIXTURES / "DeepSeek-V2-Lite")).shape
     assert deepseek.layers[0].experts is None and deepseek.layers[0].shared_intermediate_size is None
     assert {layer.shared_intermediate_size for layer in deepseek.layers[1:]} == {2816}  # n_shared_experts 2 x 1408
 
 
 def test_openelm_layers_follow_the_config_lists() -> None:
     config = json.loads((FIXTURES / "OpenELM-1_1B-Instruct" / "config.json").read_text())
-    shape = hubprune.inspect(str(FIXTURES / "OpenELM-1_1B-Instruct"))
+    shape = hubprune.inspect(str(FIXTURES / "OpenELM-1_1B-Instruct")).shape
     assert [layer.q_heads for layer in shape.layers] == config["num_query_heads"]
     assert [layer.kv_heads for layer in shape.layers] == config["num_kv_heads"]
     assert shape.tied_embeddings
@@ -147,7 +147,7 @@ def deepseek_v3(tmp_path_factory) -> Path:
 
 def test_deepseek_v3_main_model_and_prediction_layer(deepseek_v3: Path) -> None:
     # DeepSeek-V3 README: "685B, which includes 671B of the Main Model weights and 14B of the MTP Module".
-    shape = hubprune.inspect(str(deepseek_v3))
+    shape = hubprune.inspect(str(deepseek_v3)).shape
     main = shape.total_params - shape.other_params + 7168  # other holds the final norm and the MTP layer
     mtp = shape.other_params - 7168
     assert round(main / 1e9) == 671
@@ -213,9 +213,10 @@ def test_unknown_family_falls_back_to_suffix_heuristics(tmp_path: Path) -> None:
         ]  # fmt: skip
     config = {"architectures": ["NovelForCausalLM"], "hidden_size": 256, "num_attention_heads": 4}
     build.write_model(tmp_path, config, tensors, sharded=False)
-    shape = hubprune.inspect(str(tmp_path))
+    report = hubprune.inspect(str(tmp_path))
+    shape = report.shape
     assert shape.family == "generic"
-    assert "family_unknown" in [f.code for f in shape.findings]
+    assert "family_unknown" in [f.code for f in report.findings]
     assert (shape.layers[1].q_heads, shape.layers[1].kv_heads, shape.layers[1].intermediate_size) == (4, 1, 1024)
     assert shape.total_params == 256_000 + 2 * (2 * 65536 + 2 * 16384 + 2 * 262144 + 256)
 
@@ -224,7 +225,7 @@ def test_unrecognized_tensors_are_counted_and_reported(tmp_path: Path) -> None:
     build = load_builder()
     tensors = build.qwen25_05b(layers=2) + [("model.layers.1.adapter.lora_A.weight", "BF16", [8, 896])]
     build.write_model(tmp_path, {**build.QWEN25_05B_CONFIG, "num_hidden_layers": 2}, tensors, sharded=False)
-    shape = hubprune.inspect(str(tmp_path))
+    shape = hubprune.inspect(str(tmp_path)).shape
     assert shape.layers[1].other_params == 8 * 896
     assert "unrecognized_tensors" in [f.code for f in shape.findings]
 

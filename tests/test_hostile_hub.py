@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from hubprune.cli import app
 from hubprune.errors import ConfigError, HeaderError, HubpruneError, NetworkError, RemoteError
-from hubprune.model import HeaderSet
+from hubprune.model import Snapshot
 from hubprune.sources.hub import MAX_CONFIG_BYTES, MAX_LISTING_BYTES, HubOptions, read_hub
 from hubprune.sources.local import read_local
 
@@ -152,7 +152,7 @@ def assert_no_more_than_asked(hub: FakeHub, repo: str, slack: int = 0) -> None:
         assert entry.bytes_sent <= asked + slack, (entry, asked, slack)
 
 
-def assert_right_answer(headers: HeaderSet, repo: str) -> None:
+def assert_right_answer(headers: Snapshot, repo: str) -> None:
     """The same names, dtypes, shapes, offsets, config and index as reading the fixture from disk."""
     local = read_local(str(LOCAL[repo])) if LOCAL[repo] else read_local(str(SINGLE_DIR / "model.safetensors"))
     assert headers.tensors == local.tensors

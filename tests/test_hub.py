@@ -73,16 +73,16 @@ def env(hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHu
     return hub
 
 
-def _same(a: hubprune.ModelShape, b: hubprune.ModelShape) -> None:
+def _same(a: hubprune.InspectReport, b: hubprune.InspectReport) -> None:
     keep = {"source", "name", "commit", "skeleton_files"}  # the Hub serves full-size files
-    assert a.model_dump(exclude=keep) == b.model_dump(exclude=keep)
+    assert {k: v for k, v in a.to_dict().items() if k not in keep} == {k: v for k, v in b.to_dict().items() if k not in keep}
 
 
 @pytest.mark.parametrize(("repo", "local", "shards"), [(BASE, LLAMA, 4), (PRUNED, TAYLOR, 2)])
 def test_hub_read_equals_local_read_in_two_levels(env: FakeHub, repo: str, local: Path, shards: int) -> None:
     env.latency = 0.2  # a round trip long enough that a busy machine cannot blur parallel into sequential
-    shape = hubprune.inspect(repo, use_cache=False)
-    _same(shape, hubprune.inspect(str(local)))
+    shape = hubprune.inspect(repo, use_cache=False).shape
+    _same(shape, hubprune.inspect(str(local)).shape)
     assert shape.commit == env._repos[repo].repo.commit
     env.wait_idle()
     assert len(env.log) <= shards + 3
@@ -96,8 +96,8 @@ def test_without_the_metadata_answer_every_shard_is_read_at_the_commit(
     env: FakeHub, repo: str, local: Path, shards: int
 ) -> None:
     env.safetensors_metadata_endpoint = False  # a mirror, or an older Hub
-    shape = hubprune.inspect(repo, use_cache=False)
-    _same(shape, hubprune.inspect(str(local)))
+    shape = hubprune.inspect(repo, use_cache=False).shape
+    _same(shape, hubprune.inspect(str(local)).shape)
     env.wait_idle()
     log = env.log
     assert env.bytes_sent < 100_000
@@ -200,7 +200,7 @@ def test_server_ignoring_range_costs_only_the_requested_bytes(env: FakeHub) -> N
 @pytest.mark.parametrize(("status", "retry_after"), [(503, None), (429, 0.2), (502, None)])
 def test_flaky_server_still_gives_the_right_answer(env: FakeHub, status: int, retry_after: float | None) -> None:
     env.fail_status, env.retry_after, env.fail_next = status, retry_after, 3
-    shape = hubprune.inspect(PRUNED, use_cache=False)
+    shape = hubprune.inspect(PRUNED, use_cache=False).shape
     assert shape.total_params == 4_015_140_864
     env.wait_idle()
     assert sum(r.status == status for r in env.log) == 3
@@ -208,7 +208,7 @@ def test_flaky_server_still_gives_the_right_answer(env: FakeHub, status: int, re
 
 def test_connection_resets_are_retried(env: FakeHub) -> None:
     env.reset_next = 2
-    assert hubprune.inspect(PRUNED, use_cache=False).total_params == 4_015_140_864
+    assert hubprune.inspect(PRUNED, use_cache=False).shape.total_params == 4_015_140_864
     env.wait_idle()
     assert sum(r.status is None for r in env.log) == 2
 
@@ -282,18 +282,18 @@ def test_wrong_token_says_the_hub_refused_it(env: FakeHub) -> None:
 
 
 def test_cache_makes_a_repeat_cost_one_request_or_none(env: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = hubprune.inspect(PRUNED)
+    first = hubprune.inspect(PRUNED).shape
     env.wait_idle()
     env.reset_log()
-    again = hubprune.inspect(PRUNED)  # branch "main": one request to see where it points now
+    again = hubprune.inspect(PRUNED).shape  # branch "main": one request to see where it points now
     env.wait_idle()
     assert len(env.log) == 1 and again == first
     env.reset_log()
-    pinned = hubprune.inspect(f"{PRUNED}@{first.commit}")  # a commit never moves: no request
+    pinned = hubprune.inspect(f"{PRUNED}@{first.commit}").shape  # a commit never moves: no request
     env.wait_idle()
     assert env.log == [] and pinned.total_params == first.total_params
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    offline = hubprune.inspect(PRUNED)
+    offline = hubprune.inspect(PRUNED).shape
     assert offline.total_params == first.total_params and env.log == []
 
 
@@ -305,10 +305,10 @@ def test_offline_without_cache_says_what_to_do(env: FakeHub, monkeypatch: pytest
 
 
 def test_no_cache_bypasses_the_cache(env: FakeHub) -> None:
-    hubprune.inspect(PRUNED)
+    hubprune.inspect(PRUNED).shape
     env.wait_idle()
     env.reset_log()
-    hubprune.inspect(PRUNED, use_cache=False)
+    hubprune.inspect(PRUNED, use_cache=False).shape
     env.wait_idle()
     assert len(env.log) == 4
 

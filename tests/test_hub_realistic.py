@@ -179,7 +179,7 @@ def test_cold_compare_takes_two_levels_and_a_warm_one_a_request_per_repo(env: Fa
     env.latency = 0.3
     env.connect_cost = 0.05
     comparison = hubprune.compare(BASE, PRUNED)
-    assert comparison.pruned.total_params == 4_015_140_864
+    assert comparison.pruned.shape.total_params == 4_015_140_864
     env.wait_idle()
     assert env.levels() <= 2
     for repo, shards in ((BASE, 4), (PRUNED, 2)):
@@ -187,7 +187,7 @@ def test_cold_compare_takes_two_levels_and_a_warm_one_a_request_per_repo(env: Fa
     assert env.bytes_sent < 100_000
     env.reset_log()
     again = hubprune.compare(BASE, PRUNED)
-    assert again.pruned.total_params == comparison.pruned.total_params
+    assert again.pruned.shape.total_params == comparison.pruned.shape.total_params
     env.wait_idle()
     assert len(env.log) == 2 and env.levels() == 1
 
@@ -290,7 +290,7 @@ def test_a_renamed_repo_is_read_under_its_new_name_and_said_so(env: FakeHub) -> 
 
 
 def test_repo_ids_without_a_namespace_are_read_from_the_hub(env: FakeHub) -> None:
-    shape = hubprune.inspect("gpt2", use_cache=False)
+    shape = hubprune.inspect("gpt2", use_cache=False).shape
     assert shape.commit == env._repos["gpt2"].repo.commit
     assert any(r.path.startswith("/gpt2/resolve/") for r in env.log)
 

@@ -77,7 +77,7 @@ def test_split_param_and_quant_config() -> None:
     ["Qwen2.5-0.5B-Instruct-GPTQ-Int4", "Qwen2.5-0.5B-Instruct-AWQ", "Qwen2.5-0.5B-Instruct-bnb-4bit"],
 )
 def test_quantized_model_reads_like_the_dense_one(fixture: str) -> None:
-    dense, quantized = hubprune.inspect(str(QWEN)), hubprune.inspect(str(FIXTURES / fixture))
+    dense, quantized = hubprune.inspect(str(QWEN)).shape, hubprune.inspect(str(FIXTURES / fixture)).shape
     keys = ("params", "attn_params", "mlp_params", "q_heads", "kv_heads", "intermediate_size")
     assert [[getattr(layer, k) for k in keys] for layer in quantized.layers] == [[getattr(layer, k) for k in keys] for layer in dense.layers]
     assert quantized.quantization is not None and dense.quantization is None
@@ -86,7 +86,7 @@ def test_quantized_model_reads_like_the_dense_one(fixture: str) -> None:
 
 
 def test_gptq_side_tensors_are_bytes_not_parameters() -> None:
-    shape = hubprune.inspect(str(FIXTURES / "Qwen2.5-0.5B-Instruct-GPTQ-Int4"))
+    shape = hubprune.inspect(str(FIXTURES / "Qwen2.5-0.5B-Instruct-GPTQ-Int4")).shape
     linear = 24 * (896 * 896 * 2 + 2 * 128 * 896 + 3 * 896 * 4864)  # q, o, k, v, gate, up, down
     assert shape.params_by_dtype["I32"] == linear  # qweight counts its logical weights; qzeros and g_idx do not
     assert shape.bytes_by_dtype["I32"] > linear // 2  # qweight (4 bits each) plus qzeros and g_idx
@@ -94,13 +94,13 @@ def test_gptq_side_tensors_are_bytes_not_parameters() -> None:
 
 def test_conv1d_weights_are_read_transposed() -> None:
     # openai-community/gpt2 stores c_attn as [768, 2304]: 3 x 768 outputs, not 768.
-    layer = hubprune.inspect(str(FIXTURES / "gpt2")).layers[0]
+    layer = hubprune.inspect(str(FIXTURES / "gpt2")).shape.layers[0]
     assert (layer.q_heads, layer.kv_heads, layer.intermediate_size, layer.input_dim) == (12, 12, 3072, 768)
 
 
 def test_buffers_are_not_parameters() -> None:
     # pythia-160m keeps attention.bias (a 2048x2048 mask), masked_bias and rotary inv_freq.
-    shape = hubprune.inspect(str(FIXTURES / "pythia-160m"))
+    shape = hubprune.inspect(str(FIXTURES / "pythia-160m")).shape
     assert "BOOL" not in shape.params_by_dtype and "F32" not in shape.params_by_dtype
 
 
@@ -117,7 +117,7 @@ def test_zero_size_and_missing_parts_are_zero(tmp_path: Path) -> None:
         ("model.layers.0.mlp.down_proj.weight", "BF16", [hidden, 32]),
     ]
     config = {"architectures": ["LlamaForCausalLM"], "hidden_size": hidden, "num_attention_heads": 4, "tie_word_embeddings": True}
-    layer = hubprune.inspect(write(tmp_path, config, tensors)).layers[0]
+    layer = hubprune.inspect(write(tmp_path, config, tensors)).shape.layers[0]
     assert (layer.q_heads, layer.kv_heads, layer.attn_params, layer.attn_kind, layer.intermediate_size) == (0, 0, 0, "none", 32)
 
 
@@ -134,7 +134,7 @@ def test_mla_without_head_dims_in_config_says_unknown(tmp_path: Path) -> None:
         (p + "q_proj.weight", "BF16", [3072, 2048]), (p + "kv_a_proj_with_mqa.weight", "BF16", [576, 2048]),
         (p + "kv_b_proj.weight", "BF16", [4096, 512]), (p + "o_proj.weight", "BF16", [2048, 2048]),
     ]  # fmt: skip
-    shape = hubprune.inspect(write(tmp_path, config, tensors))
+    shape = hubprune.inspect(write(tmp_path, config, tensors)).shape
     assert (shape.layers[0].q_heads, shape.layers[0].attn_kind) == (None, "mla")
     assert "head_dim_unknown" in [f.code for f in shape.findings]
 
@@ -147,7 +147,7 @@ def test_expert_width_pruning_keeps_each_width(tmp_path: Path) -> None:
         x = f"model.layers.0.block_sparse_moe.experts.{e}."
         tensors += [(x + "w1.weight", "BF16", [width, hidden]), (x + "w3.weight", "BF16", [width, hidden]), (x + "w2.weight", "BF16", [hidden, width])]
     config = {"architectures": ["MixtralForCausalLM"], "hidden_size": hidden, "num_attention_heads": 4, "tie_word_embeddings": True}
-    layer = hubprune.inspect(write(tmp_path, config, tensors)).layers[0]
+    layer = hubprune.inspect(write(tmp_path, config, tensors)).shape.layers[0]
     assert (layer.experts, layer.intermediate_size, layer.expert_intermediate_sizes, layer.mlp_kind) == (3, 128, [128, 96, 128], "moe")
 
 
@@ -155,6 +155,6 @@ def test_fused_qkv_without_output_projection_is_ambiguous(tmp_path: Path) -> Non
     # Phi-3 layout with o_proj missing: the q / kv split of qkv_proj cannot be known.
     config = {"architectures": ["Phi3ForCausalLM"], "hidden_size": 96, "num_attention_heads": 1, "tie_word_embeddings": True}
     tensors = [("model.embed_tokens.weight", "BF16", [10, 96]), ("model.layers.0.self_attn.qkv_proj.weight", "BF16", [288, 96])]
-    shape = hubprune.inspect(write(tmp_path, config, tensors))
+    shape = hubprune.inspect(write(tmp_path, config, tensors)).shape
     assert shape.layers[0].q_heads is None
     assert "fused_qkv_ambiguous" in [f.code for f in shape.findings]

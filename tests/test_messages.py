@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import json
 import re
 import shutil
@@ -22,7 +23,7 @@ import hubprune
 from hubprune import findings
 from hubprune.findings import config as config_checks
 from hubprune.cli import app
-from hubprune.compare import compare_shapes
+from hubprune.comparison import compare_shapes
 from hubprune.findings import finding
 from hubprune.messages import FINDING_TEXT, FRAGMENTS, finding_text, render, template_key
 from hubprune.model import Finding
@@ -193,6 +194,18 @@ def _copy_findings(root: Path) -> list[Finding]:
     shutil.copytree(FIXTURES / "Qwen1.5-MoE-A2.7B", moe)
     edit_json(moe / "config.json", lambda c: c.update(num_experts=64))
     found += hubprune.check(str(moe)).findings
+    # Stacked 3-D experts (gpt_oss layout) whose inner sides are not the 48-wide hidden size.
+    stacked = write(
+        root / "stacked",
+        {"model_type": "unknown_moe", "hidden_size": 48},
+        [
+            ("model.embed_tokens.weight", "F32", [256, 48]),
+            ("model.layers.0.mlp.router.weight", "F32", [4, 48]),
+            ("model.layers.0.mlp.experts.gate_up_proj", "F32", [4, 64, 192]),
+            ("model.layers.0.mlp.experts.down_proj", "F32", [4, 96, 64]),
+        ],
+    )
+    found += hubprune.check(stacked).findings
     return found
 
 
@@ -208,21 +221,27 @@ def _pure_findings() -> list[Finding]:
 
 def _comparisons() -> list:
     """Comparisons of the pruned model with altered copies of itself: every comparison wording."""
-    base = hubprune.inspect(str(TAYLOR))
+    report = hubprune.inspect(str(TAYLOR))
+    base = report.shape
     shallow = dataclasses.replace(base, layers=base.layers[:-1], num_layers=base.num_layers - 1)
     keep = list(range(shallow.num_layers))
     sliced = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4000) for layer in base.layers])
     wide = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4096) for layer in base.layers])
+
+    def pair(b, p, layer_map=None, *, allow_unaligned=False):
+        as_report = functools.partial(dataclasses.replace, report)
+        return compare_shapes(as_report(shape=b), as_report(shape=p), layer_map, allow_unaligned=allow_unaligned)
+
     return [
-        compare_shapes(base, shallow, keep),  # layer map, fewer layers
-        compare_shapes(base, shallow, allow_unaligned=True),  # no map
-        compare_shapes(shallow, base, allow_unaligned=True),  # the "pruned" model is deeper
-        compare_shapes(shallow, base, [*keep, 0]),  # ... and paired through a map
-        compare_shapes(base, dataclasses.replace(base, hidden_size=3072)),  # width pruning
-        compare_shapes(wide, sliced),  # SliceGPT-style input slicing
-        compare_shapes(base, dataclasses.replace(base, vocab_size=32000)),  # vocabulary pruning
-        compare_shapes(base, dataclasses.replace(base, vocab_size=200000)),  # vocabulary grown
-        compare_shapes(dataclasses.replace(base, quantization="gptq 4-bit"), dataclasses.replace(base, quantization="awq 4-bit")),
+        pair(base, shallow, keep),  # layer map, fewer layers
+        pair(base, shallow, allow_unaligned=True),  # no map
+        pair(shallow, base, allow_unaligned=True),  # the "pruned" model is deeper
+        pair(shallow, base, [*keep, 0]),  # ... and paired through a map
+        pair(base, dataclasses.replace(base, hidden_size=3072)),  # width pruning
+        pair(wide, sliced),  # SliceGPT-style input slicing
+        pair(base, dataclasses.replace(base, vocab_size=32000)),  # vocabulary pruning
+        pair(base, dataclasses.replace(base, vocab_size=200000)),  # vocabulary grown
+        pair(dataclasses.replace(base, quantization="gptq 4-bit"), dataclasses.replace(base, quantization="awq 4-bit")),
     ]
 
 
@@ -322,7 +341,7 @@ def test_json_messages_stay_english() -> None:
 def test_a_finding_without_args_keeps_its_message() -> None:
     hand_made = Finding(severity="info", code="no_config", message="as written")
     assert finding_text(hand_made, "zh") == "as written"
-    unknown = finding("no_config").model_copy(update={"code": "not_a_code"})
+    unknown = dataclasses.replace(finding("no_config"), code="not_a_code")
     assert finding_text(unknown, "zh") == unknown.message
 
 

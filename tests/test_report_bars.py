@@ -36,7 +36,7 @@ def comparison():
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("unicode", [True, False])
 def test_charts_fit_80_columns(comparison, lang: str, unicode: bool) -> None:
-    for lines in (compare_bars(comparison, lang, unicode=unicode), inspect_bars(comparison.pruned, lang, unicode=unicode)):
+    for lines in (compare_bars(comparison, lang, unicode=unicode), inspect_bars(comparison.pruned.shape, lang, unicode=unicode)):
         assert max(wcswidth(line) for line in lines) <= 80
         assert all(line.isascii() for line in lines[2:]) != unicode
 
@@ -49,6 +49,6 @@ def test_compare_chart_shows_kept_shares(comparison) -> None:
 
 
 def test_inspect_chart_shows_heads_and_width() -> None:
-    rows = inspect_bars(hubprune.inspect(str(TAYLOR)), "en", unicode=False)[2:]
+    rows = inspect_bars(hubprune.inspect(str(TAYLOR)).shape, "en", unicode=False)[2:]
     assert rows[2].split()[2] == "28/7" and rows[2].split()[-1] == "10349"
     assert rows[23].split()[2] == "0/0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -81,18 +82,23 @@ def test_page_is_self_contained(comparison) -> None:
 
 
 def test_names_are_escaped(comparison) -> None:
-    hostile = comparison.model_copy(update={"pruned": comparison.pruned.model_copy(update={"name": "<b>&x</b>"})})
+    pruned = comparison.pruned
+    hostile = dataclasses.replace(
+        comparison, pruned=dataclasses.replace(pruned, shape=dataclasses.replace(pruned.shape, name="<b>&x</b>"))
+    )
     page = render(hostile, "html", "en")
     assert "&lt;b&gt;&amp;x&lt;/b&gt;" in page
     ET.fromstring(page.split("\n", 1)[1])
 
 
 def test_inspect_and_check_pages_parse() -> None:
-    shape = hubprune.inspect(str(TAYLOR), tensors="model.layers.23.*")
+    shape = hubprune.inspect(str(TAYLOR))
     root = ET.fromstring(render(shape, "html", "en").split("\n", 1)[1])
     assert len(root.findall(f".//{SVG}svg")) == 3
     text = _text(root)
-    assert "4,015,140,864" in text and "model.layers.23.mlp.up_proj.weight" in text and "82.00 KiB" in text
+    assert "4,015,140,864" in text and "82.00 KiB" in text
+    listing = ET.fromstring(render(hubprune.tensors(str(TAYLOR), "model.layers.23.*"), "html", "en").split("\n", 1)[1])
+    assert "model.layers.23.mlp.up_proj.weight" in _text(listing)
     report = hubprune.check(str(TAYLOR))
     root = ET.fromstring(render(report, "html", "zh").split("\n", 1)[1])
     assert "config_shape_mismatch" in _text(root) and "5 个警告" in _text(root)

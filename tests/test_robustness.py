@@ -91,14 +91,14 @@ def test_a_stale_index_beside_model_safetensors(tmp_path: Path) -> None:
     shutil.copy(TAYLOR / "config.json", folder)
     shutil.copy(LLAMA / "model.safetensors.index.json", folder)
     shutil.copy(LLAMA / "model-00004-of-00004.safetensors", folder / "model.safetensors")
-    headers = hubprune.read_headers(str(folder))
+    headers = hubprune.read_snapshot(str(folder))
     assert [f.name for f in headers.files] == ["model.safetensors"] and headers.index is None
 
 
 def test_layer_indices_far_apart_are_listed_not_filled(tmp_path: Path) -> None:
     # A tensor renamed by a buggy export script: 10^8 empty layers would exhaust memory.
     (tmp_path / "model.safetensors").write_bytes(encode_header([("model.layers.100000000.mlp.up_proj.weight", "BF16", [4, 4])]))
-    shape = hubprune.inspect(str(tmp_path))
+    shape = hubprune.inspect(str(tmp_path)).shape
     assert [layer.index for layer in shape.layers] == [100_000_000]
     assert "layer_indices_sparse" in {f.code for f in shape.findings}
 
@@ -122,7 +122,7 @@ def test_three_bit_gptq_unpacks_to_the_dense_shape(tmp_path: Path) -> None:
               "num_key_value_heads": 8, "intermediate_size": inter, "num_hidden_layers": 1, "vocab_size": 1000,
               "quantization_config": {"quant_method": "gptq", "bits": 3, "group_size": 128}}  # fmt: skip
     (tmp_path / "config.json").write_text(json.dumps(config))
-    layer = hubprune.inspect(str(tmp_path)).layers[0]
+    layer = hubprune.inspect(str(tmp_path)).shape.layers[0]
     assert (layer.attn_params, layer.mlp_params) == (41_943_040, 176_160_768)
     assert (layer.q_heads, layer.kv_heads, layer.intermediate_size) == (32, 8, 14336)
 
@@ -132,8 +132,7 @@ def test_inspect_warns_when_model_safetensors_would_be_loaded_instead_of_the_sha
     folder = tmp_path / "both"
     shutil.copytree(LLAMA, folder)
     shutil.copy(TAYLOR / "model-00002-of-00002.safetensors", folder / "model.safetensors")
-    shape = hubprune.inspect(str(folder))
-    stray = [f for f in shape.findings if f.code == "shard_unindexed"]
+    stray = [f for f in hubprune.inspect(str(folder)).findings if f.code == "shard_unindexed"]
     assert len(stray) == 1 and "model.safetensors" in stray[0].message
     # check reports it once, not twice.
     assert [f.code for f in hubprune.check(str(folder)).findings].count("shard_unindexed") == 1

@@ -201,7 +201,7 @@ def _calls(ref: str, token: str) -> list[tuple[str, Callable[[], Any]]]:
         ("inspect", lambda: hubprune.inspect(ref, token=token)),
         ("compare", lambda: hubprune.compare(BASE, ref, token=token)),
         ("check", lambda: hubprune.check(ref, token=token)),
-        ("read_headers", lambda: hubprune.read_headers(ref, token=token)),
+        ("read_snapshot", lambda: hubprune.read_snapshot(ref, token=token)),
     ]
 
 
@@ -220,7 +220,7 @@ def test_library_results_and_exceptions_hold_no_token(
         else:
             assert 3 not in codes, name
             assert_nowhere(repr(value))
-            if hasattr(value, "model_dump_json"):
-                assert_nowhere(value.model_dump_json())
+            if hasattr(value, "to_json"):
+                assert_nowhere(value.to_json())
     assert_no_file_holds_it(Path(os.environ["HF_HOME"]))
     assert_hub_saw_it_only_on_its_own_host(env)

@@ -8,7 +8,7 @@ Each module holds the checks of one concern; the tuples below say which command 
 from __future__ import annotations
 
 from ..archs.schema import Family
-from ..model import Finding, HeaderSet, ModelShape
+from ..model import Finding, Snapshot, ModelShape
 from ._ranges import compress_ranges
 from .config import config_findings, config_value_findings, expert_findings, pruned_heads
 from .content import content_findings, pickle_only_finding
@@ -28,12 +28,12 @@ INSPECT_CHECKS = (file_findings, config_value_findings, config_findings, expert_
 CHECK_CHECKS = (*INSPECT_CHECKS, header_findings, index_findings, load_findings, content_findings)
 
 
-def inspect_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def inspect_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """The findings every report carries."""
     return [found for check in INSPECT_CHECKS for found in check(shape, family, headers)]
 
 
-def check_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def check_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """The full pre-download check: headers, index, loadability and content besides the above."""
     return [found for check in CHECK_CHECKS for found in check(shape, family, headers)]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..archs.quant import split_param
 from ..archs.schema import Family, Role
 from ..archs.templates import split_layer
-from ..model import Finding, HeaderSet, LayerShape, ModelShape, as_int
+from ..model import Finding, Snapshot, LayerShape, ModelShape, as_int
 from ._ranges import compress_ranges
 from .registry import finding
 
@@ -76,7 +76,7 @@ def shown_value(value: object) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
-def config_value_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def config_value_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Count facts whose config value is not a count (NaN, a string, negative, absurdly large)."""
     config = headers.config
     if config is None:
@@ -98,7 +98,7 @@ PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
 ]
 
 
-def config_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Where the config's uniform claims and the tensors disagree, layer by layer."""
     config = headers.config
     if config is None:
@@ -147,7 +147,7 @@ def config_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> li
     return findings
 
 
-def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
+def _router_rows(family: Family, headers: Snapshot) -> dict[int, int]:
     """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
     table = family.roles()
     rows: dict[int, int] = {}
@@ -161,7 +161,7 @@ def _router_rows(family: Family, headers: HeaderSet) -> dict[int, int]:
     return rows
 
 
-def expert_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def expert_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """MoE layers whose routed experts or router rows differ from the config's expert count.
 
     Expert pruning often leaves the config alone: stock transformers then fails on the router's

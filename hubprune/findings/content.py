@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..archs.schema import Family
-from ..model import Finding, HeaderSet, ModelShape, pickle_files
+from ..model import Finding, Snapshot, ModelShape, pickle_files
 from ._ranges import first_names
 from .registry import finding
 
@@ -18,7 +18,7 @@ def _share(part: int, whole: int) -> str:
     return f"{pct:.1f}%" if pct >= 0.1 or pct == 0 else "<0.1%"
 
 
-def content_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def content_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Pickles beside the safetensors, mixed dtypes, a config dtype the weights do not have."""
     findings: list[Finding] = []
     pickles = pickle_files(headers.other_files)

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 from ..archs.schema import Family
 from ..errors import HeaderError
-from ..model import Finding, HeaderSet, ModelShape, TensorInfo, as_int
+from ..model import Finding, Snapshot, ModelShape, TensorInfo, as_int
 from ..safetensors_header import DTYPE_BITS, header_length, parse_header
 from .registry import finding
 
 
-def file_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def file_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Truncated downloads, unknown dtypes, holes in the data region.
 
     Skeletons (files that end right after their header) are fine and not a finding.
@@ -34,7 +34,7 @@ def _gap_finding(file: str, gaps: int) -> Finding:
     return finding("data_gaps", file=file, gaps=gaps)
 
 
-def header_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def header_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Alignment and trailing bytes of files the strict parser accepted (the rest is in ``file_findings``)."""
     findings: list[Finding] = []
     for header in headers.files:

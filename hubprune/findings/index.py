@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..archs.schema import Family
-from ..model import Finding, HeaderSet, ModelShape, as_int
+from ..model import Finding, Snapshot, ModelShape, as_int
 from ._ranges import first_names
 from .registry import finding
 
 
-def index_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def index_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Where ``model.safetensors.index.json`` and the shard headers disagree."""
     findings: list[Finding] = []
     holders: dict[str, list[str]] = {}
@@ -48,7 +48,7 @@ def index_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> lis
     return findings
 
 
-def stray_weight_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def stray_weight_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Safetensors files beside the index that it does not name (``inspect`` shows these too:
     when the stray file is model.safetensors, transformers loads it instead of the shards)."""
     weight_map = (headers.index or {}).get("weight_map")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..archs.quant import split_param
 from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family, Role
 from ..archs.templates import layer_template, split_layer
-from ..model import Finding, HeaderSet, ModelShape, TensorInfo, as_int
+from ..model import Finding, Snapshot, ModelShape, TensorInfo, as_int
 from ._ranges import compress_ranges, format_runs, gaps, union
 from .config import pruned_heads
 from .content import FLOAT_DTYPES
@@ -58,7 +58,7 @@ def _config_names(family: Family, config: dict) -> bool:
     return any(a in family.architectures for a in architectures) or config.get("model_type") in family.model_types
 
 
-def load_findings(shape: ModelShape, family: Family, headers: HeaderSet) -> list[Finding]:
+def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Whether a model built from the config alone could take these tensors, and remote-code needs.
 
     Shapes are compared as unordered dimensions: GPT-2 style ``Conv1D`` stores ``[in, out]``, and a

@@ -73,6 +73,7 @@ CODES: dict[str, Code] = {
     "fused_qkv_ambiguous": Code("warning", "inspect"),
     "attn_dims_disagree": Code("warning", "inspect"),
     "mlp_dims_disagree": Code("warning", "inspect"),
+    "expert_width_unknown": Code("warning", "inspect"),
     "family_unknown": Code("warning", "inspect"),
     "family_guessed": Code("warning", "inspect"),
     # base vs pruned (compare)
@@ -92,7 +93,7 @@ def finding(code: str, *, severity: Severity | None = None, layer: int | None = 
     ``args`` (kept on it, as JSON values, so a report can word it in its own language).
 
     >>> f = finding("config_hidden_size", claimed=4096, hidden=3072)
-    >>> f.severity, f.message, f.args
+    >>> f.severity.value, f.message, f.args
     ('warning', 'config says hidden_size=4096 but the embedding is 3072 wide', {'claimed': 4096, 'hidden': 3072})
     """
     if args.get("variant") is None:

@@ -1,36 +1,36 @@
-"""Pure renderers: a ``ModelShape``, ``Comparison`` or ``CheckReport`` in, a string out. No I/O here."""
+"""Pure renderers: a result of ``hubprune.api`` in, a string out. No I/O here."""
 
 from __future__ import annotations
 
-FORMATS = ("text", "markdown", "json", "html", "csv")
+import importlib
+
+from ..model import CheckReport, Comparison, FamilyList, InspectReport, TensorListing
+
+# The kind of report each result type is; it names the renderer function in each format module.
+_KINDS: dict[type, str] = {
+    InspectReport: "inspect",
+    Comparison: "compare",
+    CheckReport: "check",
+    TensorListing: "tensors",
+    FamilyList: "families",
+}
+
+# Format -> the module of its renderers, imported on first use: a JSON run loads no table code.
+FORMAT_MODULES = {"text": "text", "markdown": "markdown", "json": "json", "html": "html", "csv": "csv"}
 
 
 def render(obj: object, fmt: str, lang: str, *, unicode: bool = True) -> str:
-    """Render an inspect (``ModelShape``), compare (``Comparison``) or check (``CheckReport``) result.
+    """Render an inspect, compare, check, tensors or families result in ``fmt``.
 
-    ``unicode=False`` draws the terminal bar charts in ASCII. Renderer modules are imported on
-    demand so that a JSON run never loads tabulate.
+    ``unicode=False`` draws the terminal bar charts in ASCII.
     """
-    from ..model import CheckReport, Comparison
-
-    kind = "compare" if isinstance(obj, Comparison) else "check" if isinstance(obj, CheckReport) else "inspect"
-    if fmt == "json":
-        from .json import render_json
-
-        return render_json(obj)
-    if fmt == "text":
-        from . import text
-
-        return getattr(text, f"render_{kind}")(obj, lang, unicode=unicode)
-    if fmt == "markdown":
-        from . import markdown as module
-    elif fmt == "html":
-        from . import html as module
-    elif fmt == "csv":
-        from . import csv as module
-    else:
+    kind = _KINDS[type(obj)]
+    if fmt not in FORMAT_MODULES:
         raise ValueError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f".{FORMAT_MODULES[fmt]}", __name__)
     renderer = getattr(module, f"render_{kind}", None)
     if renderer is None:
         raise ValueError(f"format {fmt!r} has no {kind} report")
+    if fmt == "text":
+        return renderer(obj, lang, unicode=unicode)
     return renderer(obj, lang)

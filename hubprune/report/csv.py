@@ -11,7 +11,7 @@ import csv
 import io
 
 from ..messages import finding_text
-from ..model import CheckReport, Comparison, ModelShape
+from ..model import CheckReport, Comparison, InspectReport, TensorListing
 
 _COMPARE_FIELDS = [
     "index", "base_params", "pruned_params", "kept_pct", "pruned_pct",
@@ -42,11 +42,11 @@ def _write(header: list[str], rows: list[list[object]]) -> str:
     return buffer.getvalue()
 
 
-def _kv_by_index(shape: ModelShape) -> dict[int, int | None]:
-    """Layer index -> KV-cache bytes per token, from the shape's estimates (empty without them)."""
-    if shape.estimates is None:
+def _kv_by_index(report: InspectReport) -> dict[int, int | None]:
+    """Layer index -> KV-cache bytes per token, from the report's estimates (empty without them)."""
+    if report.estimates is None:
         return {}
-    return {layer.index: kv for layer, kv in zip(shape.layers, shape.estimates.kv_bytes_per_token_by_layer)}
+    return {layer.index: kv for layer, kv in zip(report.shape.layers, report.estimates.kv_bytes_per_token_by_layer)}
 
 
 def _pruned_index(comparison: Comparison, layer) -> int | None:
@@ -61,7 +61,7 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     base_kv, pruned_kv = _kv_by_index(comparison.base), _kv_by_index(comparison.pruned)
     rows = []
     for layer in comparison.layers:
-        data = layer.model_dump()
+        data = layer.to_dict()
         rows.append(
             [
                 *(data[field] for field in _COMPARE_FIELDS),
@@ -73,13 +73,13 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     return _write(header, rows)
 
 
-def render_inspect(shape: ModelShape, lang: str) -> str:
+def render_inspect(report: InspectReport, lang: str) -> str:
     """One row per layer: parameters, heads, widths, KV bytes per token."""
     header = [*_INSPECT_FIELDS, "kv_bytes_per_token"]
-    kv = _kv_by_index(shape)
+    kv = _kv_by_index(report)
     rows = []
-    for layer in shape.layers:
-        data = layer.model_dump()
+    for layer in report.shape.layers:
+        data = layer.to_dict()
         rows.append([*(data[field] for field in _INSPECT_FIELDS), kv.get(layer.index)])
     return _write(header, rows)
 
@@ -88,5 +88,13 @@ def render_check(report: CheckReport, lang: str) -> str:
     """One row per finding: severity, code, layer, message (the message in ``lang``; scripts key on ``code``)."""
     return _write(
         ["severity", "code", "layer", "message"],
-        [[f.severity, f.code, f.layer, finding_text(f, lang)] for f in report.findings],
+        [[f.severity.value, f.code, f.layer, finding_text(f, lang)] for f in report.findings],
+    )
+
+
+def render_tensors(listing: TensorListing, lang: str) -> str:
+    """One row per tensor: name, dtype, shape (dimensions joined by ``x``), file."""
+    return _write(
+        ["name", "dtype", "shape", "file"],
+        [[t.name, t.dtype, "x".join(str(d) for d in t.shape), t.file] for t in listing.tensors],
     )

@@ -15,7 +15,7 @@ from xml.sax.saxutils import quoteattr
 from wcwidth import wcswidth
 
 from ..messages import finding_text
-from ..model import CheckReport, Comparison, Finding, ModelShape
+from ..model import CheckReport, Comparison, Finding, InspectReport, TensorListing
 from . import estimate_rows, rows
 from .strings import label
 
@@ -166,7 +166,7 @@ def _pct_kept(pruned: int, base: int) -> float | None:
 
 def render_compare(comparison: Comparison, lang: str) -> str:
     """The pruning report as a page: totals, estimates, charts, per-layer table and details, findings."""
-    base, pruned = comparison.base, comparison.pruned
+    base, pruned = comparison.base.shape, comparison.pruned.shape
     layers = comparison.layers
     indices = [layer.index for layer in layers]
     layer_word = label("layer", lang)
@@ -236,13 +236,14 @@ def render_compare(comparison: Comparison, lang: str) -> str:
                 for l in layers
             ],
         ),
-        *_findings([*comparison.findings, *pruned.findings], lang),
+        *_findings([*comparison.findings, *comparison.pruned.findings], lang),
     ]
     return _page(f"{title}: {base.name} / {pruned.name}", lang, body)
 
 
-def render_inspect(shape: ModelShape, lang: str) -> str:
-    """One model as a page: summary, estimates, charts, per-layer table, findings, tensors."""
+def render_inspect(report: InspectReport, lang: str) -> str:
+    """One model as a page: summary, estimates, charts, per-layer table, findings."""
+    shape = report.shape
     layers = shape.layers
     indices = [layer.index for layer in layers]
     layer_word = label("layer", lang)
@@ -253,10 +254,10 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
         f"<h2>{_t(label('by_dtype', lang))}</h2>",
         _table(rows.dtype_headers(lang), rows.dtype_rows(shape)),
     ]
-    if shape.estimates is not None:
+    if report.estimates is not None:
         body += [
             f"<h2>{_t(label('estimates', lang))}</h2>",
-            _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang)),
+            _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang)),
         ]
     body += [
         f"<h2>{_t(label('chart_inspect', lang))}</h2>",
@@ -286,14 +287,16 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
         ),
         f"<h2>{_t(label('layer_table', lang))}</h2>",
         _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
-        *_findings(shape.findings, lang),
+        *_findings(report.findings, lang),
     ]
-    if shape.tensors is not None:
-        from .text import tensor_table
-
-        headers, body_rows = tensor_table(shape, lang)
-        body += [f"<h2>{_t(label('tensors', lang))} ({len(shape.tensors)})</h2>", _table(headers, body_rows, left=(0, 1, 2, 3))]
     return _page(title, lang, body)
+
+
+def render_tensors(listing: TensorListing, lang: str) -> str:
+    """The ``tensors`` listing as a page."""
+    title = f"{label('tensors', lang)} ({len(listing.tensors)}): {listing.name}"
+    headers, body_rows = rows.tensor_table(listing, lang)
+    return _page(title, lang, [f"<h1>{_t(title)}</h1>", _table(headers, body_rows, left=(0, 1, 2, 3))])
 
 
 def render_check(report: CheckReport, lang: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
-from ..model import CheckReport, Comparison, ModelShape
+from ..model import CheckReport, Comparison, InspectReport, TensorListing
 from . import estimate_rows, rows
 from .strings import label
 
@@ -44,7 +44,7 @@ def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str
 
 
 def render_compare(comparison: Comparison, lang: str) -> str:
-    base, pruned = comparison.base, comparison.pruned
+    base, pruned = comparison.base.shape, comparison.pruned.shape
     out = [
         f"# {label('compare_title', lang)}",
         "",
@@ -68,14 +68,15 @@ def render_compare(comparison: Comparison, lang: str) -> str:
             out.append(f"- **{escape(section)}**")
             out += [f"  - {escape(line)}" for line in lines]
         out.append("")
-    out += _findings([*comparison.findings, *pruned.findings], lang)
+    out += _findings([*comparison.findings, *comparison.pruned.findings], lang)
     out += _estimates(
         estimate_rows.compare_estimate_headers(lang), estimate_rows.compare_estimate_rows(comparison, lang), lang
     )
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_inspect(shape: ModelShape, lang: str) -> str:
+def render_inspect(report: InspectReport, lang: str) -> str:
+    shape = report.shape
     out = [
         f"# {label('inspect_title', lang)}: {escape(shape.name)}",
         "",
@@ -90,10 +91,16 @@ def render_inspect(shape: ModelShape, lang: str) -> str:
         _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
         "",
     ]
-    out += _findings(shape.findings, lang)
-    if shape.estimates is not None:
-        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang), lang)
+    out += _findings(report.findings, lang)
+    if report.estimates is not None:
+        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_tensors(listing: TensorListing, lang: str) -> str:
+    headers, body = rows.tensor_table(listing, lang)
+    title = f"# {label('tensors', lang)} ({len(listing.tensors)}): `{listing.name}`"
+    return "\n".join([title, "", _table(headers, body)]) + "\n"
 
 
 def render_check(report: CheckReport, lang: str) -> str:

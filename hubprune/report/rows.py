@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..messages import finding_text
-from ..model import Comparison, Finding, LayerComparison, ModelShape
+from ..model import Comparison, FamilyList, Finding, LayerComparison, ModelShape, TensorListing
 from .strings import label
 
 
@@ -144,24 +144,31 @@ def shape_layer_rows(shape: ModelShape) -> list[list[str]]:
     ]
 
 
-def family_lines(families: list[dict], lang: str) -> list[str]:
+def family_lines(families: FamilyList, lang: str) -> list[str]:
     """``hubprune families``: one block per family (recognised by, config keys read, examples)."""
     lines: list[str] = []
-    for family in families:
-        name = family["name"] + (f" ({label('family_fallback', lang)})" if family.get("heuristic") else "")
-        lines += [name, f"  {family['description']}"]
-        if family.get("architectures") or family.get("model_types"):
-            names = ", ".join(family.get("architectures", []) + [f"model_type={t}" for t in family.get("model_types", [])])
+    for family in families.families:
+        name = family.name + (f" ({label('family_fallback', lang)})" if family.heuristic else "")
+        lines += [name, f"  {family.description}"]
+        if family.architectures or family.model_types:
+            names = ", ".join([*family.architectures, *(f"model_type={t}" for t in family.model_types)])
             lines.append(f"  {label('family_detected_by', lang)}: {names}")
-        keys = "; ".join(f"{fact} <- {' | '.join(keys) if keys else '-'}" for fact, keys in family.get("config_keys", {}).items())
+        keys = "; ".join(f"{fact} <- {' | '.join(keys) if keys else '-'}" for fact, keys in family.config_keys.items())
         if keys:
             lines.append(f"  {label('family_config_keys', lang)}: {keys}")
-        if family.get("examples"):
-            lines.append(f"  {label('family_examples', lang)}: {', '.join(family['examples'])}")
+        if family.examples:
+            lines.append(f"  {label('family_examples', lang)}: {', '.join(family.examples)}")
         lines.append("")
     return lines[:-1] if lines else lines
 
 
+def tensor_table(listing: TensorListing, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the ``tensors`` listing: name, dtype, shape, file."""
+    headers = [label(k, lang) for k in ("tensor_name", "dtype", "shape", "file")]
+    body = [[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape) + "]", t.file] for t in listing.tensors]
+    return headers, body
+
+
 def not_aligned_note(comparison: Comparison, lang: str) -> str:
     """Why a depth-pruned comparison without a layer map has no per-layer sections."""
-    return label("not_aligned", lang).format(base=comparison.base.num_layers, pruned=comparison.pruned.num_layers)
+    return label("not_aligned", lang).format(base=comparison.base.shape.num_layers, pruned=comparison.pruned.shape.num_layers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
-from ..model import CheckReport, Comparison, ModelShape
+from ..model import CheckReport, Comparison, FamilyList, InspectReport, TensorListing
 from . import bars, estimate_rows, rows
 from .strings import label
 
@@ -34,7 +34,7 @@ def render_compare(comparison: Comparison, lang: str, *, unicode: bool = True) -
 
     After those (whose layout is the reference report's): estimates and a per-layer bar chart.
     """
-    base, pruned = comparison.base, comparison.pruned
+    base, pruned = comparison.base.shape, comparison.pruned.shape
     out = [*_heading(label("compare_title", lang), HEAVY)]
     out.append(f"{label('base_model', lang)}: {base.name}" + (f" ({label('commit', lang)} {base.commit})" if base.commit else ""))
     out.append(f"{label('pruned_model', lang)}: {pruned.name}" + (f" ({label('commit', lang)} {pruned.commit})" if pruned.commit else ""))
@@ -70,8 +70,9 @@ def _findings(findings, lang: str) -> list[str]:
     return [label("findings", lang) + ":", *(f"  - {line}" for line in rows.finding_lines(findings, lang)), HEAVY]
 
 
-def render_inspect(shape: ModelShape, lang: str, *, unicode: bool = True) -> str:
-    """One model: summary, parameters by dtype, per-layer structure, findings, estimates, bars, tensors."""
+def render_inspect(report: InspectReport, lang: str, *, unicode: bool = True) -> str:
+    """One model: summary, parameters by dtype, per-layer structure, findings, estimates, bars."""
+    shape = report.shape
     out = [*_heading(label("inspect_title", lang), HEAVY), f"{label('model', lang)}: {shape.name}", ""]
     summary = _tabulate.tabulate(rows.summary_rows(shape, lang), tablefmt="plain", colalign=("left", "right"), disable_numparse=True)
     out += summary.splitlines()
@@ -80,23 +81,25 @@ def render_inspect(shape: ModelShape, lang: str, *, unicode: bool = True) -> str
     out += ["", *_heading(label("layer_table", lang), HEAVY), ""]
     out += _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape))
     out += ["", HEAVY]
-    out += _findings(shape.findings, lang) or [label("no_findings", lang)]
-    if shape.estimates is not None:
+    out += _findings(report.findings, lang) or [label("no_findings", lang)]
+    if report.estimates is not None:
         out += ["", *_heading(label("estimates", lang), LIGHT)]
-        out += _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(shape.estimates, lang))
+        out += _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang))
     chart = bars.inspect_bars(shape, lang, unicode=unicode)
     out += ["", *_heading(chart[0], LIGHT), *chart[1:]]
-    if shape.tensors is not None:
-        out += ["", *_heading(f"{label('tensors', lang)} ({len(shape.tensors)})", LIGHT)]
-        out += _table(*tensor_table(shape, lang))
     return "\n".join(out) + "\n"
 
 
-def tensor_table(shape: ModelShape, lang: str) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the ``--tensors`` listing: name, dtype, shape, file."""
-    headers = [label(k, lang) for k in ("tensor_name", "dtype", "shape", "file")]
-    body = [[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape) + "]", t.file] for t in shape.tensors or []]
-    return headers, body
+def render_tensors(listing: TensorListing, lang: str, *, unicode: bool = True) -> str:
+    """The ``tensors`` listing: name, dtype, shape and file of every matching tensor."""
+    out = [*_heading(f"{label('tensors', lang)} ({len(listing.tensors)}): {listing.name}", LIGHT)]
+    out += _table(*rows.tensor_table(listing, lang))
+    return "\n".join(out) + "\n"
+
+
+def render_families(families: FamilyList, lang: str, *, unicode: bool = True) -> str:
+    """``hubprune families``: one block per family."""
+    return "\n".join(rows.family_lines(families, lang)) + "\n"
 
 
 def render_check(report: CheckReport, lang: str, *, unicode: bool = True) -> str:

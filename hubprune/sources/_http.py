@@ -39,7 +39,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import get_session, hf_raise_for_status, parse_ratelimit_headers
 
-from .. import __version__
+from .._version import __version__
 from ..errors import (
     AccessDenied,
     GatedRepo,

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..atomic import write_text_atomic
-from ..model import HeaderSet
+from ..model import Snapshot
 from ..safetensors_header import parse_header
 # Commits name the entry files: anything but a full sha (say ``../../x`` from a hostile server or
 # a tampered ref file) would name a path outside the cache, so it is never used as one.
@@ -87,7 +87,7 @@ class HeaderCache:
         if revision != commit and COMMIT_RE.fullmatch(commit):
             self._write(self.folder / "refs" / quote(revision, safe=""), commit)
 
-    def load(self, commit: str, source: str, display_name: str) -> HeaderSet | None:
+    def load(self, commit: str, source: str, display_name: str) -> Snapshot | None:
         """The cached headers of ``commit``, or None (missing or unreadable entries are misses)."""
         if not COMMIT_RE.fullmatch(commit):
             return None
@@ -102,7 +102,7 @@ class HeaderCache:
             ]
         except Exception:  # a corrupt entry must never stop a run: read from the Hub instead
             return None
-        return HeaderSet.build(
+        return Snapshot.build(
             source,
             display_name,
             files,
@@ -122,7 +122,7 @@ class HeaderCache:
         data["other_files"] = list(other_files)
         self._write(path, json.dumps(data))
 
-    def store(self, headers: HeaderSet, raw_headers: dict[str, bytes]) -> None:
+    def store(self, headers: Snapshot, raw_headers: dict[str, bytes]) -> None:
         """Save a complete read of one commit. ``raw_headers`` maps file name -> header JSON bytes."""
         if not headers.commit or not COMMIT_RE.fullmatch(headers.commit):
             return

@@ -1,4 +1,4 @@
-"""repo@revision -> ``HeaderSet``: which Hub requests are made, and when.
+"""repo@revision -> ``Snapshot``: which Hub requests are made, and when.
 
 On ``main`` (the Hub's one-request endpoint serves no other revision), the first level is:
 
@@ -26,11 +26,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, ShardIndexError
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import checked_file_name
 from .cache import HeaderCache
+from ..formats.errors import FormatError
+from .other_formats import read_other_remote
 from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import COMMIT_RE, parse_repo_ref
 
@@ -152,7 +154,7 @@ def read_hub(
     stats: dict[str, int] | None = None,
     list_files: bool = False,
     abandon: threading.Event | None = None,
-) -> HeaderSet:
+) -> Snapshot:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
     ``ref`` is ``org/name``, ``name`` or ``org/name@revision`` (``hf://`` in front is allowed);
@@ -183,7 +185,7 @@ def _read(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
-) -> HeaderSet:
+) -> Snapshot:
     pinned: str | None = None
     if cache is not None:
         known = wanted if COMMIT_RE.fullmatch(wanted) else cache.commit_for(wanted)
@@ -208,7 +210,7 @@ def _read(
             revision=wanted,
         )
     headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress, want_files)
-    if cache is not None and headers.commit:
+    if cache is not None and headers.commit and raws is not None:
         cache.store(headers, raws)
         cache.remember_ref(wanted, headers.commit)
     return headers
@@ -222,7 +224,7 @@ def _read_online(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
-) -> tuple[HeaderSet, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes]]:
     pool = ThreadPoolExecutor(max_workers=max(4, options.concurrency))
     try:
         return _plan(ref, repo_id, revision, reader, pool, progress, want_files)
@@ -241,7 +243,7 @@ def _plan(
     pool: ThreadPoolExecutor,
     progress: Callable[[int, int], None] | None,
     want_files: bool,
-) -> tuple[HeaderSet, dict[str, bytes]]:
+) -> tuple[Snapshot, dict[str, bytes] | None]:
     one_request = revision == "main"
     # Level 1: independent reads at once.
     level1: dict[str, Future] = {
@@ -304,13 +306,23 @@ def _plan(
                 checked_file_name(f, source="the file list") for f in files if f.endswith(".safetensors") and "/" not in f
             )
             if not names:
-                pickles = pickle_files(files)
-                raise NoSafetensorsError(f"{repo_id}@{revision}", pickles)
+                try:
+                    other = read_other_remote(reader, files, pin, pool)
+                except FormatError:
+                    other = None  # an unreadable pickle: what is left to say is that it is one
+                if other is None:
+                    raise NoSafetensorsError(f"{repo_id}@{revision}", pickle_files(files))
+                other_headers, other_index, weights_config, _ = other
+                headers = Snapshot.build(
+                    ref, repo_id, other_headers, config=config or weights_config, index=other_index,
+                    commit=commit, other_files=other_files,
+                )
+                return headers, None  # no safetensors JSON to cache: these are read again each time
             jobs = {name: pool.submit(read_header_remote, reader, name, pin) for name in names}
         results = _collect(jobs, progress)
 
     files = [results[name].header for name in names]
-    headers = HeaderSet.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
+    headers = Snapshot.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
     return headers, {name: results[name].raw for name in names}
 
 

@@ -1,4 +1,4 @@
-"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``HeaderSet``.
+"""A folder, a single ``.safetensors`` file, or a Hub cache snapshot -> ``Snapshot``.
 
 Only header bytes are read: 8 bytes of length, then the JSON. Tensor data is never mapped or read,
 so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is reached through
@@ -22,8 +22,10 @@ from ..errors import (
     PathNotFoundError,
     ShardIndexError,
 )
-from ..model import HeaderFile, HeaderSet, pickle_files
+from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, header_length, parse_header
+from ..formats.errors import FormatError
+from .other_formats import read_other_file, read_other_folder
 from ._layout import (
     INDEX_NAME,
     MAX_CONFIG_BYTES,
@@ -231,7 +233,7 @@ def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
     return [folder / n for n in names], index
 
 
-def read_local(path_str: str) -> HeaderSet:
+def read_local(path_str: str) -> Snapshot:
     """Read every header of a local checkpoint.
 
     A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``.
@@ -251,20 +253,32 @@ def read_local(path_str: str) -> HeaderSet:
         if not os.path.lexists(path):
             raise PathNotFoundError(path_str) from None
     index: dict[str, Any] | None = None
+    weights_config: dict[str, Any] | None = None
     if path.is_dir():
         folder = ModelFolder(_snapshot_folder(path))
         names, index = weight_file_names(folder)
-        if not names:
-            raise NoSafetensorsError(path_str, pickle_files(folder.names()))
+        if names:
+            headers = [folder.header(n) for n in names]
+        else:
+            try:
+                headers, index, weights_config, _ = read_other_folder(folder)
+            except FormatError:
+                headers = []  # an unreadable pickle: what is left to say is that it is one
+            if not headers:
+                raise NoSafetensorsError(path_str, pickle_files(folder.names()))
         display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
-        headers = [folder.header(n) for n in names]
     else:
         folder, display = ModelFolder(path.parent), path.stem
-        headers = [read_header_file(path)]
+        other = read_other_file(path)
+        if other is None:
+            headers = [read_header_file(path)]
+        else:
+            headers, weights_config = [other[0]], other[1]
 
     marked = folder.skeletons()
     if marked:
         headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked else h for h in headers]
-    config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES)
+    # config.json beside the weights wins over what a GGUF's own metadata says.
+    config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
     others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
-    return HeaderSet.build(path_str, display, headers, config=config, index=index, other_files=others)
+    return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)

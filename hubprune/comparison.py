@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from .errors import CannotAlign, UsageError
+from .estimates import compare_estimates
 from .findings import finding
-from .model import Comparison, Finding, LayerComparison, LayerShape, ModelShape, Totals
+from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals
 
 # Status flags are ids; report/strings.py turns them into words in each language.
 ATTN_REMOVED = "attn_removed"
@@ -202,9 +203,13 @@ def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers
 
 
 def compare_shapes(
-    base: ModelShape, pruned: ModelShape, layer_map: list[int] | None = None, *, allow_unaligned: bool = False
+    base_report: InspectReport,
+    pruned_report: InspectReport,
+    layer_map: list[int] | None = None,
+    *,
+    allow_unaligned: bool = False,
 ) -> Comparison:
-    """Compare a base model with its pruned version.
+    """Compare a base model's inspect report with its pruned version's.
 
     Layers are paired by their stored index, or through ``layer_map`` (the base index of each
     pruned layer). Different layer counts without a map raise ``CannotAlign`` (the CLI's exit 2
@@ -216,6 +221,7 @@ def compare_shapes(
     >>> round(c.totals.pruned_pct, 2), c.layers[23].status
     (50.0, ['attn_removed'])
     """
+    base, pruned = base_report.shape, pruned_report.shape
     totals = _totals(base, pruned)
     findings: list[Finding] = []
     aligned = True
@@ -231,6 +237,16 @@ def compare_shapes(
     else:
         layers = [compare_layers(b, p) for b, p in zip(base.layers, pruned.layers)]
     findings += _model_findings(base, pruned, totals, layers)
+    saved = None
+    if base_report.estimates is not None and pruned_report.estimates is not None:
+        saved = compare_estimates(base_report.estimates, pruned_report.estimates)
     return Comparison(
-        base=base, pruned=pruned, totals=totals, layers=layers, findings=findings, aligned=aligned, layer_map=layer_map
+        base=base_report,
+        pruned=pruned_report,
+        totals=totals,
+        layers=layers,
+        findings=findings,
+        estimates=saved,
+        aligned=aligned,
+        layer_map=layer_map,
     )

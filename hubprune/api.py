@@ -1,0 +1,356 @@
+"""The library API: read a model, infer its shape, run the findings, estimate its costs.
+
+Every public entry point of hubprune is here; the CLI is one client of it, Python callers another.
+
+    >>> from hubprune.api import compare, inspect
+    >>> report = inspect("fixtures/taylor_only_5000")
+    >>> report.shape.total_params, report.shape.layers[2].q_heads, report.shape.layers[2].intermediate_size
+    (4015140864, 28, 10349)
+    >>> round(compare("fixtures/Llama-3-8B-Instruct", "fixtures/taylor_only_5000").totals.decoder_pruned_pct, 2)
+    57.53
+
+A reference is a local path when it exists or is written as one (``./org/name``), else a Hub repo
+id ``org/name[@revision]`` or ``name``; ``hf://org/name`` is always the Hub.
+"""
+
+from __future__ import annotations
+
+import logging
+import stat
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from . import skeleton
+from .archs.detect import detect_family
+from .archs.schema import Family, all_families, load_family
+from .comparison import compare_shapes, parse_layer_map
+from .findings import (
+    by_severity,
+    check_findings,
+    inspect_findings,
+    pickle_only_finding,
+    raw_header_findings,
+    unreadable_header_finding,
+)
+from .errors import HeaderError, InputError, NoSafetensorsError
+from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
+from .infer import infer_shape
+from .model import (
+    CheckReport,
+    Comparison,
+    Estimates,
+    FamilyInfo,
+    FamilyList,
+    Finding,
+    InspectReport,
+    ModelShape,
+    Severity,
+    Snapshot,
+    TensorEntry,
+    TensorListing,
+)
+from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
+from .sources import notices_to_stderr
+from .sources.local import _snapshot_folder, read_local, weight_files
+from .sources.refs import locate
+
+__all__ = [
+    "Progress",
+    "check",
+    "compare",
+    "families",
+    "inspect",
+    "notices_to_stderr",
+    "read_snapshot",
+    "tensors",
+    "write_skeleton",
+]
+
+# progress(model, done, total): called as shard headers arrive.
+Progress = Callable[[str, int, int], None]
+
+
+def read_snapshot(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    list_files: bool = False,
+    abandon: threading.Event | None = None,
+) -> Snapshot:
+    """Read the headers, config and index of a local path or a Hub repo (header bytes only).
+
+    ``list_files`` also lists a Hub repo's files (one more request; local folders always are).
+    ``abandon`` stops a Hub read at its next step once set.
+    """
+    where = locate(ref, revision)
+    if not where.hub:
+        if where.shadows:
+            logging.getLogger("hubprune").warning(
+                f"read the local folder {ref}, not the Hub repo of that name (write hf://{ref} for the Hub)"
+            )
+        return read_local(ref)
+    # huggingface_hub is needed for Hub reads only: a local run does not pay for importing it.
+    from .sources.hub import read_hub
+
+    on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
+    return read_hub(
+        where.ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files, abandon=abandon
+    )
+
+
+def inspect(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+) -> InspectReport:
+    """Per-layer heads, KV heads, widths and parameter counts of one model, with findings.
+
+    ``context``/``batch`` size the KV-cache estimate.
+    """
+    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    return inspect_snapshot(snapshot, context=context, batch=batch)
+
+
+def inspect_snapshot(
+    snapshot: Snapshot, *, context: int | None = None, batch: int = 1, head_dim_hint: int | None = None
+) -> InspectReport:
+    """The inspect report of a snapshot already read.
+
+    ``head_dim_hint`` settles head_dim where the config cannot (``compare`` passes the base's).
+    """
+    family, shape, detect_notes = _analyse(snapshot, head_dim_hint)
+    return InspectReport(
+        shape=shape,
+        findings=[*detect_notes, *shape.findings, *inspect_findings(shape, family, snapshot)],
+        estimates=_estimates(shape, family, snapshot, context, batch),
+    )
+
+
+def _analyse(snapshot: Snapshot, head_dim_hint: int | None = None) -> tuple[Family, ModelShape, list[Finding]]:
+    family, notes = detect_family(snapshot.config, snapshot.tensors)
+    return family, infer_shape(snapshot, family, head_dim_hint), notes
+
+
+def _estimates(shape: ModelShape, family: Family, snapshot: Snapshot, context: int | None, batch: int) -> Estimates:
+    return estimate(
+        shape,
+        download=download_bytes(snapshot.files),
+        context=context,
+        batch=batch,
+        latent_kv_dim=latent_kv_dim(snapshot.config),
+        experts_per_token=top_k_experts(load_family(shape.family), snapshot.config),
+    )
+
+
+def tensors(
+    ref: str,
+    pattern: str = "*",
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> TensorListing:
+    """The tensors of a model whose names match ``pattern`` (a glob such as ``"*.q_proj.*"``).
+
+    >>> listing = tensors("fixtures/taylor_only_5000", "model.layers.23.*")
+    >>> len(listing.tensors), listing.tensors[0].name
+    (5, 'model.layers.23.input_layernorm.weight')
+    """
+    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    return TensorListing(
+        name=snapshot.display_name,
+        source=snapshot.source,
+        commit=snapshot.commit,
+        pattern=pattern,
+        tensors=[
+            TensorEntry(name=t.name, dtype=t.dtype, shape=list(t.shape), file=t.file)
+            for t in snapshot.tensors.values()
+            if fnmatchcase(t.name, pattern)
+        ],
+    )
+
+
+def compare(
+    base: str,
+    pruned: str,
+    *,
+    revision: str | None = None,
+    pruned_revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+    layer_map: str | list[int] | None = None,
+    allow_unaligned: bool = False,
+) -> Comparison:
+    """The pruning report of ``pruned`` against ``base``, with what pruning saves in memory.
+
+    ``layer_map`` (``"0-20,29-31"`` or a list) gives the base index of each pruned layer, for
+    depth-pruned models whose layers were renumbered. Models with different layer counts and no
+    map raise ``CannotAlign``; ``allow_unaligned=True`` gives a totals-only report that says so.
+    """
+    if isinstance(layer_map, str):  # a malformed map is a usage error before anything is read
+        layer_map = parse_layer_map(layer_map)
+
+    # Both models are read at once: over the Hub the whole compare then costs two round trips,
+    # not four. When one side fails, the other is abandoned at its next step, not read to the end.
+    abandon = threading.Event()
+    options = {"token": token, "use_cache": use_cache, "progress": progress, "abandon": abandon}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(read_snapshot, ref, revision=rev, **options)
+            for ref, rev in ((base, revision), (pruned, pruned_revision))
+        ]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f.exception() for f in done if f.exception() is not None]
+        if failed:
+            abandon.set()
+            wait(futures)  # the other side stops at its next step; no thread outlives the call
+            raise failed[0]  # the failure itself, not the other side's abandoned read
+        base_snapshot, pruned_snapshot = (future.result() for future in futures)
+    base_report = inspect_snapshot(base_snapshot, context=context, batch=batch)
+    # Pruning removes whole heads and keeps head_dim: where the pruned config cannot tell it
+    # (a rewritten num_attention_heads, no head_dim key), the base model's settles it.
+    pruned_report = inspect_snapshot(
+        pruned_snapshot, context=context, batch=batch, head_dim_hint=base_report.shape.head_dim
+    )
+    return compare_shapes(base_report, pruned_report, layer_map, allow_unaligned=allow_unaligned)
+
+
+def check(
+    ref: str,
+    *,
+    revision: str | None = None,
+    token: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    context: int | None = None,
+    batch: int = 1,
+) -> CheckReport:
+    """Will it load, will it fit, is it sound: findings about one checkpoint, before downloading it.
+
+    A header that breaks the format or a model with only pickle weights is the check's answer
+    (an error finding), not an exception; a model that cannot be reached still raises.
+
+    >>> report = check("fixtures/Llama-3-8B-Instruct")
+    >>> [f.code for f in report.findings], report.estimates.weight_bytes
+    ([], 16060522496)
+    """
+    try:
+        snapshot = read_snapshot(
+            ref, revision=revision, token=token, use_cache=use_cache, progress=progress, list_files=True
+        )
+    except NoSafetensorsError as error:
+        if not error.pickles:
+            raise
+        return CheckReport(name=_display(ref), source=ref, findings=[pickle_only_finding(error.where, error.pickles)])
+    except HeaderError as error:
+        local = Path(ref).exists()
+        found = _salvage_local(Path(ref), error) if local else [unreadable_header_finding(error.file, error.problem)]
+        return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
+    family, shape, detect_notes = _analyse(snapshot)
+    findings = [*detect_notes, *shape.findings, *check_findings(shape, family, snapshot)]
+    return CheckReport(
+        name=shape.name,
+        source=ref,
+        commit=shape.commit,
+        family=family.name,
+        files=len(snapshot.files),
+        findings=by_severity(findings),
+        estimates=_estimates(shape, family, snapshot, context, batch),
+    )
+
+
+def families() -> FamilyList:
+    """The model families hubprune knows: how each is recognised and which config keys it reads.
+
+    >>> next(f for f in families().families if f.name == "llama").architectures[0]
+    'LlamaForCausalLM'
+    """
+    return FamilyList(
+        families=[
+            FamilyInfo(
+                name=family.name,
+                description=family.description,
+                architectures=list(family.architectures),
+                model_types=list(family.model_types),
+                examples=list(family.examples),
+                config_keys={fact: list(keys) for fact, keys in family.config_keys.items()},
+                heuristic=family.heuristic,
+            )
+            for family in all_families()
+        ]
+    )
+
+
+def write_skeleton(
+    ref: str, target: str | Path, *, revision: str | None = None, token: str | None = None, use_cache: bool = True
+) -> list[Path]:
+    """Write a header-only copy of a model (config, index, shard headers) to the folder ``target``."""
+    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache)
+    return skeleton.write_skeleton(snapshot, Path(target))
+
+
+def _display(ref: str) -> str:
+    path = Path(ref)
+    return path.name if path.exists() else ref
+
+
+def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
+    """Read the local safetensors headers leniently, so that ``check`` can name each fault.
+
+    The strict reader stops at the first malformed header (``error``); a check should list them
+    all. The files are the ones the strict reader chose, and when the lenient read finds no error
+    of its own, ``error`` is the answer: a file the strict reader rejected never passes the check.
+    """
+    try:
+        files = _weight_files(path)
+    except OSError:
+        files = []
+
+    def unreadable(file: Path, why: str) -> Finding:
+        # For the file the strict reader stopped at, its own words.
+        return unreadable_header_finding(file.name, error.problem if file.name == error.file else why)
+
+    findings: list[Finding] = []
+    for file in files:
+        try:
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):  # a folder cannot be opened, a FIFO would block forever
+                findings.append(unreadable(file, "is not a regular file"))
+                continue
+            with file.open("rb") as handle:
+                prefix = handle.read(PREFIX_LEN)
+                length = int.from_bytes(prefix, "little") if len(prefix) == PREFIX_LEN else 0
+                raw = handle.read(min(length, MAX_HEADER_LEN))
+        except OSError as exc:  # no permission, gone meanwhile
+            findings.append(unreadable(file, f"cannot be read ({exc.strerror or exc})"))
+            continue
+        findings += raw_header_findings(file.name, prefix, raw, info.st_size)
+    if not any(f.severity == Severity.ERROR for f in findings):
+        findings.append(unreadable_header_finding(error.file, error.problem))
+    return findings
+
+
+def _weight_files(path: Path) -> list[Path]:
+    """The safetensors files ``read_local`` reads for ``path`` (same rule, same function)."""
+    if not path.is_dir():
+        return [path]
+    folder = _snapshot_folder(path)
+    try:
+        return weight_files(folder)[0]
+    except InputError:  # an unreadable index: the strict reader reported it; look at every file
+        return sorted(folder.glob("*.safetensors"))

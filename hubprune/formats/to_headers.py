@@ -1,0 +1,100 @@
+"""PyTorch and GGUF readings as the same ``HeaderFile`` a safetensors header gives.
+
+Everything downstream (classification, inspect, compare, check) then works unchanged. GGUF names
+are translated to the transformers names they stand for (``formats/data/gguf_names.json``), and
+the GGUF hyperparameters become the ``config.json`` keys transformers would have written; a
+per-layer array (0 = the block has none) keeps its largest entry as the model-wide value, the
+shapes giving each layer's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ..model import HeaderFile, TensorInfo
+from .gguf import GGUFFile
+from .torch_checkpoint import TorchCheckpoint
+
+# GGUF type names that are safetensors dtypes too; quantized types keep their GGUF name.
+GGUF_DTYPES = {"F32": "F32", "F16": "F16", "BF16": "BF16", "F64": "F64", "I8": "I8", "I16": "I16", "I32": "I32", "I64": "I64"}
+
+
+@cache
+def _names() -> dict[str, Any]:
+    return json.loads(resources.files("hubprune.formats").joinpath("data/gguf_names.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for gguf_name, hf_name in _names()["tensors"].items():
+        pattern = re.escape(gguf_name).replace(re.escape("{n}"), r"(?P<n>\d+)")
+        out.append((re.compile(f"^{pattern}$"), hf_name))
+    return out
+
+
+def transformers_name(gguf_name: str) -> str:
+    """The transformers spelling of a llama.cpp tensor name (unchanged when unknown).
+
+    >>> transformers_name("blk.7.attn_k.weight")
+    'model.layers.7.self_attn.k_proj.weight'
+    """
+    for pattern, hf_name in _patterns():
+        match = pattern.match(gguf_name)
+        if match:
+            return hf_name.replace("{n}", match.group("n")) if "n" in pattern.groupindex else hf_name
+    return gguf_name
+
+
+def torch_header(checkpoint: TorchCheckpoint, name: str) -> HeaderFile:
+    """A ``torch.save`` file's tensors, laid end to end (offsets are not the file's own)."""
+    tensors = []
+    cursor = 0
+    for tensor in checkpoint.tensors:
+        size = tensor.nbytes or 0
+        tensors.append(TensorInfo(tensor.name, tensor.dtype, tensor.shape, cursor, cursor + size, name))
+        cursor += size
+    return HeaderFile(name, 0, tuple(tensors), {"format": f"pytorch-{checkpoint.container}"}, cursor, None)
+
+
+def gguf_header(parsed: GGUFFile, name: str) -> HeaderFile:
+    tensors = []
+    end = 0
+    for tensor in parsed.tensors:
+        size = tensor.nbytes or 0
+        dtype = GGUF_DTYPES.get(tensor.type_name, tensor.type_name)
+        tensors.append(TensorInfo(transformers_name(tensor.name), dtype, tensor.shape, tensor.offset, tensor.offset + size, name))
+        end = max(end, tensor.offset + size)
+    return HeaderFile(name, 0, tuple(tensors), {"format": "gguf"}, end, None)
+
+
+def gguf_config(parsed: GGUFFile) -> dict[str, Any] | None:
+    """The config.json keys the GGUF hyperparameters stand for (None without an architecture)."""
+    arch = parsed.architecture
+    if arch is None:
+        return None
+    table = _names()
+    config: dict[str, Any] = {"model_type": "llama" if arch == "deci" else arch}
+    known = table["architectures"].get(arch)
+    if known:
+        config["architectures"] = [known]
+    for suffix, key in table["config"].items():
+        value = parsed.arch_key(suffix)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            config[key] = value
+    for suffix, key in table["per_layer_config"].items():
+        values = parsed.per_layer(suffix)
+        present = [value for value in values or () if value]
+        if present:
+            config[key] = max(present)
+    if "vocab_size" not in config:
+        tokens = parsed.metadata.get("tokenizer.ggml.tokens")
+        length = getattr(tokens, "length", None) if not isinstance(tokens, list) else len(tokens)
+        if isinstance(length, int):
+            config["vocab_size"] = length
+    config["tie_word_embeddings"] = not any(t.name == "output.weight" for t in parsed.tensors)
+    return config
