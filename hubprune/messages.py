@@ -63,6 +63,10 @@ FINDING_TEXT: dict[str, dict[str, str]] = {
         "en": "config says num_hidden_layers={claimed} but the tensors hold {layers} layers",
         "zh": "config 声明 num_hidden_layers={claimed}，但张量共有 {layers} 层",
     },
+    "config_value_invalid": {
+        "en": "config.json: {key} is {value}, which is not a count; it is ignored",
+        "zh": "config.json 中 {key} 的值为 {value}，不是有效的计数，已忽略",
+    },
     "config_hidden_size": {
         "en": "config says hidden_size={claimed} but the embedding is {hidden} wide",
         "zh": "config 声明 hidden_size={claimed}，但词嵌入宽度为 {hidden}",

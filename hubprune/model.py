@@ -35,9 +35,15 @@ def pickle_files(names: Iterable[str]) -> list[str]:
     return sorted(name for name in names if name.lower().endswith(PICKLE_SUFFIXES))
 
 
+# Largest count a config or index may state: past it (10**400 in a hostile config) a number says
+# nothing about a real model and would only be printed in full.
+MAX_COUNT = 2**63 - 1
+
+
 def as_int(value: object) -> int | None:
-    """A config value as an int, or None (JSON ``true`` is a bool, not a count)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A config value as a count, or None: JSON ``true`` is a bool, and a count is never negative
+    or past ``MAX_COUNT``."""
+    return value if type(value) is int and 0 <= value <= MAX_COUNT else None
 
 
 @dataclass(frozen=True, slots=True)

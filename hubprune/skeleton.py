@@ -7,6 +7,7 @@ end, so an interrupted run leaves nothing half-written.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def encode_header_file(header: HeaderFile) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
 def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
     """Write ``config.json``, the index (when there is one or several files) and header-only shards.
 
@@ -42,7 +53,9 @@ def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
         raise OutputError(str(target), exc.strerror or type(exc).__name__, hint="choose another output folder") from None
     try:
         if headers.config is not None:
-            (staging / "config.json").write_text(json.dumps(headers.config, indent=2) + "\n", encoding="utf-8")
+            # NaN and Infinity are not JSON: a config that held them gets null there instead.
+            config = json.dumps(_finite(headers.config), indent=2, allow_nan=False)
+            (staging / "config.json").write_text(config + "\n", encoding="utf-8")
         index = headers.index
         if index is None and len(headers.files) > 1:
             index = {

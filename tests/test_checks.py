@@ -135,6 +135,7 @@ BREAKS: list[tuple[str, Callable[[Path], None], str, str]] = [
     # repo content
     ("pickle beside", lambda d: (d / "pytorch_model.bin").write_bytes(b"\x80\x04"), "pickle_weights", "warning"),  # repos that ship both formats
     ("no config", lambda d: (d / "config.json").unlink(), "no_config", "warning"),  # weights-only upload
+    ("NaN head count", lambda d: edit_json(d / "config.json", lambda c: c.update(num_attention_heads=float("nan"))), "config_value_invalid", "warning"),  # a config written by Python's json from a NaN
     ("unknown family", lambda d: edit_json(d / "config.json", lambda c: c.update(architectures=["FooForCausalLM"], model_type="foo")), "family_guessed", "warning"),  # a fork's renamed class
     ("mixed dtypes", lambda d: rebuild(d / SHARD4, _norm_to_f32), "mixed_dtypes", "warning"),  # norms kept in fp32
 ]

@@ -310,3 +310,43 @@ def test_markdown_escapes_every_checkpoint_string(tmp_path: Path, command: str) 
     for table in re.findall(r"(?:^\|.*\n)+", text, flags=re.M):
         counts = {_unescaped_pipes(line) for line in table.splitlines()}
         assert len(counts) == 1, table
+
+
+# ---------------------------------------------------------------------------------------------
+# Absurd config numbers: a finding naming the key, never printed in full, never written as NaN.
+
+ABSURD = [
+    ("hidden_size", 10**400, "100000... (401 digits)"),
+    ("num_attention_heads", float("nan"), "NaN"),
+    ("num_key_value_heads", "eight", "'eight'"),
+    ("intermediate_size", -14336, "-14336"),
+    ("num_hidden_layers", float("inf"), "Infinity"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "shown"), ABSURD)
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "csv"])
+def test_an_absurd_config_number_is_a_finding_naming_the_key(tmp_path: Path, key: str, value: object, shown: str, fmt: str) -> None:
+    # Before: 10**400 printed in full; NaN or string head counts only gave head_dim_unknown.
+    folder = tmp_path / "m"
+    shutil.copytree(TAYLOR, folder)
+    config = json.loads((folder / "config.json").read_text()) | {key: value}
+    (folder / "config.json").write_text(json.dumps(config))  # Python's json writes NaN, Infinity
+    for command in ("inspect", "check"):
+        result = runner.invoke(app, [command, str(folder), "--format", fmt, "--lang", "en"])
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+        assert "0" * 30 not in result.stdout
+    result = runner.invoke(app, ["check", str(folder), "--format", "json"])
+    invalid = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "config_value_invalid"]
+    assert len(invalid) == 1 and key in invalid[0]["message"] and shown in invalid[0]["message"]
+
+
+def test_skeleton_never_writes_nan(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    shutil.copytree(TAYLOR, folder)
+    config = json.loads((folder / "config.json").read_text()) | {"rope_theta": float("nan"), "x": [float("inf")]}
+    (folder / "config.json").write_text(json.dumps(config))
+    assert runner.invoke(app, ["skeleton", str(folder), "-o", str(tmp_path / "sk")]).exit_code == 0
+    text = (tmp_path / "sk" / "config.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["rope_theta"] is None and json.loads(text)["x"] == [None]

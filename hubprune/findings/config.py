@@ -6,6 +6,7 @@ that is a finding, never an error that stops the report.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from ..archs.quant import split_param
@@ -45,6 +46,48 @@ def pruned_heads(config: dict | None) -> dict[int, int]:
             if removed:
                 counts[layer] = len(removed)
     return counts
+
+
+# Facts the reports read as counts; a value that is not one is ignored, with a finding.
+COUNT_FACTS = (
+    "hidden_size", "num_attention_heads", "num_key_value_heads", "intermediate_size", "num_hidden_layers",
+    "num_experts", "vocab_size", "head_dim",
+)  # fmt: skip
+
+
+def shown_value(value: object) -> str:
+    """A config value short enough for a message: a 401-digit number is not printed in full.
+
+    >>> shown_value(10**400), shown_value(float("nan")), shown_value("x" * 100)[-6:], shown_value(-4)
+    ('100000... (401 digits)', 'NaN', 'xxx...', '-4')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 20 else f"{text[:6]}... ({len(text.lstrip('-'))} digits)"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return ("Infinity" if value > 0 else "-Infinity") if math.isinf(value) else repr(value)
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def config_value_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
+    """Count facts whose config value is not a count (NaN, a string, negative, absurdly large)."""
+    config = headers.config
+    if config is None:
+        return []
+    findings: list[Finding] = []
+    for fact in COUNT_FACTS:
+        key = config_key(family, config, fact)
+        # Lists are per-layer values (OpenELM's num_query_heads), read by the family's own rules.
+        if key is not None and not isinstance(config[key], (list, dict)) and as_int(config[key]) is None:
+            findings.append(finding("config_value_invalid", key=key, value=shown_value(config[key])))
+    return findings
 
 
 # (config fact, layer attribute, finding code; the message table words each code's message)

@@ -27,6 +27,7 @@ class Code(NamedTuple):
 CODES: dict[str, Code] = {
     # config vs tensors, every layer (config.py)
     "no_config": Code("warning", "inspect"),
+    "config_value_invalid": Code("warning", "inspect"),
     "config_num_attention_heads": Code("warning", "inspect"),
     "config_num_key_value_heads": Code("warning", "inspect"),
     "config_intermediate_size": Code("warning", "inspect"),
