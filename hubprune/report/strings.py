@@ -5,8 +5,6 @@ The Chinese labels are those of the reference report that hubprune reproduces.
 
 from __future__ import annotations
 
-import os
-
 LANGS = ("en", "zh")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -129,16 +127,3 @@ def label(key: str, lang: str) -> str:
     entry = STRINGS[key]
     return entry.get(lang) or entry["en"]
 
-
-def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale says Chinese (LC_ALL, LC_MESSAGES, LANG: first set wins), else ``en``.
-
-    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LANG": "C.UTF-8"})
-    ('zh', 'en')
-    """
-    env = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(key)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
