@@ -53,6 +53,7 @@ import json
 import math
 import re
 import socket
+import signal
 import struct
 import sys
 import threading
@@ -1319,6 +1320,9 @@ def main(argv: list[str] | None = None) -> None:
     if not repos:
         parser.error(f"no skeleton repos found under {args.fixtures}")
     tokens = set(args.token) if args.token else {DEFAULT_TOKEN}
+    # A shell starts background jobs with SIGINT ignored, and Python then installs no handler of
+    # its own: Ctrl-C (or a test's SIGINT) must stop the server wherever it was started from.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with FakeHub(
         repos, tokens=tokens, latency=args.latency, lfs_redirect=args.lfs_redirect, direct=args.direct, connect_cost=args.connect_cost
     ) as hub:
