@@ -171,7 +171,8 @@ class _Cursor:
         if start != 0:
             raise NeedBytes(0, 24)
 
-    def take(self, length: int) -> bytes:
+    def _reach(self, length: int) -> int:
+        """Where ``length`` more bytes end, once they are known to be in the buffer."""
         end = self.position + length
         if end > MAX_HEADER:
             raise GGUFError(self.file, f"header longer than {MAX_HEADER} bytes")
@@ -179,6 +180,10 @@ class _Cursor:
             if end > self.view.size:
                 raise GGUFError(self.file, "header runs past the end of the file")
             raise NeedBytes(0, end)
+        return end
+
+    def take(self, length: int) -> bytes:
+        end = self._reach(length)
         data = self.buffer[self.position : end]
         self.position = end
         return data
@@ -198,15 +203,7 @@ class _Cursor:
             return raw.decode("utf-8", "replace")
 
     def skip(self, length: int) -> None:
-        self.take(0)
-        end = self.position + length
-        if end > MAX_HEADER:
-            raise GGUFError(self.file, f"header longer than {MAX_HEADER} bytes")
-        if end > len(self.buffer):
-            if end > self.view.size:
-                raise GGUFError(self.file, "header runs past the end of the file")
-            raise NeedBytes(0, end)
-        self.position = end
+        self.position = self._reach(length)
 
 
 def _value(cursor: _Cursor, kind: int, depth: int = 0) -> Any:
