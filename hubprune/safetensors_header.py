@@ -52,13 +52,25 @@ DTYPE_BITS: dict[str, int] = {
 }
 
 
+NOT_A_HEADER = "does not start with a safetensors header (no JSON object after the 8-byte length)"
+
+
+def starts_like_a_header(prefix: bytes) -> bool:
+    """Whether the byte after the length prefix is the ``{`` every header starts with.
+
+    Only then may a number read from the prefix be quoted: without that byte the "length" may be
+    the first 8 bytes of any file named by mistake.
+    """
+    return prefix[PREFIX_LEN : PREFIX_LEN + 1] == b"{"
+
+
 def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> int:
     """Decode and bound the 8-byte length prefix.
 
     No number read from a file that is not safetensors is ever shown: the first bytes of a file
     named by mistake may be someone's password file. So a length past the format's cap is not
-    quoted, and ``prefix`` may hold the byte after the length: when it is not the ``{`` every
-    header starts with, a length past the end of the file is not quoted either.
+    quoted, and a length past the end of the file is quoted only when ``prefix`` also holds the
+    byte after the length and it is the ``{`` every header starts with.
 
     >>> header_length(b"\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\x00{", file="m.safetensors")
     16
@@ -76,8 +88,8 @@ def header_length(prefix: bytes, *, file: str, file_size: int | None = None) -> 
     if length < 2:
         raise HeaderError(file, f"header length {length} is too small for a JSON object")
     if file_size is not None and PREFIX_LEN + length > file_size:
-        if len(prefix) > PREFIX_LEN and prefix[PREFIX_LEN : PREFIX_LEN + 1] != b"{":
-            raise HeaderError(file, "does not start with a safetensors header (no JSON object after the 8-byte length)")
+        if not starts_like_a_header(prefix):
+            raise HeaderError(file, NOT_A_HEADER)
         raise HeaderError(
             file,
             f"header length {length:,} needs {PREFIX_LEN + length:,} bytes with its 8-byte prefix, larger than the file "

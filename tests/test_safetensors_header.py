@@ -106,7 +106,16 @@ def test_header_length_bounds() -> None:
     with pytest.raises(HeaderError, match="exceeds the format's limit"):
         header_length(struct.pack("<Q", MAX_HEADER_LEN + 1), file="f")
     with pytest.raises(HeaderError, match="larger than the file"):
-        header_length(struct.pack("<Q", 100), file="f", file_size=50)
+        header_length(struct.pack("<Q", 100) + b"{", file="f", file_size=50)
+
+
+@pytest.mark.parametrize("after", [b"", b"x", b" "], ids=["prefix only", "not a brace", "a space"])
+def test_a_length_is_quoted_only_in_front_of_a_json_object(after: bytes) -> None:
+    # Without the "{" after it, the "length" is the first 8 bytes of some other file.
+    with pytest.raises(HeaderError) as excinfo:
+        header_length(struct.pack("<Q", 4242) + after, file="f", file_size=50)
+    assert "does not start with a safetensors header" in excinfo.value.problem
+    assert "4242" not in str(excinfo.value) and "4,242" not in str(excinfo.value)
 
 
 def test_encode_roundtrip() -> None:

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, ShardIndexError
 from ..model import HeaderFile, Snapshot, pickle_files
-from ..safetensors_header import PREFIX_LEN, header_length, parse_header
+from ..safetensors_header import NOT_A_HEADER, PREFIX_LEN, header_length, parse_header, starts_like_a_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import checked_file_name
 from .cache import HeaderCache
@@ -128,10 +128,13 @@ def read_header_remote(reader: HubReader, name: str, revision: str, first: Reply
     """One shard's header: one range read of ``guess`` bytes, a second only if the header is longer."""
     reply = first or reader.get(name, revision, start=0, length=guess)
     assert reply is not None
-    length = header_length(reply.body[:PREFIX_LEN], file=name, file_size=reply.total_size)
+    # The byte after the prefix too: a length is quoted only in front of a JSON object.
+    length = header_length(reply.body[: PREFIX_LEN + 1], file=name, file_size=reply.total_size)
     need = PREFIX_LEN + length
     body = reply.body
     if len(body) < need:
+        if not starts_like_a_header(body):  # not a header: its "length" is anyone's bytes
+            raise HeaderError(name, NOT_A_HEADER)
         if reply.total_size is not None and len(body) >= reply.total_size:
             raise HeaderError(name, f"header length {length:,} is larger than the file ({reply.total_size:,} bytes)")
         more = reader.get(name, revision, start=len(body), length=need - len(body))
