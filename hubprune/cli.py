@@ -17,6 +17,7 @@ import typer
 from . import api
 from ._version import __version__
 from .errors import CannotAlign, HubpruneError, InputError, UsageError
+from .locales import DEFAULT, LANGS, for_locale
 from .model import Severity
 from .report import render
 
@@ -51,13 +52,12 @@ class FailOn(str, Enum):
     warning = "warning"
 
 
-class Lang(str, Enum):
-    en = "en"
-    zh = "zh"
+# One choice per language file in hubprune/locales.
+Lang = Enum("Lang", {lang: lang for lang in LANGS}, type=str)
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
-LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Report language (default: from the locale, zh* -> zh).")]
+LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Report language (default: from the locale; zh_TW, zh_HK and zh_MO get en).")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
 RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub revision (branch, tag or commit).")]
 TokenOpt = Annotated[
@@ -102,17 +102,17 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale says Chinese (LC_ALL, LC_MESSAGES, LANG: first set wins), else ``en``.
+    """The language of the locale (LC_ALL, LC_MESSAGES, LANG: first set wins); ``en`` without one.
 
-    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LANG": "C.UTF-8"})
-    ('zh', 'en')
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LANG": "C.UTF-8"}), default_lang({"LANG": "zh_TW.UTF-8"})
+    ('zh', 'en', 'en')
     """
     env = os.environ if environ is None else environ
     for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(key)
         if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+            return for_locale(value)
+    return DEFAULT
 
 
 def _lang(lang: Lang | None) -> str:

@@ -16,7 +16,7 @@ from .estimates import compare_estimates
 from .findings import finding
 from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals
 
-# Status flags are ids; report/strings.py turns them into words in each language.
+# Status flags are ids; the language files (hubprune/locales) turn them into words.
 ATTN_REMOVED = "attn_removed"
 MLP_REMOVED = "mlp_removed"
 LAYER_REMOVED = "layer_removed"

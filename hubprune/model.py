@@ -207,7 +207,7 @@ class Finding(_Value):
     code: str
     message: str  # in English; reports in other languages fill the code's template from ``args``
     layer: int | None = None
-    # The template arguments (JSON values) the message was made from (``messages.finding``).
+    # The template arguments (JSON values) the message was made from (``findings.finding``).
     # Left out of the hash so that a finding stays hashable.
     args: dict[str, Any] | None = field(default=None, hash=False)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
-from ..messages import render, template_key
+from ..locales import finding_key, t
 from ..model import Finding, Severity
 
 Scope = Literal["inspect", "check", "compare"]
@@ -98,7 +98,7 @@ def finding(code: str, *, severity: Severity | None = None, layer: int | None = 
     """
     if args.get("variant") is None:
         args.pop("variant", None)
-    message = render(template_key(code, args), args, "en")
+    message = t(finding_key(code, args), "en", **args)
     return Finding(severity=severity or CODES[code].severity, code=code, message=message, layer=layer, args=args)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from wcwidth import wcswidth
 
+from ..locales import t
 from ..model import Comparison, ModelShape
-from .strings import label
 
 MAX_WIDTH = 80
 BAR = 24
@@ -52,8 +52,8 @@ def compare_bars(comparison: Comparison, lang: str, *, unicode: bool = True) -> 
     A layer whose base has no attention (or MLP) shows ``-`` for that part.
     """
     filled, rest = ("\u2588", "\u2591") if unicode else ("#", ".")
-    title = f"{label('chart_compare', lang)} ({filled} {label('chart_legend_compare', lang)}, {rest} {label('chart_legend_removed', lang)})"
-    head = "  ".join([_pad(label("layer", lang), 5), _pad(label("attention", lang), BAR + 5), label("mlp", lang)])
+    title = f"{t('label.chart_compare', lang)} ({filled} {t('label.chart_legend_compare', lang)}, {rest} {t('label.chart_legend_removed', lang)})"
+    head = "  ".join([_pad(t("label.layer", lang), 5), _pad(t("label.attention", lang), BAR + 5), t("label.mlp", lang)])
     lines = [title, head]
     for layer in comparison.layers:
         attn = None if not layer.base_attn_params else layer.pruned_attn_params / layer.base_attn_params
@@ -74,12 +74,12 @@ def inspect_bars(shape: ModelShape, lang: str, *, unicode: bool = True) -> list[
     max_attn = max((layer.attn_params for layer in shape.layers), default=0)
     max_mlp = max((layer.mlp_params for layer in shape.layers), default=0)
     bar_width = 20
-    title = label("chart_inspect", lang)
+    title = t("label.chart_inspect", lang)
     head = "  ".join(
         [
-            _pad(label("layer", lang), 5),
-            _pad(f"{label('attention', lang)} ({label('heads_q_kv', lang)})", bar_width + 8),
-            f"{label('mlp', lang)} ({label('intermediate', lang)})",
+            _pad(t("label.layer", lang), 5),
+            _pad(f"{t('label.attention', lang)} ({t('label.heads_q_kv', lang)})", bar_width + 8),
+            f"{t('label.mlp', lang)} ({t('label.intermediate', lang)})",
         ]
     )
     lines = [title, head]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..messages import finding_text
+from ..locales import finding_text, t
 from ..model import CheckReport, Comparison, InspectReport, TensorListing
 
 _COMPARE_FIELDS = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..locales import t
 from ..model import Comparison, Estimates
-from .strings import label
 
 
 def _scaled(n: int | None, step: int, units: tuple[str, ...], whole: str) -> str:
@@ -37,21 +37,21 @@ def human_count(n: int | None) -> str:
 
 
 def _kv_label(e: Estimates, lang: str) -> str:
-    return label("kv_cache_at", lang).format(context=f"{e.context:,}", batch=e.batch)
+    return t("label.kv_cache_at", lang, context=f"{e.context:,}", batch=e.batch)
 
 
 def _items(e: Estimates, lang: str) -> list[tuple[str, str]]:
     items = [
-        (label("download", lang), human_bytes(e.download_bytes)),
-        (label("weights_stored", lang), human_bytes(e.weight_bytes)),
-        (label("weights_bf16", lang), human_bytes(e.weight_bytes_bf16)),
-        (label("weights_int8", lang), human_bytes(e.weight_bytes_int8)),
-        (label("weights_int4", lang), human_bytes(e.weight_bytes_int4)),
-        (label("kv_per_token", lang), human_bytes(e.kv_bytes_per_token)),
+        (t("label.download", lang), human_bytes(e.download_bytes)),
+        (t("label.weights_stored", lang), human_bytes(e.weight_bytes)),
+        (t("label.weights_bf16", lang), human_bytes(e.weight_bytes_bf16)),
+        (t("label.weights_int8", lang), human_bytes(e.weight_bytes_int8)),
+        (t("label.weights_int4", lang), human_bytes(e.weight_bytes_int4)),
+        (t("label.kv_per_token", lang), human_bytes(e.kv_bytes_per_token)),
     ]
     if e.context is not None:
         items.append((_kv_label(e, lang), human_bytes(e.kv_cache_bytes)))
-    items.append((label("flops_per_token", lang), human_count(e.flops_per_token)))
+    items.append((t("label.flops_per_token", lang), human_count(e.flops_per_token)))
     return items
 
 
@@ -89,8 +89,8 @@ def compare_estimate_rows(comparison: Comparison, lang: str) -> list[list[str]]:
 
 
 def estimate_headers(lang: str) -> list[str]:
-    return [label("item", lang), label("value", lang)]
+    return [t("label.item", lang), t("label.value", lang)]
 
 
 def compare_estimate_headers(lang: str) -> list[str]:
-    return [label(k, lang) for k in ("item", "base", "pruned", "saved")]
+    return [t(f"label.{k}", lang) for k in ("item", "base", "pruned", "saved")]

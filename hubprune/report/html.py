@@ -14,10 +14,9 @@ from xml.sax.saxutils import quoteattr
 
 from wcwidth import wcswidth
 
-from ..messages import finding_text
+from ..locales import finding_text, t
 from ..model import CheckReport, Comparison, Finding, InspectReport, TensorListing
 from . import estimate_rows, rows
-from .strings import label
 
 ATTN_COLOR = "#4c78a8"
 MLP_COLOR = "#f58518"
@@ -140,24 +139,23 @@ def bar_chart(
 
 
 def _page(title: str, lang: str, body: list[str]) -> str:
-    html_lang = "zh-CN" if lang == "zh" else "en"
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{html_lang}" xmlns="http://www.w3.org/1999/xhtml"><head><meta charset="utf-8"/>'
+        f'<html lang="{t("meta.html_lang", lang)}" xmlns="http://www.w3.org/1999/xhtml"><head><meta charset="utf-8"/>'
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>'
         f"<title>{_t(title)}</title><style>{_STYLE}</style></head><body>"
         + "\n".join(body)
-        + f"<footer>{_t(label('generated_by', lang))}</footer></body></html>\n"
+        + f"<footer>{_t(t('label.generated_by', lang))}</footer></body></html>\n"
     )
 
 
 def _findings(findings: list[Finding], lang: str) -> list[str]:
     if not findings:
-        return [f"<h2>{_t(label('findings', lang))}</h2>", f"<p>{_t(label('no_findings', lang))}</p>"]
+        return [f"<h2>{_t(t('label.findings', lang))}</h2>", f"<p>{_t(t('label.no_findings', lang))}</p>"]
     items = "".join(
         f'<li class={quoteattr(f.severity)}>{_t(line)}</li>' for f, line in zip(findings, rows.finding_lines(findings, lang))
     )
-    return [f"<h2>{_t(label('findings', lang))}</h2>", f"<ul>{items}</ul>"]
+    return [f"<h2>{_t(t('label.findings', lang))}</h2>", f"<ul>{items}</ul>"]
 
 
 def _pct_kept(pruned: int, base: int) -> float | None:
@@ -169,50 +167,50 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     base, pruned = comparison.base.shape, comparison.pruned.shape
     layers = comparison.layers
     indices = [layer.index for layer in layers]
-    layer_word = label("layer", lang)
-    title = label("compare_title", lang)
+    layer_word = t("label.layer", lang)
+    title = t("label.compare_title", lang)
     body = [
         f"<h1>{_t(title)}</h1>",
-        f'<p class="meta">{_t(label("base_model", lang))}: <b>{_t(base.name)}</b> &#8594; '
-        f'{_t(label("pruned_model", lang))}: <b>{_t(pruned.name)}</b></p>',
-        f"<h2>{_t(label('overall', lang))}</h2>",
+        f'<p class="meta">{_t(t("label.base_model", lang))}: <b>{_t(base.name)}</b> &#8594; '
+        f'{_t(t("label.pruned_model", lang))}: <b>{_t(pruned.name)}</b></p>',
+        f"<h2>{_t(t('label.overall', lang))}</h2>",
         _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang)),
     ]
     estimates = estimate_rows.compare_estimate_rows(comparison, lang)
     if estimates:
-        body += [f"<h2>{_t(label('estimates', lang))}</h2>", _table(estimate_rows.compare_estimate_headers(lang), estimates)]
-    kept = f"{label('chart_kept_attn', lang)} / {label('chart_kept_mlp', lang)}"
+        body += [f"<h2>{_t(t('label.estimates', lang))}</h2>", _table(estimate_rows.compare_estimate_headers(lang), estimates)]
+    kept = f"{t('label.chart_kept_attn', lang)} / {t('label.chart_kept_mlp', lang)}"
     charts = [
-        f"<h2>{_t(label('chart_compare', lang))}</h2>",
+        f"<h2>{_t(t('label.chart_compare', lang))}</h2>",
         bar_chart(
             kept,
             indices,
             [
-                (label("attention", lang), [_pct_kept(l.pruned_attn_params, l.base_attn_params) for l in layers], ATTN_COLOR),
-                (label("mlp", lang), [_pct_kept(l.pruned_mlp_params, l.base_mlp_params) for l in layers], MLP_COLOR),
+                (t("label.attention", lang), [_pct_kept(l.pruned_attn_params, l.base_attn_params) for l in layers], ATTN_COLOR),
+                (t("label.mlp", lang), [_pct_kept(l.pruned_mlp_params, l.base_mlp_params) for l in layers], MLP_COLOR),
             ],
             y_max=100.0,
             unit="%",
             category_label=layer_word,
         ),
         bar_chart(
-            f"{label('q_heads', lang)}: {label('base', lang)} / {label('pruned', lang)}",
+            f"{t('label.q_heads', lang)}: {t('label.base', lang)} / {t('label.pruned', lang)}",
             indices,
             [
-                (f"{label('q_heads', lang)} ({label('base', lang)})", [l.base_q_heads for l in layers], BASE_COLOR),
-                (f"{label('q_heads', lang)} ({label('pruned', lang)})", [l.pruned_q_heads for l in layers], ATTN_COLOR),
-                (f"{label('kv_heads', lang)} ({label('base', lang)})", [l.base_kv_heads for l in layers], "#d5e8cf"),
-                (f"{label('kv_heads', lang)} ({label('pruned', lang)})", [l.pruned_kv_heads for l in layers], KV_COLOR),
+                (f"{t('label.q_heads', lang)} ({t('label.base', lang)})", [l.base_q_heads for l in layers], BASE_COLOR),
+                (f"{t('label.q_heads', lang)} ({t('label.pruned', lang)})", [l.pruned_q_heads for l in layers], ATTN_COLOR),
+                (f"{t('label.kv_heads', lang)} ({t('label.base', lang)})", [l.base_kv_heads for l in layers], "#d5e8cf"),
+                (f"{t('label.kv_heads', lang)} ({t('label.pruned', lang)})", [l.pruned_kv_heads for l in layers], KV_COLOR),
             ],
             category_label=layer_word,
             overlay=True,
         ),
         bar_chart(
-            f"{label('intermediate', lang)}: {label('base', lang)} / {label('pruned', lang)}",
+            f"{t('label.intermediate', lang)}: {t('label.base', lang)} / {t('label.pruned', lang)}",
             indices,
             [
-                (label("base", lang), [l.base_intermediate_size for l in layers], BASE_COLOR),
-                (label("pruned", lang), [l.pruned_intermediate_size for l in layers], MLP_COLOR),
+                (t("label.base", lang), [l.base_intermediate_size for l in layers], BASE_COLOR),
+                (t("label.pruned", lang), [l.pruned_intermediate_size for l in layers], MLP_COLOR),
             ],
             category_label=layer_word,
             overlay=True,
@@ -221,11 +219,11 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     # No layers when layer counts differ and no layer map pairs them: totals only, no charts.
     body += charts if layers else []
     body += [
-        f"<h2>{_t(label('per_layer', lang))}</h2>",
+        f"<h2>{_t(t('label.per_layer', lang))}</h2>",
         _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang), left=(7,)),
-        f"<h2>{_t(label('details', lang))}</h2>",
+        f"<h2>{_t(t('label.details', lang))}</h2>",
         _table(
-            [layer_word, label("q_heads", lang), label("kv_heads", lang), label("intermediate", lang)],
+            [layer_word, t("label.q_heads", lang), t("label.kv_heads", lang), t("label.intermediate", lang)],
             [
                 [
                     str(l.index),
@@ -246,46 +244,46 @@ def render_inspect(report: InspectReport, lang: str) -> str:
     shape = report.shape
     layers = shape.layers
     indices = [layer.index for layer in layers]
-    layer_word = label("layer", lang)
-    title = f"{label('inspect_title', lang)}: {shape.name}"
+    layer_word = t("label.layer", lang)
+    title = f"{t('label.inspect_title', lang)}: {shape.name}"
     body = [
         f"<h1>{_t(title)}</h1>",
-        _table([label("item", lang), ""], rows.summary_rows(shape, lang)),
-        f"<h2>{_t(label('by_dtype', lang))}</h2>",
+        _table([t("label.item", lang), ""], rows.summary_rows(shape, lang)),
+        f"<h2>{_t(t('label.by_dtype', lang))}</h2>",
         _table(rows.dtype_headers(lang), rows.dtype_rows(shape)),
     ]
     if report.estimates is not None:
         body += [
-            f"<h2>{_t(label('estimates', lang))}</h2>",
+            f"<h2>{_t(t('label.estimates', lang))}</h2>",
             _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang)),
         ]
     body += [
-        f"<h2>{_t(label('chart_inspect', lang))}</h2>",
+        f"<h2>{_t(t('label.chart_inspect', lang))}</h2>",
         bar_chart(
-            label("chart_params", lang),
+            t("label.chart_params", lang),
             indices,
             [
-                (label("attn_params", lang), [l.attn_params for l in layers], ATTN_COLOR),
-                (label("mlp_params", lang), [l.mlp_params for l in layers], MLP_COLOR),
+                (t("label.attn_params", lang), [l.attn_params for l in layers], ATTN_COLOR),
+                (t("label.mlp_params", lang), [l.mlp_params for l in layers], MLP_COLOR),
             ],
             category_label=layer_word,
         ),
         bar_chart(
-            label("chart_heads", lang),
+            t("label.chart_heads", lang),
             indices,
             [
-                (label("q_heads", lang), [l.q_heads for l in layers], ATTN_COLOR),
-                (label("kv_heads", lang), [l.kv_heads for l in layers], KV_COLOR),
+                (t("label.q_heads", lang), [l.q_heads for l in layers], ATTN_COLOR),
+                (t("label.kv_heads", lang), [l.kv_heads for l in layers], KV_COLOR),
             ],
             category_label=layer_word,
         ),
         bar_chart(
-            label("chart_intermediate", lang),
+            t("label.chart_intermediate", lang),
             indices,
-            [(label("intermediate", lang), [l.intermediate_size for l in layers], MLP_COLOR)],
+            [(t("label.intermediate", lang), [l.intermediate_size for l in layers], MLP_COLOR)],
             category_label=layer_word,
         ),
-        f"<h2>{_t(label('layer_table', lang))}</h2>",
+        f"<h2>{_t(t('label.layer_table', lang))}</h2>",
         _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
         *_findings(report.findings, lang),
     ]
@@ -294,33 +292,33 @@ def render_inspect(report: InspectReport, lang: str) -> str:
 
 def render_tensors(listing: TensorListing, lang: str) -> str:
     """The ``tensors`` listing as a page."""
-    title = f"{label('tensors', lang)} ({len(listing.tensors)}): {listing.name}"
+    title = f"{t('label.tensors', lang)} ({len(listing.tensors)}): {listing.name}"
     headers, body_rows = rows.tensor_table(listing, lang)
     return _page(title, lang, [f"<h1>{_t(title)}</h1>", _table(headers, body_rows, left=(0, 1, 2, 3))])
 
 
 def render_check(report: CheckReport, lang: str) -> str:
     """The pre-download check as a page: verdict, findings table, estimates."""
-    title = f"{label('check_title', lang)}: {report.name}"
+    title = f"{t('label.check_title', lang)}: {report.name}"
     counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
-    body = [f"<h1>{_t(title)}</h1>", f'<p class="meta">{_t(label("check_summary", lang).format(**counts))}</p>']
+    body = [f"<h1>{_t(title)}</h1>", f'<p class="meta">{_t(t("label.check_summary", lang, **counts))}</p>']
     if report.findings:
         body += [
-            f"<h2>{_t(label('findings', lang))}</h2>",
+            f"<h2>{_t(t('label.findings', lang))}</h2>",
             _table(
-                [label(k, lang) for k in ("severity", "code", "layer", "message")],
+                [t(f"label.{k}", lang) for k in ("severity", "code", "layer", "message")],
                 [
-                    [label(f"severity_{f.severity}", lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, lang)]
+                    [t(f"severity.{f.severity}", lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, lang)]
                     for f in report.findings
                 ],
                 left=(0, 1, 3),
             ),
         ]
     else:
-        body.append(f"<p>{_t(label('no_findings', lang))}</p>")
+        body.append(f"<p>{_t(t('label.no_findings', lang))}</p>")
     if report.estimates is not None:
         body += [
-            f"<h2>{_t(label('estimates', lang))}</h2>",
+            f"<h2>{_t(t('label.estimates', lang))}</h2>",
             _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang)),
         ]
     return _page(title, lang, body)

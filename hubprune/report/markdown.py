@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tabulate as _tabulate
 
+from ..locales import t
 from ..model import CheckReport, Comparison, InspectReport, TensorListing
 from . import estimate_rows, rows
-from .strings import label
 
 
 # Checkpoint strings (names, config values, finding messages) are data from whoever published the
@@ -36,34 +36,34 @@ def _table(headers: list[str], body: list[list[str]]) -> str:
 def _findings(findings, lang: str) -> list[str]:
     if not findings:
         return []
-    return [f"## {label('findings', lang)}", "", *(f"- {escape(line)}" for line in rows.finding_lines(findings, lang)), ""]
+    return [f"## {t('label.findings', lang)}", "", *(f"- {escape(line)}" for line in rows.finding_lines(findings, lang)), ""]
 
 
 def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str]:
-    return [f"## {label('estimates', lang)}", "", _table(headers, body), ""] if body else []
+    return [f"## {t('label.estimates', lang)}", "", _table(headers, body), ""] if body else []
 
 
 def render_compare(comparison: Comparison, lang: str) -> str:
     base, pruned = comparison.base.shape, comparison.pruned.shape
     out = [
-        f"# {label('compare_title', lang)}",
+        f"# {t('label.compare_title', lang)}",
         "",
-        f"- **{label('base_model', lang)}**: {escape(base.name)}" + (f" @ {escape(base.commit)}" if base.commit else ""),
-        f"- **{label('pruned_model', lang)}**: {escape(pruned.name)}" + (f" @ {escape(pruned.commit)}" if pruned.commit else ""),
+        f"- **{t('label.base_model', lang)}**: {escape(base.name)}" + (f" @ {escape(base.commit)}" if base.commit else ""),
+        f"- **{t('label.pruned_model', lang)}**: {escape(pruned.name)}" + (f" @ {escape(pruned.commit)}" if pruned.commit else ""),
         "",
-        f"## {label('overall', lang)}",
+        f"## {t('label.overall', lang)}",
         "",
         _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang)),
         "",
-        f"## {label('per_layer', lang)}",
+        f"## {t('label.per_layer', lang)}",
         "",
     ]
     if comparison.aligned:
-        out += [_table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)), "", f"## {label('details', lang)}", ""]
+        out += [_table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)), "", f"## {t('label.details', lang)}", ""]
     else:
         out += [escape(rows.not_aligned_note(comparison, lang)), ""]
     for layer in comparison.layers:
-        out += [f"### {label('layer', lang)} {layer.index}", ""]
+        out += [f"### {t('label.layer', lang)} {layer.index}", ""]
         for section, lines in rows.layer_details(layer, lang):
             out.append(f"- **{escape(section)}**")
             out += [f"  - {escape(line)}" for line in lines]
@@ -78,15 +78,15 @@ def render_compare(comparison: Comparison, lang: str) -> str:
 def render_inspect(report: InspectReport, lang: str) -> str:
     shape = report.shape
     out = [
-        f"# {label('inspect_title', lang)}: {escape(shape.name)}",
+        f"# {t('label.inspect_title', lang)}: {escape(shape.name)}",
         "",
-        _table([label("item", lang), ""], rows.summary_rows(shape, lang)),
+        _table([t("label.item", lang), ""], rows.summary_rows(shape, lang)),
         "",
-        f"## {label('by_dtype', lang)}",
+        f"## {t('label.by_dtype', lang)}",
         "",
         _table(rows.dtype_headers(lang), rows.dtype_rows(shape)),
         "",
-        f"## {label('layer_table', lang)}",
+        f"## {t('label.layer_table', lang)}",
         "",
         _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
         "",
@@ -99,19 +99,19 @@ def render_inspect(report: InspectReport, lang: str) -> str:
 
 def render_tensors(listing: TensorListing, lang: str) -> str:
     headers, body = rows.tensor_table(listing, lang)
-    title = f"# {label('tensors', lang)} ({len(listing.tensors)}): `{listing.name}`"
+    title = f"# {t('label.tensors', lang)} ({len(listing.tensors)}): `{listing.name}`"
     return "\n".join([title, "", _table(headers, body)]) + "\n"
 
 
 def render_check(report: CheckReport, lang: str) -> str:
     """The pre-download check: findings worst first, the estimates, and the verdict line."""
-    title = f"# {label('check_title', lang)}: {escape(report.name)}"
+    title = f"# {t('label.check_title', lang)}: {escape(report.name)}"
     out = [title, ""]
     if report.family:
-        out += [f"- **{label('family', lang)}**: {escape(report.family)}", f"- **{label('files', lang)}**: {report.files}", ""]
-    out += _findings(report.findings, lang) or [label("no_findings", lang), ""]
+        out += [f"- **{t('label.family', lang)}**: {escape(report.family)}", f"- **{t('label.files', lang)}**: {report.files}", ""]
+    out += _findings(report.findings, lang) or [t("label.no_findings", lang), ""]
     if report.estimates is not None:
         out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
     counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
-    out.append(f"**{label('check_summary', lang).format(**counts)}**")
+    out.append(f"**{t('label.check_summary', lang, **counts)}**")
     return "\n".join(out).rstrip("\n") + "\n"

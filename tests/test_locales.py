@@ -1,8 +1,9 @@
-"""Finding messages in English and Chinese: every code has both, and both fill from the same args.
+"""The language files: every language has every key with the same placeholders, and every finding
+code has text in every language and is raised by some check.
 
 The package is scanned for ``finding(...)`` calls, so a new code or variant without a template in
-both languages fails here; then real findings (every fixture, every broken copy of
-``test_checks.py``, every kind of comparison) are rendered in both languages.
+every language fails here; then real findings (every fixture, every broken copy of
+``test_checks.py``, every kind of comparison) are rendered in every language.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hubprune.findings import config as config_checks
 from hubprune.cli import app
 from hubprune.comparison import compare_shapes
 from hubprune.findings import finding
-from hubprune.messages import FINDING_TEXT, FRAGMENTS, finding_text, render, template_key
+from hubprune.locales import DEFAULT, LANGS, finding_key, finding_text, for_locale, strings, t
 from hubprune.model import Finding
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
@@ -33,8 +34,57 @@ from .test_checks import BREAKS, INDEX, SHARD1, SHARD4, edit_json
 from .test_infer import write
 
 PACKAGE = Path(hubprune.__file__).parent
-LANGS = {"en", "zh"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH = strings(DEFAULT)
+FINDING_TEXT = {key for key in ENGLISH if key.startswith("finding.")}
+OTHERS = [lang for lang in LANGS if lang != DEFAULT]
+
+
+def render(key: str, args: dict, lang: str) -> str:
+    """A template filled strictly: the key must exist in ``lang`` itself, not by fallback."""
+    assert key in strings(lang), f"{key} missing in hubprune/locales/{lang}.py"
+    return t(key, lang, **args)
+
+
+# --- the files themselves ----------------------------------------------------------------------
+
+
+def test_languages_are_the_files() -> None:
+    files = sorted(p.stem for p in (PACKAGE / "locales").glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(LANGS) == files and LANGS[0] == DEFAULT and "zh" in LANGS
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_language_has_every_key(lang: str) -> None:
+    assert strings(lang).keys() == ENGLISH.keys()
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_key_takes_the_same_placeholders(lang: str) -> None:
+    for key, english in ENGLISH.items():
+        assert _fields(strings(lang)[key]) == _fields(english), key
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [
+        ("zh_CN.UTF-8", "zh"), ("zh_SG", "zh"), ("zh_Hans_CN", "zh"), ("zh", "zh"),
+        # Only Simplified Chinese is shipped: Traditional-Chinese locales get English by default.
+        ("zh_TW.UTF-8", "en"), ("zh_HK.Big5", "en"), ("zh_MO", "en"), ("zh_Hant", "en"), ("zh-Hant-TW", "en"),
+        ("en_US.UTF-8", "en"), ("C", "en"), ("POSIX", "en"), ("fr_FR.UTF-8", "en"), ("", "en"),
+    ],
+)  # fmt: skip
+def test_locale_names_pick_a_shipped_language(locale: str, lang: str) -> None:
+    assert for_locale(locale) == lang
+
+
+def test_a_missing_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    zh = dict(strings("zh"))
+    del zh["label.total_params"]
+    monkeypatch.setattr(__import__("hubprune.locales.zh").locales.zh, "STRINGS", zh)
+    assert t("label.total_params", "zh") == "Total parameters"
+    with pytest.raises(KeyError):
+        t("label.no_such_key", "zh")
 
 
 # --- what the source says --------------------------------------------------------------------
@@ -58,8 +108,8 @@ def _scan() -> tuple[set[str], list[str]]:
     # config_findings picks its three codes from a table; the table is where they are written.
     table_codes = {code for _fact, _value_of, code in config_checks.PER_LAYER_FACTS}
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "messages.py" or path.relative_to(PACKAGE).as_posix() == "findings/registry.py":
-            continue  # the message table, and the one function that builds a Finding from it
+        if path.relative_to(PACKAGE).as_posix() == "findings/registry.py":
+            continue  # the one function that builds a Finding from the language files
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -76,7 +126,7 @@ def _scan() -> tuple[set[str], list[str]]:
             variant = next((k.value for k in node.keywords if k.arg == "variant"), None)
             for code in codes:
                 for value in _literals(variant, where):
-                    keys.add(template_key(code, {"variant": value}))
+                    keys.add(finding_key(code, {"variant": value}))
     return keys, direct
 
 
@@ -85,8 +135,8 @@ SCANNED, DIRECT = _scan()
 
 def test_the_scan_sees_the_package() -> None:
     # Guards the scan itself: codes from checks, infer, compare and detect, and both kinds of variant.
-    assert {"config_num_attention_heads", "no_config", "head_dim_unknown.latent", "depth_pruned.added_mapped",
-            "family_guessed.no_architecture", "quantization_differs.pruned_dense"} <= SCANNED
+    assert {f"finding.{key}" for key in ("config_num_attention_heads", "no_config", "head_dim_unknown.latent",
+            "depth_pruned.added_mapped", "family_guessed.no_architecture", "quantization_differs.pruned_dense")} <= SCANNED
     assert len(SCANNED) >= 50
 
 
@@ -96,9 +146,10 @@ def test_findings_are_built_through_the_message_table() -> None:
 
 
 @pytest.mark.parametrize("key", sorted(SCANNED))
-def test_every_code_the_package_uses_has_english_and_chinese(key: str) -> None:
-    assert key.partition(".")[0] in findings.CODES, f"{key} needs an entry in hubprune/findings/registry.py"
-    assert set(FINDING_TEXT.get(key, {})) == LANGS, f"{key} needs an 'en' and a 'zh' template in hubprune/messages.py"
+def test_every_code_the_package_uses_has_text_in_every_language(key: str) -> None:
+    assert key.split(".")[1] in findings.CODES, f"{key} needs an entry in hubprune/findings/registry.py"
+    for lang in LANGS:
+        assert key in strings(lang), f"{key} needs a template in hubprune/locales/{lang}.py"
 
 
 def test_every_template_is_used() -> None:
@@ -115,12 +166,9 @@ def _fields(template: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("key", sorted({*FINDING_TEXT, *FRAGMENTS}))
-def test_both_languages_take_the_same_args(key: str) -> None:
-    entry = FINDING_TEXT.get(key) or FRAGMENTS[key]
-    assert set(entry) == LANGS
-    assert _fields(entry["zh"]) == _fields(entry["en"])
-    assert CJK.search(entry["zh"]) and not CJK.search(entry["en"])
+@pytest.mark.parametrize("key", sorted(k for k in ENGLISH if k.startswith(("finding.", "fragment."))))
+def test_chinese_findings_are_chinese(key: str) -> None:
+    assert CJK.search(strings("zh")[key]) and not CJK.search(ENGLISH[key])
 
 
 # --- real findings -----------------------------------------------------------------------------
@@ -276,7 +324,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
 
 
 def test_the_run_produces_every_wording(produced: list[Finding]) -> None:
-    keys = {template_key(f.code, f.args) for f in produced}
+    keys = {finding_key(f.code, f.args) for f in produced}
     assert keys - SCANNED == set()  # nothing the scan missed
     assert SCANNED - keys == set(), "add a case that produces these findings to the tables above"
 
@@ -285,9 +333,9 @@ def test_every_finding_renders_in_both_languages(produced: list[Finding]) -> Non
     for item in produced:
         assert item.args is not None, item
         json.dumps(item.args)  # plain JSON values only
-        assert render(template_key(item.code, item.args), item.args, "en") == item.message
+        assert render(finding_key(item.code, item.args), item.args, "en") == item.message
         assert finding_text(item, "en") == item.message
-        chinese = render(template_key(item.code, item.args), item.args, "zh")
+        chinese = render(finding_key(item.code, item.args), item.args, "zh")
         assert CJK.search(chinese) and finding_text(item, "zh") == chinese
 
 
@@ -363,6 +411,11 @@ def test_a_none_variant_is_the_plain_template() -> None:
 
 @pytest.mark.parametrize("code", sorted(findings.CODES))
 def test_every_registered_code_has_a_message_and_a_valid_scope(code: str) -> None:
-    assert FINDING_TEXT.get(code, {}).keys() == LANGS or any(key.startswith(code + ".") for key in FINDING_TEXT)
+    assert f"finding.{code}" in FINDING_TEXT or any(key.startswith(f"finding.{code}.") for key in FINDING_TEXT)
     assert findings.CODES[code].severity in {"info", "warning", "error"}
     assert findings.CODES[code].scope in {"inspect", "check", "compare"}
+
+
+def test_every_registered_code_is_raised_by_some_check() -> None:
+    raised = {key.split(".")[1] for key in SCANNED}
+    assert set(findings.CODES) - raised == set(), "a registered code no check raises: remove it or raise it"
