@@ -297,6 +297,26 @@ def skeleton(
     typer.echo(f"hubprune: wrote {len(written)} file(s), {size:,} bytes, to {out}", err=True)
 
 
+class SchemaName(str, Enum):
+    inspect = "inspect"
+    compare = "compare"
+    check = "check"
+    tensors = "tensors"
+    family = "family"
+
+
+@app.command()
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="Which JSON output (or 'family' for a family file).")],
+) -> None:
+    """Print the JSON Schema of a --format json output, or of a family file."""
+    import json
+
+    from .schema import json_schema
+
+    write_output(json.dumps(json_schema(name.value), indent=2, ensure_ascii=False) + "\n", None)
+
+
 def _interrupted(signum: int, frame: object) -> None:
     """SIGINT/SIGTERM: remove this run's temporary files, say so, exit 128 + the signal number.
 

@@ -20,11 +20,11 @@ from .model import Comparison, Finding, InspectReport, LayerComparison, LayerSha
 ATTN_REMOVED = "attn_removed"
 MLP_REMOVED = "mlp_removed"
 LAYER_REMOVED = "layer_removed"
-UNCHANGED = "unchanged"
 ATTN_LINEAR = "attn_linear"
 MLP_LINEAR = "mlp_linear"
 EXPERTS_PRUNED = "experts_pruned"
 INPUT_DIM_CHANGED = "input_dim_changed"
+STATUSES = (ATTN_REMOVED, MLP_REMOVED, LAYER_REMOVED, ATTN_LINEAR, MLP_LINEAR, EXPERTS_PRUNED, INPUT_DIM_CHANGED)
 
 
 def pct(part: int, whole: int) -> float:

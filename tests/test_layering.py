@@ -76,6 +76,8 @@ RULES = [
     ("httpx", ["hubprune.sources"], "HTTP belongs to the sources"),
     ("tabulate", ["hubprune.report"], "tables are rendering"),
     ("hubprune.cli", ["hubprune.__main__"], "nothing is built on top of the command line"),
+    ("pydantic", ["hubprune.schema"], "the JSON Schemas are printed or tested, never built to read a model"),
+    ("hubprune.schema", ["hubprune.cli"], "only `hubprune schema` builds the schema models"),
 ]
 
 

@@ -196,6 +196,8 @@ class Family(_Value):
                 continue
             if not isinstance(data.get(key), kind):
                 raise ValueError(f"family {name}: {key} must be a string")
+        if data.get("extends") is not None and not isinstance(data["extends"], str):
+            raise ValueError(f"family {name}: extends must be a family name")
         for key in ("architectures", "model_types", "examples", "param_suffixes"):
             if key in data and not _strings(data[key]):
                 raise ValueError(f"family {name}: {key} must be a list of strings")
