@@ -5,7 +5,7 @@ its tensors show. head_dim is the one fact shapes cannot give (q rows = heads x 
 comes from the config (pruning removes whole heads and keeps head_dim), else from q/k norm
 lengths; without any of these the head counts are reported as unknown rather than guessed.
 
-Every stored weight is first turned into its *logical* ``[out, in]`` (``archs/quant.py`` knows
+Every stored weight is first turned into its *logical* ``[out, in]`` (``quant.py`` knows
 the packed layouts of GPTQ, AWQ, bitsandbytes and FP8; ``layout: in_out`` patterns undo GPT-2's
 transposed Conv1D), so the rest of this module reads a quantized model like the dense one.
 """
@@ -13,60 +13,30 @@ transposed Conv1D), so the rest of this module reads a quantized model like the 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .archs.quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
-from .archs.schema import (
-    ATTN_ROLES,
-    BUFFER_SUFFIXES,
-    EXPERT_ROLES,
-    HIDDEN_OUTPUT_ROLES,
-    MIXER_OF_ROLE,
-    MLP_ROLES,
-    ROLE_INPUT,
-    Family,
-    Role,
-    RoleTable,
-)
-from .archs.templates import split_expert, split_layer
+from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MLP_ROLES, Family, Role
+from .classify import LayerModules, Module, classify
 from .findings import finding
-from .model import Finding, Snapshot, LayerShape, ModelShape, TensorInfo, as_int
+from .model import Finding, Snapshot, LayerShape, ModelShape, as_int
+from .quant import QuantConfig
 
 
-@dataclass
-class _Module:
-    """One module (``...q_proj``) with its parameters read back to logical shapes."""
-
-    name: str
-    role: str | None
-    expert: int | None
-    shape: tuple[int, ...] | None  # logical weight shape, [out, in] for a matrix
-    params: int
-
-
-@dataclass
-class _Layer:
-    """Modules of one layer grouped by role while we walk the header."""
-
-    by_role: dict[str, list[_Module]] = field(default_factory=lambda: defaultdict(list))
-    other: list[_Module] = field(default_factory=list)
-
-
-def _rows(modules: list[_Module]) -> int | None:
+def _rows(modules: list[Module]) -> int | None:
     for module in modules:
         if module.shape and len(module.shape) == 2:
             return module.shape[0]
     return None
 
 
-def _cols(modules: list[_Module]) -> int | None:
+def _cols(modules: list[Module]) -> int | None:
     for module in modules:
         if module.shape and len(module.shape) == 2:
             return module.shape[1]
     return None
 
 
-def _params(modules: list[_Module]) -> int:
+def _params(modules: list[Module]) -> int:
     return sum(m.params for m in modules)
 
 
@@ -75,7 +45,7 @@ def _positive(value: object) -> int | None:
     return number if number is not None and number > 0 else None
 
 
-def _query_rows(layers: dict[int, _Layer]) -> list[int]:
+def _query_rows(layers: dict[int, LayerModules]) -> list[int]:
     """Rows of every q projection of plain attention (latent attention's q rows are not heads x head_dim)."""
     return [
         module.shape[0]
@@ -89,7 +59,7 @@ def _query_rows(layers: dict[int, _Layer]) -> list[int]:
 def resolve_head_dim(
     family: Family,
     config: dict | None,
-    layers: dict[int, _Layer],
+    layers: dict[int, LayerModules],
     rotary_dim: int | None = None,
     base_head_dim: int | None = None,
 ) -> tuple[int | None, str]:
@@ -157,10 +127,6 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
     return names
 
 
-# Parameters the logical weight already counts (the weight itself, or its packed form).
-_COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
-
-
 def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
@@ -172,81 +138,20 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     >>> shape.total_params, shape.layers[2].q_heads, shape.layers[23].q_heads
     (4015140864, 28, 0)
     """
-    table = family.roles()
-    suffixes = set(family.param_suffixes) | PACKED_NAMES
+    modules = classify(headers, family)
     config = headers.config
-    quant = quant_config(config)
     hidden_cfg = as_int(family.config_value(config, "hidden_size"))
-    embed_width = _embed_width(headers, table)
-    hidden_known = embed_width or hidden_cfg
-
-    rotary_dim: int | None = None
-    buffer_params = 0
-    grouped: dict[str, dict[str, TensorInfo]] = defaultdict(dict)
-    for tensor in headers.tensors.values():
-        name = tensor.name
-        if name.endswith(BUFFER_SUFFIXES):
-            buffer_params += tensor.numel
-            # inv_freq has head_dim / 2 entries when all of a head rotates.
-            if name.endswith(".inv_freq") and len(tensor.shape) == 1 and tensor.shape[0] > 0:
-                rotary_dim = 2 * tensor.shape[0]
-            continue
-        module, param = split_param(name)
-        if param not in suffixes and not is_aux(param):
-            module, param = _parameter_module(table, module, param)
-        grouped[module][param] = tensor
-
-    layers: dict[int, _Layer] = defaultdict(_Layer)
-    globals_: dict[str, list[_Module]] = defaultdict(list)
-    unknown: list[_Module] = []
-    params_by_dtype: dict[str, int] = defaultdict(int)
-    bytes_by_dtype: dict[str, int] = defaultdict(int)
-    schemes: set[str] = set()
-
-    for name, params in grouped.items():
-        template, index = split_layer(name)
-        template, expert = split_expert(template)
-        role, layout = table.lookup(template, in_layer=index is not None) or (None, "out_in")
-        if role == Role.BUFFER:
-            # GPT-2 attn.bias and friends: stored, but not parameters.
-            buffer_params += sum(tensor.numel for tensor in params.values())
-            continue
-        weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
-        if role is None or role in MIXER_OF_ROLE:
-            # An unknown module, or a Mamba / linear-attention block (A_log, D, dt_bias):
-            # everything in it is a parameter.
-            weights = params
-        for tensor in weights.values():
-            bytes_by_dtype[tensor.dtype] += tensor.nbytes
-        input_width = as_int(family.config_value(config, ROLE_INPUT[role])) if role in ROLE_INPUT else hidden_known
-        transposed = layout == "in_out"
-        if (transposed or family.heuristic) and role not in ROLE_INPUT:
-            transposed = _stored_transposed(weights.get("weight"), role, hidden_known, transposed)
-        logical = logical_weight(
-            weights,
-            quant,
-            transposed=transposed,
-            input_width=None if role in HIDDEN_OUTPUT_ROLES else input_width,
-            output_width=hidden_known if role in HIDDEN_OUTPUT_ROLES else None,
-        )
-        count = 0
-        if logical is not None:
-            count += logical.numel
-            params_by_dtype[logical.carrier.dtype] += logical.numel
-            if logical.scheme:
-                schemes.add(logical.scheme)
-        for param, tensor in weights.items():
-            if param in _COUNTED_BY_LOGICAL or is_aux(param):
-                continue
-            count += tensor.numel
-            params_by_dtype[tensor.dtype] += tensor.numel
-        module = _Module(name, role, expert, logical.shape if logical else None, count)
-        if role is None:
-            (layers[index].other if index is not None else unknown).append(module)
-        elif index is not None:
-            layers[index].by_role[role].append(module)
-        else:
-            globals_[role].append(module)
+    hidden_known = modules.hidden
+    rotary_dim = modules.rotary_dim
+    buffer_params = modules.buffer_params
+    # A shallow copy: layers past the config move out of it, the shared map stays as classified.
+    layers: dict[int, LayerModules] = dict(modules.layers)
+    globals_ = modules.globals
+    unknown = modules.unclassified
+    params_by_dtype = modules.params_by_dtype
+    bytes_by_dtype = modules.bytes_by_dtype
+    schemes = modules.schemes
+    quant = modules.quant
 
     findings: list[Finding] = []
     _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
@@ -275,7 +180,8 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
         # (a tensor named layers.100000000 would otherwise mean 10^8 empty layers).
         all_indices = indices
         findings.append(finding("layer_indices_sparse", count=len(indices), highest=indices[-1]))
-    layer_shapes = [_layer_shape(i, layers.get(i, _Layer()), ctx) for i in all_indices]
+    empty = LayerModules()
+    layer_shapes = [_layer_shape(i, layers.get(i, empty), ctx) for i in all_indices]
 
     other_layer = [m for i in indices for m in layers[i].other]
     if other_layer or unknown:
@@ -325,43 +231,7 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     )
 
 
-def _parameter_module(table: RoleTable, module: str, param: str) -> tuple[str, str]:
-    """(module, parameter) of a tensor whose last name part is itself the module: fused expert
-    tensors saved without ``.weight`` (``mlp.experts.gate_up_proj``, ``..._bias``)."""
-    base, kind = (param[: -len("_bias")], "bias") if param.endswith("_bias") else (param, "weight")
-    candidate = f"{module}.{base}"
-    template, index = split_layer(candidate)
-    if table.lookup(split_expert(template)[0], in_layer=index is not None) is not None:
-        return candidate, kind
-    return module, param
-
-
-def _stored_transposed(weight: TensorInfo | None, role: str | None, hidden: int | None, declared: bool) -> bool:
-    """Whether a 2-D weight is stored ``[in, out]`` (GPT-2 ``Conv1D``) rather than ``[out, in]``
-    (``nn.Linear``), read from which side is the hidden size; the spelling cannot say (GPT-2's
-    ``c_fc`` is a Conv1D, StarCoder2's and GPTBigCode's are Linear). A square weight, or one with
-    neither or both sides equal to the hidden size, keeps the family's declared layout."""
-    if weight is None or hidden is None or len(weight.shape) != 2:
-        return declared
-    rows, cols = weight.shape
-    if (rows == hidden) == (cols == hidden):
-        return declared
-    if role in HIDDEN_OUTPUT_ROLES:  # output side is the hidden size
-        return cols == hidden
-    return rows == hidden
-
-
-def _embed_width(headers: Snapshot, table: RoleTable) -> int | None:
-    """The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit)."""
-    for name, tensor in headers.tensors.items():
-        module, param = split_param(name)
-        if param == "weight" and len(tensor.shape) == 2 and "{layer}" not in split_layer(module)[0]:
-            if (table.lookup(module, in_layer=False) or ("",))[0] == Role.EMBED:
-                return tensor.shape[1]
-    return None
-
-
-def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, _Layer], findings: list[Finding]) -> int:
+def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, LayerModules], findings: list[Finding]) -> int:
     """Move layers past ``num_hidden_layers`` out of the decoder when the family says they are extra."""
     declared = as_int(family.config_value(config, "num_hidden_layers"))
     if not family.extra_layers_past_config or declared is None:
@@ -392,7 +262,7 @@ def _heads(rows: int | None, head_dim: int | None, what: str, index: int, findin
     return rows // head_dim
 
 
-def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ctx: _Context) -> tuple[int | None, int | None, int | None, str]:
+def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx: _Context) -> tuple[int | None, int | None, int | None, str]:
     """(q_heads, kv_heads, head_dim, attention kind) of one layer."""
     findings = ctx.findings
     if attn_params == 0:
@@ -446,7 +316,7 @@ def _attention(index: int, roles: dict[str, list[_Module]], attn_params: int, ct
     return q_heads, kv_heads, head_dim, "full"
 
 
-def _width(roles: dict[str, list[_Module]], gate: str, up: str, down: str, fused: str) -> dict[str, int]:
+def _width(roles: dict[str, list[Module]], gate: str, up: str, down: str, fused: str) -> dict[str, int]:
     widths = {
         f"{up} rows": _rows(roles.get(up, [])),
         f"{gate} rows": _rows(roles.get(gate, [])),
@@ -465,7 +335,7 @@ def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> 
         )
 
 
-def _stacked_experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tuple[int, list[int | None]] | None:
+def _stacked_experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int, list[int | None]] | None:
     """Routed experts stored as one 3-D tensor per projection (gpt_oss ``experts.gate_up_proj``
     ``[E, H, 2I]``, granitemoe ``input_linear`` ``[E, 2I, H]``): (experts, each one's width).
 
@@ -489,13 +359,13 @@ def _stacked_experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context
     return None
 
 
-def _experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tuple[int, list[int]]:
+def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int, list[int]]:
     """How many routed experts a layer keeps, and each one's width (in expert order)."""
     findings = ctx.findings
     stacked = _stacked_experts(index, roles, ctx)
     if stacked is not None:
         return len(stacked[1]), stacked[1]
-    by_expert: dict[int, dict[str, list[_Module]]] = defaultdict(lambda: defaultdict(list))
+    by_expert: dict[int, dict[str, list[Module]]] = defaultdict(lambda: defaultdict(list))
     for role in EXPERT_ROLES:
         for module in roles.get(role, []):
             if module.expert is not None and module.params:
@@ -508,7 +378,7 @@ def _experts(index: int, roles: dict[str, list[_Module]], ctx: "_Context") -> tu
     return len(by_expert), widths
 
 
-def _layer_shape(index: int, layer: _Layer, ctx: _Context) -> LayerShape:
+def _layer_shape(index: int, layer: LayerModules, ctx: _Context) -> LayerShape:
     roles = layer.by_role
     attn_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)

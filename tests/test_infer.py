@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import hubprune
-from hubprune.archs.quant import QuantConfig, logical_weight, quant_config, split_param
+from hubprune.quant import QuantConfig, logical_weight, quant_config, split_param
 from hubprune.model import TensorInfo
 from hubprune.safetensors_header import encode_header
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..classify import module_templates, template_roles
 from ..findings import finding
 from ..model import Finding
-from .quant import split_param
 from .schema import Family, Role, all_families, load_family
-from .templates import layer_template
 
 FALLBACK = "generic"
 # Share of a checkpoint's per-layer modules a family must name to be chosen from tensor names alone.
@@ -22,8 +21,7 @@ MIN_COVERAGE = 0.5
 
 
 def _coverage(family: Family, modules: set[str]) -> int:
-    table = family.roles()
-    return sum(table.lookup(module, in_layer="{layer}" in module) is not None for module in modules)
+    return sum(role is not None for role in template_roles(family, modules).values())
 
 
 def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Family, list[Finding]]:
@@ -47,7 +45,7 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
         if model_type and model_type in family.model_types:
             return family, []
 
-    modules = {layer_template(split_param(name)[0]) for name in tensor_names}
+    modules = module_templates(tensor_names)
     layer_modules = {m for m in modules if "{layer}" in m}
     # Most modules named wins; among equals, the family with fewest patterns the checkpoint lacks
     # (plain Llama over DeciLM, whose linear_attn / linear_mlp spellings add nothing here).

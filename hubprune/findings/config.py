@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..archs.quant import split_param
 from ..archs.schema import Family, Role
-from ..archs.templates import split_layer
+from ..classify import classify
 from ..model import Finding, Snapshot, LayerShape, ModelShape, as_int
 from ._ranges import compress_ranges
 from .registry import finding
@@ -149,15 +148,12 @@ def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> lis
 
 def _router_rows(family: Family, headers: Snapshot) -> dict[int, int]:
     """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
-    table = family.roles()
     rows: dict[int, int] = {}
-    for tensor in headers.tensors.values():
-        module, param = split_param(tensor.name)
-        if param != "weight" or len(tensor.shape) != 2:
-            continue
-        template, index = split_layer(module)
-        if index is not None and (table.lookup(template, in_layer=True) or ("",))[0] == Role.ROUTER:
-            rows[index] = tensor.shape[0]
+    for index, layer in classify(headers, family).layers.items():
+        for module in layer.by_role.get(Role.ROUTER, ()):
+            weight = module.weight()
+            if weight is not None and len(weight.shape) == 2:
+                rows[index] = weight.shape[0]
     return rows
 
 

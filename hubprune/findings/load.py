@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..archs.quant import split_param
 from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family, Role
-from ..archs.templates import layer_template, split_layer
+from ..classify import Module, classify
 from ..model import Finding, Snapshot, ModelShape, TensorInfo, as_int
 from ._ranges import compress_ranges, format_runs, gaps, union
 from .config import pruned_heads
@@ -89,28 +88,23 @@ def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[
     expected = expected_shapes()
     # transformers re-applies config.pruned_heads when it builds the model: those layers are smaller.
     expected_in = {index: expected_shapes(removed) for index, removed in pruned_heads(config).items()}
-    table = family.roles()
-    mismatched: list[tuple[TensorInfo, tuple[int, ...]]] = []
+    modules = classify(headers, family)
+    mismatched: list[tuple[Module, TensorInfo, tuple[int, ...]]] = []
     present: dict[str, set[int]] = {}
-    for tensor in headers.tensors.values():
-        module, param = split_param(tensor.name)
-        index = split_layer(module)[1]
-        role = (table.lookup(layer_template(module), in_layer=index is not None) or (None,))[0]
+    for module in (*modules.modules, *modules.buffers):
+        role, index = module.role, module.layer
         if role is None:
             continue
         if index is not None:
             present.setdefault(role, set()).add(index)
         want = expected_in.get(index, expected).get(role) if index is not None else expected.get(role)
-        if param != "weight" or want is None or tensor.dtype not in FLOAT_DTYPES:
+        weight = module.weight()
+        if weight is None or want is None or weight.dtype not in FLOAT_DTYPES:
             continue
-        if sorted(tensor.shape) != sorted(want):
-            mismatched.append((tensor, want))
+        if sorted(weight.shape) != sorted(want):
+            mismatched.append((module, weight, want))
     if mismatched:
-        def order(item: tuple[TensorInfo, tuple[int, ...]]) -> tuple[int, str]:
-            _, index = split_layer(split_param(item[0].name)[0])
-            return (-1 if index is None else index, item[0].name)
-
-        tensor, want = min(mismatched, key=order)
+        _, tensor, want = min(mismatched, key=lambda item: (-1 if item[0].layer is None else item[0].layer, item[1].name))
         findings.append(
             finding(
                 "config_shape_mismatch",

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import TensorInfo
-from ..safetensors_header import DTYPE_BITS
+from .model import TensorInfo
+from .safetensors_header import DTYPE_BITS
 
 # Stored beside a quantized weight; bytes, not parameters.
 AUX_NAMES = frozenset(

@@ -1,0 +1,405 @@
+"""The one walk over a checkpoint's tensors: ``(snapshot, family) -> ModuleMap``.
+
+Every tensor ends up in exactly one place: a *module* with its role, layer, routed expert, logical
+``[out, in]`` shape, parameter count and stored bytes; an *unclassified* module (no role the
+family knows; every tensor in it counted as a parameter); or a *buffer* (stored, never a
+parameter: rotary ``inv_freq``, causal-mask constants, decay tables). Inference, family
+detection, the checks and the estimates read this map; none of them looks a tensor name up again.
+
+The walk has two halves. The first only cuts names (module / parameter, layer and expert index
+replaced by placeholders) and does not depend on the family, so detection reads it too. The second
+asks the family's role table once per distinct *template* (a 126-layer model has a dozen), and
+turns each module's stored tensors into its logical weight (``quant.py`` knows the packed layouts).
+
+Both halves are remembered for the last few snapshots they saw (by identity: a snapshot is read
+once and then only read from), because the checks ask for the map inference already built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, MIXER_OF_ROLE, ROLE_INPUT, Family, Role
+from .archs.templates import split_expert, split_layer
+from .model import Snapshot, TensorInfo, as_int
+from .quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
+
+# Parameters the logical weight already counts (the weight itself, or its packed form).
+_COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
+_PLAIN = frozenset({"weight", "bias"})
+_SPECIAL_DTYPES = frozenset({"U8", "I8"})
+
+
+@dataclass(slots=True)
+class Module:
+    """One module (``model.layers.3.self_attn.q_proj``) and what its stored tensors amount to.
+
+    ``role`` is None for a module the family does not know (unclassified) and ``Role.BUFFER`` for
+    stored buffers. ``shape`` is the logical weight shape, ``[out, in]`` for a matrix.
+    """
+
+    name: str
+    template: str
+    layer: int | None
+    expert: int | None
+    tensors: dict[str, TensorInfo]  # parameter name ("weight", "bias", "qweight", ...) -> tensor
+    role: Role | None = None
+    shape: tuple[int, ...] | None = None
+    params: int = 0
+    nbytes: int = 0
+
+    def weight(self) -> TensorInfo | None:
+        """The stored ``weight`` tensor, as the file has it (not the logical shape)."""
+        return self.tensors.get("weight")
+
+
+@dataclass(slots=True)
+class LayerModules:
+    """The modules of one layer, grouped by role; ``other`` holds the unclassified ones."""
+
+    by_role: dict[Role, list[Module]] = field(default_factory=dict)
+    other: list[Module] = field(default_factory=list)
+
+    def add(self, module: Module) -> None:
+        if module.role is None:
+            self.other.append(module)
+            return
+        group = self.by_role.get(module.role)
+        if group is None:
+            self.by_role[module.role] = [module]
+        else:
+            group.append(module)
+
+
+@dataclass(slots=True)
+class ModuleMap:
+    """Every tensor of a snapshot, classified for one family."""
+
+    family: Family
+    modules: list[Module]  # every module with parameters, in the order their first tensor came
+    layers: dict[int, LayerModules]
+    globals: dict[Role, list[Module]]  # whole-model modules by role
+    unclassified: list[Module]  # whole-model modules without a role (layers keep theirs in .other)
+    buffers: list[Module]  # role BUFFER: stored, never parameters
+    buffer_params: int
+    rotary_dim: int | None  # 2 x the length of a rotary inv_freq buffer, when one is stored
+    hidden: int | None  # the embedding's width, else the config's hidden size
+    params_by_dtype: dict[str, int]
+    bytes_by_dtype: dict[str, int]
+    schemes: set[str]  # quantization schemes seen (gptq, awq, bnb-4bit, fp8, ...)
+    quant: QuantConfig
+
+    def layer_role_indices(self) -> dict[Role, set[int]]:
+        """Role -> the layers that hold a module of it."""
+        present: dict[Role, set[int]] = {}
+        for index, layer in self.layers.items():
+            for role in layer.by_role:
+                present.setdefault(role, set()).add(index)
+        return present
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """The family-independent half: names cut into modules, and the buffers by name."""
+
+    modules: list[tuple[str, str, int | None, int | None, dict[str, TensorInfo]]]  # Module's first fields
+    buffers: list[tuple[str, str, int | None, int | None, dict[str, TensorInfo]]]  # one per buffer tensor
+    templates: set[str]  # of both
+
+
+def _cut(module: str) -> tuple[str, int | None, int | None]:
+    template, layer = split_layer(module)
+    if ".experts." in template:
+        template, expert = split_expert(template)
+        return template, layer, expert
+    return template, layer, None
+
+
+def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
+    grouped: dict[str, dict[str, TensorInfo]] = {}
+    buffers: list[TensorInfo] = []
+    for name, tensor in tensors.items():
+        if name.endswith(BUFFER_SUFFIXES):
+            buffers.append(tensor)
+            continue
+        if ".weight." in name:
+            module, param = split_param(name)
+        else:
+            module, _, param = name.rpartition(".")
+        group = grouped.get(module)
+        if group is None:
+            grouped[module] = {param: tensor}
+        else:
+            group[param] = tensor
+    modules = []
+    templates = set()
+    for module, params in grouped.items():
+        template, layer, expert = _cut(module)
+        templates.add(template)
+        modules.append((module, template, layer, expert, params))
+    cut_buffers = []
+    for tensor in buffers:
+        module, param = split_param(tensor.name)
+        template, layer, expert = _cut(module)
+        templates.add(template)
+        cut_buffers.append((module, template, layer, expert, {param: tensor}))
+    return _Parsed(modules, cut_buffers, templates)
+
+
+# Recent results, by identity of what they were computed from (see the module docstring).
+_RECENT = 4
+_parsed: list[tuple[object, _Parsed]] = []
+_maps: list[tuple[object, Family, ModuleMap]] = []
+
+
+def _parse_cached(tensors: Mapping[str, TensorInfo]) -> _Parsed:
+    for source, parsed in _parsed:
+        if source is tensors:
+            return parsed
+    parsed = _parse(tensors)
+    _parsed.insert(0, (tensors, parsed))
+    del _parsed[_RECENT:]
+    return parsed
+
+
+def module_templates(tensors: Mapping[str, TensorInfo] | Iterable[str]) -> set[str]:
+    """The distinct module templates of a checkpoint (layer / expert indices as placeholders).
+
+    >>> sorted(module_templates(["model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight", "lm_head.weight"]))
+    ['lm_head', 'model.layers.{layer}.mlp.up_proj']
+    """
+    if isinstance(tensors, Mapping):
+        return _parse_cached(tensors).templates
+    return {_cut(split_param(name)[0])[0] for name in tensors}
+
+
+def template_roles(family: Family, templates: Iterable[str]) -> dict[str, Role | None]:
+    """Template -> the role the family gives it (None: unknown to the family)."""
+    table = family.roles()
+    return {t: (table.lookup(t, in_layer="{layer}" in t) or (None,))[0] for t in templates}
+
+
+def classify(snapshot: Snapshot, family: Family) -> ModuleMap:
+    """Classify every tensor of ``snapshot`` for ``family`` (remembered for recent snapshots).
+
+    >>> from hubprune.sources.local import read_local
+    >>> from hubprune.archs.schema import load_family
+    >>> modules = classify(read_local("fixtures/taylor_only_5000"), load_family("llama"))
+    >>> q = modules.layers[2].by_role[Role.ATTN_Q][0]
+    >>> q.name, q.shape, q.layer, modules.layers[23].by_role.get(Role.ATTN_Q)
+    ('model.layers.2.self_attn.q_proj', (3584, 4096), 2, None)
+    """
+    for source, fam, result in _maps:
+        if source is snapshot and fam is family:
+            return result
+    result = _classify(snapshot, family)
+    _maps.insert(0, (snapshot, family, result))
+    del _maps[_RECENT:]
+    return result
+
+
+def _split_parameter_modules(modules: list[Module], family: Family) -> list[Module]:
+    """Fused expert tensors saved without ``.weight`` (``mlp.experts.gate_up_proj``, ``..._bias``):
+    their last name part is itself the module, when the family knows that module."""
+    table = family.roles()
+    suffixes = set(family.param_suffixes) | PACKED_NAMES
+    result: list[Module] = []
+    for module in modules:
+        odd = [p for p in module.tensors if p not in suffixes and not is_aux(p)]
+        if not odd:
+            result.append(module)
+            continue
+        kept = {p: t for p, t in module.tensors.items() if p not in odd}
+        moved: dict[str, Module] = {}
+        for param in odd:
+            base, kind = (param[: -len("_bias")], "bias") if param.endswith("_bias") else (param, "weight")
+            candidate = f"{module.name}.{base}"
+            template, layer, expert = _cut(candidate)
+            if table.lookup(template, in_layer=layer is not None) is None:
+                kept[param] = module.tensors[param]
+                continue
+            target = moved.get(candidate)
+            if target is None:
+                target = moved[candidate] = Module(candidate, template, layer, expert, {})
+            target.tensors[kind] = module.tensors[param]
+        if kept:
+            module.tensors = kept
+            result.append(module)
+        result.extend(moved.values())
+    return result
+
+
+def _classify(snapshot: Snapshot, family: Family) -> ModuleMap:
+    parsed = _parse_cached(snapshot.tensors)
+    table = family.roles()
+    config = snapshot.config
+    quant = quant_config(config)
+    suffixes = frozenset(family.param_suffixes) | PACKED_NAMES
+    plain_suffixes = _PLAIN <= suffixes
+    heuristic = family.heuristic
+
+    modules = [Module(*cut) for cut in parsed.modules]
+    if any(p not in suffixes and not is_aux(p) for m in modules for p in m.tensors):
+        modules = _split_parameter_modules(modules, family)
+
+    lookups: dict[tuple[str, bool], tuple[Role | None, str]] = {}
+    for module in modules:
+        key = (module.template, module.layer is not None)
+        found = lookups.get(key)
+        if found is None:
+            found = lookups[key] = table.lookup(key[0], in_layer=key[1]) or (None, "out_in")  # type: ignore[assignment]
+        module.role = found[0]
+
+    hidden_cfg = as_int(family.config_value(config, "hidden_size"))
+    embed_width = None
+    for module in modules:
+        # The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit).
+        if module.role is Role.EMBED and module.layer is None and module.expert is None:
+            weight = module.tensors.get("weight")
+            if weight is not None and len(weight.shape) == 2:
+                embed_width = weight.shape[1]
+                break
+    hidden = embed_width or hidden_cfg
+
+    rotary_dim: int | None = None
+    buffer_params = 0
+    buffers: list[Module] = []
+    for module_name, template, layer, expert, params in parsed.buffers:
+        (tensor,) = params.values()
+        buffer_params += tensor.numel
+        # inv_freq has head_dim / 2 entries when all of a head rotates.
+        if tensor.name.endswith(".inv_freq") and len(tensor.shape) == 1 and tensor.shape[0] > 0:
+            rotary_dim = 2 * tensor.shape[0]
+        buffers.append(Module(module_name, template, layer, expert, params, Role.BUFFER, tensor.shape, 0, tensor.nbytes))
+
+    params_by_dtype: dict[str, int] = {}
+    bytes_by_dtype: dict[str, int] = {}
+    schemes: set[str] = set()
+    layers: dict[int, LayerModules] = {}
+    globals_: dict[Role, list[Module]] = {}
+    unclassified: list[Module] = []
+    kept: list[Module] = []
+    input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
+    for module in modules:
+        role = module.role
+        params = module.tensors
+        if role is Role.BUFFER:
+            # GPT-2 attn.bias and friends: stored, but not parameters.
+            count = sum(t.numel for t in params.values())
+            buffer_params += count
+            module.nbytes = sum(t.nbytes for t in params.values())
+            buffers.append(module)
+            continue
+        weight = params.get("weight")
+        layout = lookups[(module.template, module.layer is not None)][1]
+        if (
+            plain_suffixes
+            and weight is not None
+            and len(params) <= 2
+            and (len(params) == 1 or "bias" in params)
+            and weight.dtype not in _SPECIAL_DTYPES
+            and not weight.dtype.startswith("F8_")
+            and layout == "out_in"
+            and not heuristic
+            and role not in ROLE_INPUT
+        ):
+            # The common case, a dense weight (and bias) stored [out, in]: no logical rewrite.
+            module.shape = weight.shape
+            count = weight.numel
+            params_by_dtype[weight.dtype] = params_by_dtype.get(weight.dtype, 0) + count
+            nbytes = weight.end - weight.begin
+            bias = params.get("bias")
+            if bias is not None:
+                bias_count = bias.numel
+                count += bias_count
+                params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
+                nbytes += bias.end - bias.begin
+            bytes_by_dtype[weight.dtype] = bytes_by_dtype.get(weight.dtype, 0) + (weight.end - weight.begin)
+            if bias is not None:
+                bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + (bias.end - bias.begin)
+            module.params = count
+            module.nbytes = nbytes
+        else:
+            if role is None or role in MIXER_OF_ROLE:
+                # An unknown module, or a Mamba / linear-attention block (A_log, D, dt_bias):
+                # everything in it is a parameter.
+                weights = params
+            else:
+                weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
+            nbytes = 0
+            for tensor in weights.values():
+                bytes_by_dtype[tensor.dtype] = bytes_by_dtype.get(tensor.dtype, 0) + tensor.nbytes
+                nbytes += tensor.nbytes
+            input_width = input_widths[role] if role in ROLE_INPUT else hidden
+            transposed = layout == "in_out"
+            if (transposed or heuristic) and role not in ROLE_INPUT:
+                transposed = _stored_transposed(weights.get("weight"), role, hidden, transposed)
+            output_side = role in HIDDEN_OUTPUT_ROLES
+            logical = logical_weight(
+                weights,
+                quant,
+                transposed=transposed,
+                input_width=None if output_side else input_width,
+                output_width=hidden if output_side else None,
+            )
+            count = 0
+            if logical is not None:
+                count += logical.numel
+                dtype = logical.carrier.dtype
+                params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + logical.numel
+                if logical.scheme:
+                    schemes.add(logical.scheme)
+            for param, tensor in weights.items():
+                if param in _COUNTED_BY_LOGICAL or is_aux(param):
+                    continue
+                count += tensor.numel
+                params_by_dtype[tensor.dtype] = params_by_dtype.get(tensor.dtype, 0) + tensor.numel
+            module.shape = logical.shape if logical else None
+            module.params = count
+            module.nbytes = nbytes
+        kept.append(module)
+        index = module.layer
+        if index is not None:
+            layer = layers.get(index)
+            if layer is None:
+                layer = layers[index] = LayerModules()
+            layer.add(module)
+        elif role is None:
+            unclassified.append(module)
+        else:
+            group = globals_.get(role)
+            if group is None:
+                globals_[role] = [module]
+            else:
+                group.append(module)
+    return ModuleMap(
+        family=family,
+        modules=kept,
+        layers=layers,
+        globals=globals_,
+        unclassified=unclassified,
+        buffers=buffers,
+        buffer_params=buffer_params,
+        rotary_dim=rotary_dim,
+        hidden=hidden,
+        params_by_dtype=params_by_dtype,
+        bytes_by_dtype=bytes_by_dtype,
+        schemes=schemes,
+        quant=quant,
+    )
+
+
+def _stored_transposed(weight: TensorInfo | None, role: Role | None, hidden: int | None, declared: bool) -> bool:
+    """Whether a 2-D weight is stored ``[in, out]`` (GPT-2 ``Conv1D``) rather than ``[out, in]``
+    (``nn.Linear``), read from which side is the hidden size; the spelling cannot say (GPT-2's
+    ``c_fc`` is a Conv1D, StarCoder2's and GPTBigCode's are Linear). A square weight, or one with
+    neither or both sides equal to the hidden size, keeps the family's declared layout."""
+    if weight is None or hidden is None or len(weight.shape) != 2:
+        return declared
+    rows, cols = weight.shape
+    if (rows == hidden) == (cols == hidden):
+        return declared
+    if role in HIDDEN_OUTPUT_ROLES:  # output side is the hidden size
+        return cols == hidden
+    return rows == hidden
