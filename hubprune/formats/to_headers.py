@@ -17,6 +17,7 @@ from typing import Any
 
 from ..model import HeaderFile, TensorInfo
 from .gguf import GGUFFile
+from .pickle_walk import DTYPE_BYTES
 from .torch_checkpoint import TorchCheckpoint
 
 # GGUF type names that are safetensors dtypes too; quantized types keep their GGUF name.
@@ -50,18 +51,61 @@ def transformers_name(gguf_name: str) -> str:
     return gguf_name
 
 
-def torch_header(checkpoint: TorchCheckpoint, name: str) -> HeaderFile:
-    """A ``torch.save`` file's tensors, laid end to end (offsets are not the file's own)."""
+# HeaderFile.metadata keys a non-safetensors file carries: its format, and for a pickle the
+# globals loading it would import beyond tensor rebuilding (never resolved), one per line.
+FORMAT_KEY = "format"
+GLOBALS_KEY = "pickle_globals"
+
+
+def weights_format(header: HeaderFile) -> str:
+    """``safetensors``, ``bin`` or ``gguf``: what kind of file ``header`` was read from."""
+    kind = header.metadata.get(FORMAT_KEY, "") if isinstance(header.metadata, dict) else ""
+    if kind == "gguf":
+        return "gguf"
+    return "bin" if kind.startswith("pytorch-") else "safetensors"
+
+
+def pickle_globals(header: HeaderFile) -> tuple[str, ...]:
+    """The unexpected globals recorded by :func:`torch_header` (none for other formats)."""
+    text = header.metadata.get(GLOBALS_KEY, "") if weights_format(header) == "bin" else ""
+    return tuple(line for line in text.split("\n") if line)
+
+
+def _data_len(described: int, data_start: int, file_size: int | None) -> int:
+    """The data length to record: the whole rest of the file when it holds what the header
+    describes (zip members, alignment padding and pickles around the tensors are no fault), or
+    what the header describes when the file is shorter, so that it reads as truncated."""
+    if file_size is not None and file_size >= data_start + described:
+        return file_size - data_start
+    return described
+
+
+def torch_header(checkpoint: TorchCheckpoint, name: str, file_size: int | None = None) -> HeaderFile:
+    """A ``torch.save`` file's tensors, laid end to end (offsets are not the file's own).
+
+    A legacy file must hold its pickles and then every storage (an 8-byte count and the
+    elements); a zip's records are bounded by its central directory, read already.
+    """
     tensors = []
     cursor = 0
     for tensor in checkpoint.tensors:
         size = tensor.nbytes or 0
         tensors.append(TensorInfo(tensor.name, tensor.dtype, tensor.shape, cursor, cursor + size, name))
         cursor += size
-    return HeaderFile(name, 0, tuple(tensors), {"format": f"pytorch-{checkpoint.container}"}, cursor, None)
+    described = cursor
+    if checkpoint.container == "legacy":
+        storages = {t.storage_key: t for t in checkpoint.tensors}
+        stored = sum(8 + t.storage_numel * (DTYPE_BYTES.get(t.dtype) or 0) for t in storages.values())
+        described = max(cursor, checkpoint.pickle_bytes + stored - 8)
+    metadata = {FORMAT_KEY: f"pytorch-{checkpoint.container}"}
+    if checkpoint.unexpected_globals:
+        metadata[GLOBALS_KEY] = "\n".join(checkpoint.unexpected_globals)
+    return HeaderFile(name, 0, tuple(tensors), metadata, _data_len(described, 8, file_size), file_size)
 
 
-def gguf_header(parsed: GGUFFile, name: str) -> HeaderFile:
+def gguf_header(parsed: GGUFFile, name: str, file_size: int | None = None) -> HeaderFile:
+    """A GGUF file's tensors at their own offsets: the data section starts where the GGUF header
+    ends, so ``data_start`` is the file's own and a cut download reads as truncated."""
     tensors = []
     end = 0
     for tensor in parsed.tensors:
@@ -69,7 +113,8 @@ def gguf_header(parsed: GGUFFile, name: str) -> HeaderFile:
         dtype = GGUF_DTYPES.get(tensor.type_name, tensor.type_name)
         tensors.append(TensorInfo(transformers_name(tensor.name), dtype, tensor.shape, tensor.offset, tensor.offset + size, name))
         end = max(end, tensor.offset + size)
-    return HeaderFile(name, 0, tuple(tensors), {"format": "gguf"}, end, None)
+    header_len = parsed.data_offset - 8
+    return HeaderFile(name, header_len, tuple(tensors), {FORMAT_KEY: "gguf"}, _data_len(end, parsed.data_offset, file_size), file_size)
 
 
 def gguf_config(parsed: GGUFFile) -> dict[str, Any] | None:

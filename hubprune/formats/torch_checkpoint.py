@@ -55,7 +55,7 @@ class TorchCheckpoint:
     tensors: tuple[TorchTensor, ...]
     globals: tuple[str, ...]  # every global the pickle names, in first-use order
     byteorder: str | None = None
-    pickle_bytes: int = 0
+    pickle_bytes: int = 0  # zip: data.pkl's length; legacy: where the object's pickle ends
 
     @property
     def unexpected_globals(self) -> tuple[str, ...]:
@@ -144,7 +144,7 @@ def read_legacy(view: SparseBytes, file: str) -> TorchCheckpoint:
     found, layout = named_tensors(walked.value, file)
     for _, ref in found:
         _check_extent(ref, file)
-    return TorchCheckpoint(file, "legacy", layout, _tensors(found), walked.globals, None, walked.end)
+    return TorchCheckpoint(file, "legacy", layout, _tensors(found), walked.globals, None, position + walked.end)
 
 
 def _walk_prefix(data: bytes, position: int, file: str, held: int, size: int, **kwargs):

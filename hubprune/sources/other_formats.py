@@ -47,14 +47,15 @@ def parse_local(path: Path, name: str, parser, size: int, fd: int, first: list[t
     return parse_on_demand(parser, view, fetch, name, cap=LOCAL_CAP, grow=grow)
 
 
-def read_torch_file(path: Path, name: str) -> TorchCheckpoint:
+def read_torch_file(path: Path, name: str) -> tuple[TorchCheckpoint, int]:
+    """The checkpoint and the file's size (which the layout checks compare with the header)."""
     from .local import _open_regular
 
     fd, size = _open_regular(path, name)
     try:
         head = min(HEAD_BYTES, size)
         first = [(0, head)] + ([(max(0, size - TAIL_BYTES), TAIL_BYTES)] if size > head else [])
-        return parse_local(path, name, read_torch, size, fd, first, grow=_torch_grow)
+        return parse_local(path, name, read_torch, size, fd, first, grow=_torch_grow), size
     finally:
         os.close(fd)
 
@@ -66,12 +67,13 @@ def _torch_grow(need, view: SparseBytes) -> tuple[int, int]:
     return need.offset, need.length
 
 
-def read_gguf_file(path: Path, name: str) -> GGUFFile:
+def read_gguf_file(path: Path, name: str) -> tuple[GGUFFile, int]:
     from .local import _open_regular
 
     fd, size = _open_regular(path, name)
     try:
-        return parse_local(path, name, read_gguf, size, fd, [(0, min(GGUF_FIRST_READ, size))], grow=grow_prefix(GGUF_FIRST_READ))
+        first = [(0, min(GGUF_FIRST_READ, size))]
+        return parse_local(path, name, read_gguf, size, fd, first, grow=grow_prefix(GGUF_FIRST_READ)), size
     finally:
         os.close(fd)
 
@@ -111,8 +113,8 @@ def read_other_folder(folder, weights: str | None = None) -> tuple[list[HeaderFi
                 real = folder.locate(file)
                 if real is None:
                     raise ShardIndexError(BIN_INDEX, f"names {file}, which is not in {folder.path}")
-                checkpoint = read_torch_file(real, file)
-                headers.append(torch_header(checkpoint, file))
+                checkpoint, size = read_torch_file(real, file)
+                headers.append(torch_header(checkpoint, file, size))
                 imports += [g for g in checkpoint.unexpected_globals if g not in imports]
             return headers, index, None, tuple(imports)
     if weights in (None, "gguf"):
@@ -123,8 +125,8 @@ def read_other_folder(folder, weights: str | None = None) -> tuple[list[HeaderFi
                 real = folder.locate(file)
                 if real is None:
                     continue
-                parsed = read_gguf_file(real, file)
-                headers.append(gguf_header(parsed, file))
+                parsed, size = read_gguf_file(real, file)
+                headers.append(gguf_header(parsed, file, size))
                 config = config or gguf_config(parsed)
             return headers, None, config, ()
     return [], None, None, ()
@@ -134,11 +136,11 @@ def read_other_file(path: Path) -> tuple[HeaderFile, dict | None, tuple[str, ...
     """One ``.bin``/``.pt``/``.gguf`` file named directly; None for any other suffix."""
     lower = path.name.lower()
     if lower.endswith(".gguf"):
-        parsed = read_gguf_file(path, path.name)
-        return gguf_header(parsed, path.name), gguf_config(parsed), ()
+        parsed, size = read_gguf_file(path, path.name)
+        return gguf_header(parsed, path.name, size), gguf_config(parsed), ()
     if lower.endswith(TORCH_SUFFIXES):
-        checkpoint = read_torch_file(path, path.name)
-        return torch_header(checkpoint, path.name), None, checkpoint.unexpected_globals
+        checkpoint, size = read_torch_file(path, path.name)
+        return torch_header(checkpoint, path.name, size), None, checkpoint.unexpected_globals
     return None
 
 
@@ -176,11 +178,11 @@ def read_remote_file(reader, name: str, revision: str, kind: str):
         return [reader.get(name, revision, start=offset, length=length).body for offset, length in ranges]
 
     if kind == "gguf":
-        return parse_on_demand(read_gguf, view, fetch, name, cap=REMOTE_CAP, grow=grow_prefix(2 * first))
+        return parse_on_demand(read_gguf, view, fetch, name, cap=REMOTE_CAP, grow=grow_prefix(2 * first)), size
     if size > len(head.body) and head.body[:4] == b"PK\x03\x04":
         tail_start = max(len(head.body), size - TAIL_BYTES)
         view.add(tail_start, fetch([(tail_start, size - tail_start)])[0])
-    return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow)
+    return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow), size
 
 
 def read_other_remote(reader, files: list[str], revision: str, pool) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
@@ -200,10 +202,10 @@ def read_other_remote(reader, files: list[str], revision: str, pool) -> tuple[li
     jobs = {name: pool.submit(read_remote_file, reader, name, revision, kind) for name in names}
     parsed = {name: job.result() for name, job in jobs.items()}
     if kind == "gguf":
-        headers = [gguf_header(parsed[name], name) for name in names]
-        config = next((c for c in (gguf_config(parsed[name]) for name in names) if c), None)
+        headers = [gguf_header(parsed[name][0], name, parsed[name][1]) for name in names]
+        config = next((c for c in (gguf_config(parsed[name][0]) for name in names) if c), None)
         return headers, None, config, ()
     imports: list[str] = []
     for name in names:
-        imports += [g for g in parsed[name].unexpected_globals if g not in imports]
-    return [torch_header(parsed[name], name) for name in names], index, None, tuple(imports)
+        imports += [g for g in parsed[name][0].unexpected_globals if g not in imports]
+    return [torch_header(parsed[name][0], name, parsed[name][1]) for name in names], index, None, tuple(imports)
