@@ -71,3 +71,55 @@ def test_compare_across_formats_finds_nothing_pruned() -> None:
     base = layer_numbers(PYTORCH / "tiny-llama-safetensors")
     pruned = layer_numbers(GGUF / "tiny-llama-q4_0.gguf")
     assert base == pruned and "layers" in text
+
+
+# --- what check and inspect say about pickles ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_hostile_pickle_is_named_never_run(command: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the fixture would write its marker here if anything ran it
+    result = CliRunner().invoke(app, [command, str(PYTORCH / "hostile"), "--format", "json"])
+    assert result.exit_code == (1 if command == "check" else 0)  # check fails on the error finding
+    report = json.loads(result.stdout)
+    found = {f["code"]: f for f in report["findings"]}
+    imports = found["pickle_imports"]
+    assert imports["severity"] == "error" and "os.system" in imports["message"]
+    library = getattr(hubprune, command)(str(PYTORCH / "hostile"))
+    assert next(f for f in library.findings if f.code == "pickle_imports").args["globals"] == ["os.system"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_whole_module_pickle_lists_the_classes_it_would_import() -> None:
+    report = hubprune.check(str(PYTORCH / "llm-pruner"))
+    imports = next(f for f in report.findings if f.code == "pickle_imports")
+    assert imports.severity == "warning"  # the libraries that wrote it, not an attack
+    assert "transformers.models.llama.modeling_llama.LlamaForCausalLM" in imports.args["globals"]
+    assert not any(name.startswith("torch._utils") for name in imports.args["globals"])
+
+
+def test_a_state_dict_imports_nothing_unexpected() -> None:
+    assert not [f for f in hubprune.check(str(PYTORCH / "tiny-llama")).findings if f.code == "pickle_imports"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pickle_only_check_reports_the_structure_and_warns(lang: str) -> None:
+    result = CliRunner().invoke(app, ["check", str(PYTORCH / "tiny-llama"), "--lang", lang])
+    text = result.stdout
+    assert "safetensors 旁" not in text and "beside the safetensors" not in text
+    assert ("loading them (torch.load) runs" in text) if lang == "en" else ("加载它们（torch.load）会执行" in text)
+    report = hubprune.check(str(PYTORCH / "tiny-llama"))
+    assert report.family == "llama" and report.files == 1
+    pickle = next(f for f in report.findings if f.code == "pickle_weights")
+    assert pickle.args["variant"] == "read" and pickle.args["first"] == "pytorch_model.bin"
+
+
+def test_local_files_know_their_size_so_a_cut_download_shows(tmp_path) -> None:
+    for source, cut in ((GGUF / "tiny-llama-f16.gguf", 1000), (PYTORCH / "tiny-llama-legacy/pytorch_model.bin", 1000)):
+        whole = hubprune.read_snapshot(str(source)).files[0]
+        assert whole.file_size == source.stat().st_size
+        assert not [f for f in hubprune.check(str(source)).findings if f.code in ("file_truncated", "file_trailing_bytes")]
+        short = tmp_path / source.name
+        short.write_bytes(source.read_bytes()[:-cut])
+        codes = [f.code for f in hubprune.check(str(short)).findings]
+        assert "file_truncated" in codes, codes

@@ -257,6 +257,20 @@ def _copy_findings(root: Path) -> list[Finding]:
     return found
 
 
+def _format_findings(root: Path) -> list[Finding]:
+    """Pickles and GGUF: hostile and whole-module pickles, a GGUF with a pickle beside, two formats."""
+    pytorch = FIXTURES / "pytorch"
+    found = [*hubprune.check(str(pytorch / "hostile")).findings, *hubprune.check(str(pytorch / "llm-pruner")).findings]
+    gguf = root / "gguf"
+    gguf.mkdir()
+    shutil.copy(FIXTURES / "gguf" / "tiny-llama-q4_0.gguf", gguf)
+    shutil.copy(pytorch / "hostile" / "hostile.pkl", gguf)
+    both = root / "both"
+    shutil.copytree(pytorch / "tiny-llama-safetensors", both)
+    shutil.copy(pytorch / "tiny-llama" / "pytorch_model.bin", both)
+    return found + hubprune.check(str(gguf)).findings + hubprune.check(str(both)).findings
+
+
 def _pure_findings() -> list[Finding]:
     """Findings of the pure helpers that ``check`` calls on files it cannot parse strictly."""
     raw = json.dumps({"a": {"dtype": "BF16", "shape": [2]}}).encode()
@@ -317,6 +331,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
         config = {k: v for k, v in {**TINY_CONFIG, **changes}.items() if v is not None}
         found += hubprune.check(write(tmp_path_factory.mktemp("tiny") / "model", config, tensors)).findings
     found += _copy_findings(tmp_path_factory.mktemp("copies"))
+    found += _format_findings(tmp_path_factory.mktemp("formats"))
     found += _pure_findings()
     for comparison in _comparisons():
         found += comparison.findings

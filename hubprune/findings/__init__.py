@@ -11,7 +11,7 @@ from ..archs.schema import Family
 from ..model import Finding, Snapshot, ModelShape
 from ._ranges import compress_ranges
 from .config import config_findings, config_value_findings, expert_findings, pruned_heads
-from .content import content_findings, pickle_only_finding
+from .content import content_findings, format_findings, pickle_only_finding
 from .files import (
     file_findings,
     header_findings,
@@ -24,7 +24,9 @@ from .index import index_findings, stray_weight_findings
 from .load import load_findings
 from .registry import CODES, SEVERITY_RANK, by_severity, finding, reaches
 
-INSPECT_CHECKS = (file_findings, config_value_findings, config_findings, expert_findings, stray_weight_findings)
+INSPECT_CHECKS = (
+    file_findings, config_value_findings, config_findings, expert_findings, stray_weight_findings, format_findings,
+)
 CHECK_CHECKS = (*INSPECT_CHECKS, header_findings, index_findings, load_findings, content_findings)
 
 

@@ -59,6 +59,8 @@ CODES: dict[str, Code] = {
     # repo content (content.py)
     "pickle_weights": Code("warning", "check"),
     "pickle_only": Code("error", "check"),
+    "pickle_imports": Code("warning", "inspect"),
+    "other_weights": Code("info", "inspect"),
     "mixed_dtypes": Code("warning", "check"),
     "config_dtype": Code("info", "check"),
     # reading the shape (infer, family detection)

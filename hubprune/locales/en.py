@@ -241,6 +241,27 @@ STRINGS: dict[str, str] = {
         "{where} has no safetensors, only pickle weights ({first}{and_more}): loading them runs arbitrary"
         " code; ask for or convert to safetensors"
     ),
+    "finding.pickle_weights.read": (
+        "the weights are pickles ({first}{and_more}): hubprune read their structure without running any of it,"
+        " but loading them (torch.load) runs whatever code they carry; convert them to safetensors, or load"
+        " them with torch.load(weights_only=True)"
+    ),
+    "finding.pickle_weights.gguf": (
+        "pickle files beside the GGUF ({first}{and_more}): unpickling runs arbitrary code; "
+        "download with --include '*.gguf' and never load them"
+    ),
+    "finding.pickle_imports": (
+        "loading {file} would import {count} global(s) beyond tensor rebuilding ({first}{and_more}): unpickling"
+        " imports and runs them, and torch.load(weights_only=True) refuses the file; hubprune only named them"
+    ),
+    "finding.pickle_imports.foreign": (
+        "{file} is a hostile pickle: loading it would call {first}{and_more}, which no model needs; never load it"
+        " (hubprune named these globals without importing or running them)"
+    ),
+    "finding.other_weights": (
+        "read the {read} weights; the model also has {others} weights ({first}{and_more}): pick them with"
+        " --weights {option}"
+    ),
     "finding.mixed_dtypes": "weights mix floating dtypes ({parts}): loaders cast them all to one torch_dtype",
     "finding.config_dtype": "config says torch_dtype={torch_dtype} but the weights are {stored}",
     "finding.layer_indices_sparse": (

@@ -260,6 +260,22 @@ STRINGS: dict[str, str] = {
         "只有 pickle 权重（{first}{and_more}）"
         "：加载它们会执行任意代码；请索取或转换为 safetensors"
     ),
+    "finding.pickle_weights.read": (
+        "权重是 pickle 文件（{first}{and_more}）：hubprune 只读取了其结构，未执行其中任何代码；"
+        "但加载它们（torch.load）会执行其中携带的任意代码；请转换为 safetensors，或用 torch.load(weights_only=True) 加载"
+    ),
+    "finding.pickle_weights.gguf": (
+        "GGUF 旁有 pickle 文件（{first}{and_more}）：反序列化会执行任意代码；请用 --include '*.gguf' 下载，切勿加载它们"
+    ),
+    "finding.pickle_imports": (
+        "加载 {file} 会导入 {count} 个张量重建之外的全局对象（{first}{and_more}）：反序列化会导入并执行它们，"
+        "torch.load(weights_only=True) 会拒绝此文件；hubprune 只列出了它们的名字"
+    ),
+    "finding.pickle_imports.foreign": (
+        "{file} 是恶意 pickle：加载它会调用 {first}{and_more}，任何模型都不需要这些；切勿加载"
+        "（hubprune 只列出了这些全局对象，未导入或执行）"
+    ),
+    "finding.other_weights": "读取的是 {read} 权重；模型还有 {others} 权重（{first}{and_more}）：可用 --weights {option} 选择",
     "finding.mixed_dtypes": "权重混用了多种浮点 dtype（{parts}）：加载器会把它们全部转换为同一个 torch_dtype",
     "finding.config_dtype": "config 声明 torch_dtype={torch_dtype}，但权重为 {stored}",
     "finding.layer_indices_sparse": (
