@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, MIXER_OF_ROLE, ROLE_INPUT, Family, Role
+from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, ROLE_INPUT, Family, Role
 from .archs.templates import split_expert, split_layer
 from .model import Snapshot, TensorInfo, as_int
 from .quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
@@ -213,10 +213,17 @@ def _split_parameter_modules(modules: list[Module], family: Family) -> list[Modu
         kept = {p: t for p, t in module.tensors.items() if p not in odd}
         moved: dict[str, Module] = {}
         for param in odd:
-            base, kind = (param[: -len("_bias")], "bias") if param.endswith("_bias") else (param, "weight")
-            candidate = f"{module.name}.{base}"
-            template, layer, expert = _cut(candidate)
-            if table.lookup(template, in_layer=layer is not None) is None:
+            # A name the family spells whole (a stored buffer such as ``mlp.expert_bias``) stays
+            # whole; otherwise ``gate_up_proj_bias`` is the bias of ``gate_up_proj``.
+            readings = [(param, "weight")]
+            if param.endswith("_bias"):
+                readings.append((param[: -len("_bias")], "bias"))
+            for base, kind in readings:
+                candidate = f"{module.name}.{base}"
+                template, layer, expert = _cut(candidate)
+                if table.lookup(template, in_layer=layer is not None) is not None:
+                    break
+            else:
                 kept[param] = module.tensors[param]
                 continue
             target = moved.get(candidate)
@@ -321,12 +328,9 @@ def _classify(snapshot: Snapshot, family: Family) -> ModuleMap:
             module.params = count
             module.nbytes = nbytes
         else:
-            if role is None or role in MIXER_OF_ROLE:
-                # An unknown module, or a Mamba / linear-attention block (A_log, D, dt_bias):
-                # everything in it is a parameter.
-                weights = params
-            else:
-                weights = {p: t for p, t in params.items() if p in suffixes or is_aux(p)}
+            # Every stored tensor that is not a buffer is a parameter, whatever its name (ESM's
+            # LayerNorm gamma / beta, Mamba's A_log): dropping an unfamiliar name would undercount.
+            weights = params
             nbytes = 0
             for tensor in weights.values():
                 bytes_by_dtype[tensor.dtype] = bytes_by_dtype.get(tensor.dtype, 0) + tensor.nbytes

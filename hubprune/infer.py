@@ -335,7 +335,7 @@ def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> 
         )
 
 
-def _stacked_experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int, list[int | None]] | None:
+def _stacked_experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int | None, list[int | None]] | None:
     """Routed experts stored as one 3-D tensor per projection (gpt_oss ``experts.gate_up_proj``
     ``[E, H, 2I]``, granitemoe ``input_linear`` ``[E, 2I, H]``): (experts, each one's width).
 
@@ -356,15 +356,39 @@ def _stacked_experts(index: int, roles: dict[str, list[Module]], ctx: "_Context"
                     return experts, [None] * experts
                 inner = second if first == hidden else first
                 return experts, [inner // halves] * experts
+    return _flat_experts(index, roles, ctx)
+
+
+def _flat_experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int | None, list[int | None]] | None:
+    """Routed experts stacked along the rows of one 2-D tensor per projection (DBRX
+    ``experts.mlp.w1`` ``[experts x width, hidden]``): the router's rows give the expert count,
+    and each expert's width is its share of the stacked side. Without a router that divides the
+    stacked side the width is unknown (null, with a finding naming the tensor)."""
+    router_rows = _rows(roles.get(Role.ROUTER, []))
+    for role in (Role.EXPERT_UP, Role.EXPERT_GATE, Role.EXPERT_DOWN, Role.EXPERT_GATE_UP_FUSED):
+        for module in roles.get(role, []):
+            if module.expert is not None or module.shape is None or len(module.shape) != 2:
+                continue
+            stacked = module.shape[1] if role == Role.EXPERT_DOWN else module.shape[0]
+            if role == Role.EXPERT_GATE_UP_FUSED:
+                stacked //= 2
+            if not router_rows or stacked % router_rows:
+                ctx.findings.append(
+                    finding(
+                        "expert_width_unknown", layer=index, tensor=module.name, shape=list(module.shape), hidden=ctx.hidden
+                    )
+                )
+                return router_rows or None, [None] * (router_rows or 1)
+            return router_rows, [stacked // router_rows] * router_rows
     return None
 
 
-def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int, list[int]]:
+def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tuple[int | None, list[int | None]]:
     """How many routed experts a layer keeps, and each one's width (in expert order)."""
     findings = ctx.findings
     stacked = _stacked_experts(index, roles, ctx)
     if stacked is not None:
-        return len(stacked[1]), stacked[1]
+        return stacked
     by_expert: dict[int, dict[str, list[Module]]] = defaultdict(lambda: defaultdict(list))
     for role in EXPERT_ROLES:
         for module in roles.get(role, []):

@@ -26,23 +26,14 @@ LAYER_FIELDS = ["params", "q_heads", "kv_heads", "intermediate_size", "experts"]
 # strict: fixing one makes its xfail an error, so the fix removes the entry.
 KNOWN_GAPS: dict[str, str] = {
     "bailing_hybrid": "layer 0: q_heads 1 (modules: None), kv_heads 1 (modules: None)",
-    "ctrl": "layer 0: q_heads 0 (modules: 4), kv_heads 0 (modules: 4), intermediate_size 0 (modules: 8192)",
-    "dbrx": "layer 0: intermediate_size 384 (modules: 96), experts None (modules: 4)",
-    "esm": "total 87,433 (modules: 87,945); layer 0: params 29088 (modules: 29344)",
-    "exaone_moe": "total 107,140 (modules: 107,136); layer 1: params 43428 (modules: 43424)",
     "falcon_mamba": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
     "fnet": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None)",
-    "gemma4_text": "total 134,776,802 (modules: 134,776,800); layer 0: params 63841 (modules: 63840)",
-    "granitemoe_swa": "layer 0: intermediate_size 0 (modules: 96), experts None (modules: 4)",
-    "hy_v3": "total 107,140 (modules: 107,136); layer 1: params 43428 (modules: 43424)",
-    "ibert": "total 96,483 (modules: 88,064); layer 0: params 29386 (modules: 29344)",
+    "gemma4_text": "layer 1: q_heads 128 (modules: 4), kv_heads 64 (modules: 2): its head_dim is 512, not the config's 16",
     "kimi_linear": "layer 0: q_heads 256 (modules: None), kv_heads 256 (modules: None), intermediate_size 0 (modules: 96)",
-    "kolibri1": "total 75,801,984 (modules: 75,801,216); layer 0: params 37884576 (modules: 37884192)",
     "mamba": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
-    "minimax_m2": "total 205,832 (modules: 205,824); layer 0: params 86500 (modules: 86496)",
     "nemotron_h": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
     "recurrent_gemma": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 48)",
-    "rwkv": "total 99,840 (modules: 99,968); layer 0: params 33536 (modules: 33600), q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 96)",
+    "rwkv": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 96), mixer None (modules: rwkv)",
     "xlstm": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 192)",
 }
 
@@ -104,3 +95,22 @@ def test_stacked_experts_whose_sides_are_not_the_hidden_size_are_unknown_not_zer
     assert shape.layers[0].experts == 4
     assert shape.layers[0].intermediate_size is None
     assert any(f.code == "expert_width_unknown" and "experts" in f.args["tensor"] for f in shape.findings)
+
+
+def test_experts_stacked_in_rows_without_a_router_are_unknown_not_zero() -> None:
+    # DBRX stacks every expert's rows in one [experts x width, hidden] tensor; the router's rows
+    # say how many experts share them. Without the router neither count nor width can be read.
+    from hubprune.archs.detect import detect_family
+    from hubprune.infer import infer_shape
+    from hubprune.sources.local import read_local
+
+    headers = read_local(str(ZOO / "dbrx"))
+    family, _ = detect_family(headers.config, headers.tensors)
+    whole = infer_shape(headers, family)
+    assert (whole.layers[0].experts, whole.layers[0].intermediate_size) == (4, 96)
+    for name in [n for n in headers.tensors if n.endswith("ffn.router.layer.weight")]:
+        del headers.tensors[name]
+    shape = infer_shape(headers, family)
+    assert shape.layers[0].experts is None
+    assert shape.layers[0].intermediate_size is None
+    assert any(f.code == "expert_width_unknown" and "experts.mlp" in f.args["tensor"] for f in shape.findings)

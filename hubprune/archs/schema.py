@@ -131,9 +131,17 @@ BUFFER_SUFFIXES: tuple[str, ...] = (
     ".inv_freq",  # rotary embedding frequencies
     ".position_ids",
     ".masked_bias",  # GPT-2 style causal mask constants
-    ".gate.e_score_correction_bias",  # DeepSeek-V3 / GLM-4-MoE (ERNIE's moe_statics one is a parameter)
+    # The router's score-correction bias of DeepSeek-V3 / GLM-4-MoE, held by the gate or by the MoE
+    # block itself (EXAONE-MoE, MiniMax-M2). ERNIE's moe_statics one and Laguna's experts one are
+    # parameters, so only these holders are listed.
+    ".gate.e_score_correction_bias",
+    ".mlp.e_score_correction_bias",
+    ".block_sparse_moe.e_score_correction_bias",
     ".slope_rate",  # MiniMax lightning attention decay slopes
-    "_decay",  # MiniMax query_decay / key_decay / diagonal_decay
+    # MiniMax's fixed decays; not every "*_decay" (RWKV's time_decay is a learned parameter).
+    ".query_decay",
+    ".key_decay",
+    ".diagonal_decay",
     ".act_fn.beta",  # xIELU activation constants (Apertus)
     ".act_fn.eps",
 )
