@@ -108,6 +108,7 @@ def test_experts_stacked_in_rows_without_a_router_are_unknown_not_zero() -> None
     family, _ = detect_family(headers.config, headers.tensors)
     whole = infer_shape(headers, family)
     assert (whole.layers[0].experts, whole.layers[0].intermediate_size) == (4, 96)
+    headers = read_local(str(ZOO / "dbrx"))  # a fresh snapshot: the module map of one is kept
     for name in [n for n in headers.tensors if n.endswith("ffn.router.layer.weight")]:
         del headers.tensors[name]
     shape = infer_shape(headers, family)

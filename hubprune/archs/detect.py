@@ -34,14 +34,16 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     ('llama', 'family_guessed')
     """
     every = all_families()
+    # Heuristic families (the common spellings, plus what one model type stores differently, such
+    # as its buffers) are chosen only by name from the config, never guessed from tensor names.
     families = [f for f in every if not f.heuristic]
     config = config or {}
     for arch in config.get("architectures") or []:
-        for family in families:
+        for family in every:
             if arch in family.architectures:
                 return family, []
     model_type = config.get("model_type")
-    for family in families:
+    for family in every:
         if model_type and model_type in family.model_types:
             return family, []
 
