@@ -11,6 +11,15 @@ Every public entry point of hubprune is here; the CLI is one client of it, Pytho
 
 A reference is a local path when it exists or is written as one (``./org/name``), else a Hub repo
 id ``org/name[@revision]`` or ``name``; ``hf://org/name`` is always the Hub.
+
+How a model is read (revision, token, header cache, progress) is one ``ReadOptions`` value that
+every function takes after its references; its fields may also be given as keywords, which win:
+
+    >>> from hubprune.model import ReadOptions
+    >>> inspect("fixtures/taylor_only_5000", ReadOptions(use_cache=False)).shape.num_layers
+    32
+    >>> inspect("fixtures/taylor_only_5000", use_cache=False).shape.num_layers
+    32
 """
 
 from __future__ import annotations
@@ -18,9 +27,10 @@ from __future__ import annotations
 import logging
 import stat
 import threading
-from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import replace
 from fnmatch import fnmatchcase
+from typing import Any
 from pathlib import Path
 
 from . import skeleton
@@ -47,6 +57,8 @@ from .model import (
     Finding,
     InspectReport,
     ModelShape,
+    Progress,
+    ReadOptions,
     Severity,
     Snapshot,
     TensorEntry,
@@ -59,6 +71,7 @@ from .sources.refs import locate
 
 __all__ = [
     "Progress",
+    "ReadOptions",
     "check",
     "compare",
     "families",
@@ -69,26 +82,27 @@ __all__ = [
     "write_skeleton",
 ]
 
-# progress(model, done, total): called as shard headers arrive.
-Progress = Callable[[str, int, int], None]
+def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
+    """``options`` with the ``ReadOptions`` fields given as keywords on top (a misspelt one is a TypeError)."""
+    return replace(options or ReadOptions(), **read)
 
 
 def read_snapshot(
     ref: str,
+    options: ReadOptions | None = None,
     *,
-    revision: str | None = None,
-    token: str | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
     list_files: bool = False,
     abandon: threading.Event | None = None,
+    **read: Any,
 ) -> Snapshot:
     """Read the headers, config and index of a local path or a Hub repo (header bytes only).
 
+    ``read`` are ``ReadOptions`` fields (``revision``, ``token``, ``use_cache``, ``progress``).
     ``list_files`` also lists a Hub repo's files (one more request; local folders always are).
     ``abandon`` stops a Hub read at its next step once set.
     """
-    where = locate(ref, revision)
+    options = _options(options, read)
+    where = locate(ref, options.revision)
     if not where.hub:
         if where.shadows:
             logging.getLogger("hubprune").warning(
@@ -98,27 +112,22 @@ def read_snapshot(
     # huggingface_hub is needed for Hub reads only: a local run does not pay for importing it.
     from .sources.hub import read_hub
 
+    progress = options.progress
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
     return read_hub(
-        where.ref, revision=revision, token=token, use_cache=use_cache, progress=on_shard, list_files=list_files, abandon=abandon
-    )
+        where.ref, revision=options.revision, token=options.token, use_cache=options.use_cache, progress=on_shard,
+        list_files=list_files, abandon=abandon,
+    )  # fmt: skip
 
 
 def inspect(
-    ref: str,
-    *,
-    revision: str | None = None,
-    token: str | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
-    context: int | None = None,
-    batch: int = 1,
+    ref: str, options: ReadOptions | None = None, *, context: int | None = None, batch: int = 1, **read: Any
 ) -> InspectReport:
     """Per-layer heads, KV heads, widths and parameter counts of one model, with findings.
 
-    ``context``/``batch`` size the KV-cache estimate.
+    ``context``/``batch`` size the KV-cache estimate; ``read`` are ``ReadOptions`` fields.
     """
-    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    snapshot = read_snapshot(ref, options, **read)
     return inspect_snapshot(snapshot, context=context, batch=batch)
 
 
@@ -153,22 +162,14 @@ def _estimates(shape: ModelShape, family: Family, snapshot: Snapshot, context: i
     )
 
 
-def tensors(
-    ref: str,
-    pattern: str = "*",
-    *,
-    revision: str | None = None,
-    token: str | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
-) -> TensorListing:
+def tensors(ref: str, pattern: str = "*", options: ReadOptions | None = None, **read: Any) -> TensorListing:
     """The tensors of a model whose names match ``pattern`` (a glob such as ``"*.q_proj.*"``).
 
     >>> listing = tensors("fixtures/taylor_only_5000", "model.layers.23.*")
     >>> len(listing.tensors), listing.tensors[0].name
     (5, 'model.layers.23.input_layernorm.weight')
     """
-    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache, progress=progress)
+    snapshot = read_snapshot(ref, options, **read)
     return TensorListing(
         name=snapshot.display_name,
         source=snapshot.source,
@@ -185,18 +186,19 @@ def tensors(
 def compare(
     base: str,
     pruned: str,
+    options: ReadOptions | None = None,
     *,
-    revision: str | None = None,
     pruned_revision: str | None = None,
-    token: str | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
     context: int | None = None,
     batch: int = 1,
     layer_map: str | list[int] | None = None,
     allow_unaligned: bool = False,
+    **read: Any,
 ) -> Comparison:
     """The pruning report of ``pruned`` against ``base``, with what pruning saves in memory.
+
+    Both are read with ``options`` (and the ``ReadOptions`` fields in ``read``), except that
+    ``revision`` is the base's and ``pruned_revision`` the pruned model's.
 
     ``layer_map`` (``"0-20,29-31"`` or a list) gives the base index of each pruned layer, for
     depth-pruned models whose layers were renumbered. Models with different layer counts and no
@@ -208,11 +210,12 @@ def compare(
     # Both models are read at once: over the Hub the whole compare then costs two round trips,
     # not four. When one side fails, the other is abandoned at its next step, not read to the end.
     abandon = threading.Event()
-    options = {"token": token, "use_cache": use_cache, "progress": progress, "abandon": abandon}
+    base_options = _options(options, read)
+    pruned_options = replace(base_options, revision=pruned_revision)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            pool.submit(read_snapshot, ref, revision=rev, **options)
-            for ref, rev in ((base, revision), (pruned, pruned_revision))
+            pool.submit(read_snapshot, ref, how, abandon=abandon)
+            for ref, how in ((base, base_options), (pruned, pruned_options))
         ]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [f.exception() for f in done if f.exception() is not None]
@@ -231,14 +234,7 @@ def compare(
 
 
 def check(
-    ref: str,
-    *,
-    revision: str | None = None,
-    token: str | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
-    context: int | None = None,
-    batch: int = 1,
+    ref: str, options: ReadOptions | None = None, *, context: int | None = None, batch: int = 1, **read: Any
 ) -> CheckReport:
     """Will it load, will it fit, is it sound: findings about one checkpoint, before downloading it.
 
@@ -250,9 +246,7 @@ def check(
     ([], 16060522496)
     """
     try:
-        snapshot = read_snapshot(
-            ref, revision=revision, token=token, use_cache=use_cache, progress=progress, list_files=True
-        )
+        snapshot = read_snapshot(ref, options, list_files=True, **read)
     except NoSafetensorsError as error:
         if not error.pickles:
             raise
@@ -296,11 +290,9 @@ def families() -> FamilyList:
     )
 
 
-def write_skeleton(
-    ref: str, target: str | Path, *, revision: str | None = None, token: str | None = None, use_cache: bool = True
-) -> list[Path]:
+def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = None, **read: Any) -> list[Path]:
     """Write a header-only copy of a model (config, index, shard headers) to the folder ``target``."""
-    snapshot = read_snapshot(ref, revision=revision, token=token, use_cache=use_cache)
+    snapshot = read_snapshot(ref, options, **read)
     return skeleton.write_skeleton(snapshot, Path(target))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any, Literal
@@ -44,6 +44,27 @@ def as_int(value: object) -> int | None:
     """A config value as a count, or None: JSON ``true`` is a bool, and a count is never negative
     or past ``MAX_COUNT``."""
     return value if type(value) is int and 0 <= value <= MAX_COUNT else None
+
+
+# progress(model, done, total): called as shard headers arrive.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadOptions:
+    """How a model is read: at which revision, with which token, through the header cache or not.
+
+    Every API function takes one, or its fields as keywords on top of it:
+    ``inspect(ref, revision="v1")`` is ``inspect(ref, ReadOptions(revision="v1"))``.
+
+    >>> ReadOptions(revision="v1", token="hf_secret")
+    ReadOptions(revision='v1', use_cache=True, progress=None)
+    """
+
+    revision: str | None = None  # branch, tag or commit; ``org/name@rev`` in the reference also works
+    token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a traceback
+    use_cache: bool = True  # False reads past the on-disk header cache
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True, slots=True)
