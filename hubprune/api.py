@@ -33,7 +33,6 @@ from fnmatch import fnmatchcase
 from typing import Any
 from pathlib import Path
 
-from . import skeleton
 from .archs.detect import detect_family
 from .archs.schema import Family, all_families, load_family
 from .comparison import compare_shapes, parse_layer_map
@@ -66,7 +65,6 @@ from .model import (
 )
 from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
 from .sources import notices_to_stderr
-from .sources.local import _snapshot_folder, read_local, weight_files
 from .sources.refs import locate
 
 __all__ = [
@@ -108,6 +106,9 @@ def read_snapshot(
             logging.getLogger("hubprune").warning(
                 f"read the local folder {ref}, not the Hub repo of that name (write hf://{ref} for the Hub)"
             )
+        # The local reader brings the .bin and GGUF readers along: a Hub run does not load them.
+        from .sources.local import read_local
+
         return read_local(ref)
     # huggingface_hub is needed for Hub reads only: a local run does not pay for importing it.
     from .sources.hub import read_hub
@@ -292,6 +293,8 @@ def families() -> FamilyList:
 
 def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = None, **read: Any) -> list[Path]:
     """Write a header-only copy of a model (config, index, shard headers) to the folder ``target``."""
+    from . import skeleton
+
     snapshot = read_snapshot(ref, options, **read)
     return skeleton.write_skeleton(snapshot, Path(target))
 
@@ -339,6 +342,8 @@ def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
 
 def _weight_files(path: Path) -> list[Path]:
     """The safetensors files ``read_local`` reads for ``path`` (same rule, same function)."""
+    from .sources.local import _snapshot_folder, weight_files
+
     if not path.is_dir():
         return [path]
     folder = _snapshot_folder(path)

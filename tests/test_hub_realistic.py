@@ -8,7 +8,10 @@ the wire (the server's log: requests, origins, levels) and what came out; no tim
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -332,3 +335,28 @@ def test_an_unusable_hf_home_is_one_warning_and_the_run_goes_on(env: FakeHub, mo
     code, lines, stdout = _run("inspect", PRUNED, "-f", "json")
     assert code == 0 and json.loads(stdout)["total_params"] == 4_015_140_864
     assert len(lines) == 1 and "header cache" in lines[0] and "going on without it" in lines[0]
+
+
+@pytest.mark.parametrize("where", ["saved login", "HF_TOKEN", "none"])
+def test_the_token_comes_from_the_environment_or_the_saved_login(env: FakeHub, tmp_path: Path, where: str) -> None:
+    # A fresh process: huggingface_hub fixes the login file's path when it is first imported.
+    home = tmp_path / "home"
+    home.mkdir()
+    child = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH")}
+    child["HF_HOME"] = str(home)
+    if where == "saved login":
+        (home / "token").write_text(f"{DEFAULT_TOKEN}\n")
+    elif where == "HF_TOKEN":
+        child["HF_TOKEN"] = f" {DEFAULT_TOKEN}\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", "inspect", "gated-org/gated", "--no-cache", "-f", "json"],
+        capture_output=True, text=True, env=child, timeout=120,
+    )
+    env.wait_idle()
+    if where == "none":
+        assert result.returncode == 3 and "gated" in result.stderr
+        assert not any(r.authorization for r in env.log)
+    else:
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["total_params"] > 0
+        assert all(r.authorization for r in env.log if r.origin == "hub")

@@ -43,3 +43,70 @@ def test_no_public_name_is_also_a_submodule() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_thing"):
         hubprune.no_such_thing  # noqa: B018
+
+
+# Modules a Hub read of safetensors repos never needs: the .bin/GGUF readers, the local reader, the
+# skeleton writer, the renderers of formats not asked for, and huggingface_hub's token lookup when
+# there is no saved login to look up.
+NOT_ON_THE_HUB_PATH = (
+    "hubprune.formats",
+    "hubprune.sources.local",
+    "hubprune.sources.other_formats",
+    "hubprune.skeleton",
+    "hubprune.report.text",
+    "hubprune.report.markdown",
+    "hubprune.report.html",
+    "hubprune.report.csv",
+    "huggingface_hub.utils._auth",
+)
+
+LOADED_AFTER = r"""
+import json, sys
+sys.argv = ["hubprune", *json.loads(sys.argv[1])]
+from hubprune.cli import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+with open(OUT, "w") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def _loaded_after(args: list[str], tmp_path: Path, env: dict[str, str]) -> tuple[int, set[str]]:
+    out = tmp_path / "modules.json"
+    script = LOADED_AFTER.replace("OUT", repr(str(out)))
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(args)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+    )
+    assert out.exists(), result.stderr[-2000:]
+    answer = json.loads(out.read_text())
+    return answer["code"], set(answer["modules"])
+
+
+def test_the_library_api_loads_no_reader_until_one_is_needed() -> None:
+    script = "import json, sys, hubprune.api; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = set(json.loads(result.stdout))
+    unwanted = {"hubprune.sources.hub", "hubprune.sources.local", "hubprune.skeleton", "huggingface_hub", "httpx2"}
+    assert not {m for m in loaded if m in unwanted or m.startswith("hubprune.formats")}
+
+
+def test_a_hub_compare_loads_nothing_of_the_other_readers(tmp_path: Path) -> None:
+    import os
+
+    from .hubserver import FakeHub, fixture_repos
+
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_DISABLE_TELEMETRY": "1"}
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_TOKEN_PATH", "HF_OIDC_RESOURCE"):
+        env.pop(name, None)
+    args = ["compare", "meta-llama/Meta-Llama-3-8B-Instruct", "prune-lab/taylor_only_5000", "-f", "json"]
+    with FakeHub(fixture_repos(ROOT / "fixtures")) as hub:
+        env["HF_ENDPOINT"] = hub.endpoint
+        for run in ("cold", "warm"):
+            code, loaded = _loaded_after(args, tmp_path, env)
+            assert code == 0, run
+            assert "hubprune.sources.hub" in loaded and "hubprune.report.json" in loaded  # it did read the Hub
+            assert not {m for m in loaded if m.startswith(NOT_ON_THE_HUB_PATH)}, run
+        assert len(hub.log) > 2  # the cold run read the Hub, the warm one asked it again

@@ -20,6 +20,7 @@ import math
 import os
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -218,6 +219,15 @@ def find_token(token: str | bool | None) -> str | None:
         return token
     if token is False or (token is None and constants._is_true(os.environ.get("HF_HUB_DISABLE_IMPLICIT_TOKEN"))):
         return None
+    if not os.environ.get("HF_OIDC_RESOURCE"):
+        # huggingface_hub's lookup costs ~20 ms of imports; where it can only find the token in the
+        # environment, or nothing at all, the answer is the same without it.
+        named = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
+        cleaned = named.replace("\r", "").replace("\n", "").strip() if named else None
+        if cleaned:
+            return cleaned
+        if "google.colab" not in sys.modules and not os.path.exists(constants.HF_TOKEN_PATH):
+            return None
     from huggingface_hub import get_token
 
     try:
@@ -229,11 +239,10 @@ def find_token(token: str | bool | None) -> str | None:
 def user_agent() -> str:
     """Our own user agent: huggingface_hub's ``build_hf_headers`` fetches ``/api/agent-harnesses``
     once a day, synchronously, which would put a third sequential round trip in front of ours."""
-    import platform
-
     from huggingface_hub import __version__ as hf_hub_version
 
-    return f"hubprune/{__version__}; hf_hub/{hf_hub_version}; python/{platform.python_version()}"
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return f"hubprune/{__version__}; hf_hub/{hf_hub_version}; python/{python}"
 
 
 class _Stop:
@@ -320,10 +329,8 @@ class HubReader:
         self.trusted = trusted | {_origin(origin) for origin in options.hub_origins}
         self.abandon = _Stop(abandon)
         self.pacer = _Pacer(options.concurrency, options.rate_limit_budget, self.abandon)
-        self.requests = 0
         self.moved_to: str | None = None
         self.seen_commit: str | None = None  # the first commit any answer named, a 404's included
-        self._lock = threading.Lock()
 
     def notice(self, message: str) -> None:
         (self.options.notice or logger.warning)(message)
@@ -434,8 +441,6 @@ class HubReader:
         )
 
     def _attempt(self, url, headers, what, revision, start, want, *, ranged, missing_ok, probe):
-        with self._lock:
-            self.requests += 1
         self.pacer.enter()
         try:
             with self.session.stream(

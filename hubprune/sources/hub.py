@@ -29,11 +29,8 @@ from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheM
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import NOT_A_HEADER, PREFIX_LEN, header_length, parse_header, starts_like_a_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
-from ._layout import checked_file_name
+from ._layout import INDEX_NAME, SINGLE_NAME, checked_file_name, json_object, shard_names_from_index
 from .cache import HeaderCache
-from ..formats.errors import FormatError
-from .other_formats import read_other_remote
-from .local import INDEX_NAME, SINGLE_NAME, json_object, shard_names_from_index
 from .refs import COMMIT_RE, parse_repo_ref
 
 __all__ = ["Abandoned", "HubOptions", "read_hub"]
@@ -154,7 +151,6 @@ def read_hub(
     use_cache: bool = True,
     options: HubOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
-    stats: dict[str, int] | None = None,
     list_files: bool = False,
     abandon: threading.Event | None = None,
 ) -> Snapshot:
@@ -162,9 +158,8 @@ def read_hub(
 
     ``ref`` is ``org/name``, ``name`` or ``org/name@revision`` (``hf://`` in front is allowed);
     ``revision`` wins over ``@revision``. ``progress(done, total)`` is called as shard headers
-    arrive; ``stats`` (when given) receives the number of requests made. ``list_files`` also lists
-    the repo's files (one more request, in the first level) so that ``check`` can see pickles and
-    stray weights beside the shards. Setting ``abandon`` makes the read stop at its next step and
+    arrive. ``list_files`` also lists the repo's files (one more request, in the first level) so
+    that ``check`` can see pickles and stray weights beside the shards. Setting ``abandon`` makes the read stop at its next step and
     raise ``Abandoned``: nothing keeps running after the call returns.
     """
     options = options or HubOptions()
@@ -172,11 +167,7 @@ def read_hub(
     wanted = repo.revision or "main"
     reader = HubReader(repo.repo_id, token, options, abandon)
     cache = HeaderCache(options.endpoint, repo.repo_id, warn=reader.notice) if use_cache else None
-    try:
-        return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files)
-    finally:
-        if stats is not None:
-            stats["requests"] = reader.requests
+    return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files)
 
 
 def _read(
@@ -309,6 +300,10 @@ def _plan(
                 checked_file_name(f, source="the file list") for f in files if f.endswith(".safetensors") and "/" not in f
             )
             if not names:
+                # Only repos without safetensors need the .bin and GGUF readers.
+                from ..formats.errors import FormatError
+                from .other_formats import read_other_remote
+
                 try:
                     other = read_other_remote(reader, files, pin, pool)
                 except FormatError:
