@@ -16,7 +16,7 @@ import typer
 
 from . import api
 from ._version import __version__
-from .errors import CannotAlign, HubpruneError, InputError, UsageError
+from .errors import HubpruneError, InputError, UsageError
 from .locales import DEFAULT, LANGS, for_locale
 from .model import Severity
 from .report import render
@@ -26,7 +26,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 EXIT_CODES: list[tuple[type[HubpruneError], int]] = [
     (InputError, EXIT_INPUT),
     (UsageError, EXIT_USAGE),
-    (CannotAlign, EXIT_USAGE),
     (HubpruneError, EXIT_INPUT),
 ]
 

@@ -14,7 +14,7 @@ import re
 from .errors import CannotAlign, UsageError
 from .estimates import compare_estimates
 from .findings import finding
-from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals
+from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals, pct
 
 # Status flags are ids; the language files (hubprune/locales) turn them into words.
 ATTN_REMOVED = "attn_removed"
@@ -25,15 +25,6 @@ MLP_LINEAR = "mlp_linear"
 EXPERTS_PRUNED = "experts_pruned"
 INPUT_DIM_CHANGED = "input_dim_changed"
 STATUSES = (ATTN_REMOVED, MLP_REMOVED, LAYER_REMOVED, ATTN_LINEAR, MLP_LINEAR, EXPERTS_PRUNED, INPUT_DIM_CHANGED)
-
-
-def pct(part: int, whole: int) -> float:
-    """``part`` as a percentage of ``whole``; 0 when there is nothing to take a share of.
-
-    >>> pct(1, 8)
-    12.5
-    """
-    return part / whole * 100 if whole else 0.0
 
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")

@@ -172,8 +172,8 @@ class OutputError(UsageError):
         self.problem = problem
 
 
-class CannotAlign(HubpruneError):
-    """``compare`` cannot pair layers of the two models honestly (exit code 2 with a hint)."""
+class CannotAlign(UsageError):
+    """``compare`` cannot pair layers of the two models honestly without a layer map (exit code 2)."""
 
     def __init__(self, base_layers: int, pruned_layers: int) -> None:
         super().__init__(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape
+from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape, pct
 
 if TYPE_CHECKING:
     from .archs.schema import Family
@@ -179,10 +179,6 @@ def latent_kv_dim(config: dict | None) -> int | None:
     return rank + rope if isinstance(rank, int) and isinstance(rope, int) else None
 
 
-def _saved_pct(saved: int, whole: int) -> float:
-    return saved / whole * 100 if whole else 0.0
-
-
 def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison:
     """What the pruned model saves against its base (negative when it grew).
 
@@ -195,18 +191,18 @@ def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison
     flops_saved = flops_pct = None
     if base.flops_per_token is not None and pruned.flops_per_token is not None:
         flops_saved = base.flops_per_token - pruned.flops_per_token
-        flops_pct = _saved_pct(flops_saved, base.flops_per_token)
+        flops_pct = pct(flops_saved, base.flops_per_token)
     kv_saved = None
     kv_pct = None
     if base.kv_bytes_per_token is not None and pruned.kv_bytes_per_token is not None:
         kv_saved = base.kv_bytes_per_token - pruned.kv_bytes_per_token
-        kv_pct = _saved_pct(kv_saved, base.kv_bytes_per_token)
+        kv_pct = pct(kv_saved, base.kv_bytes_per_token)
     cache_saved = None
     if base.kv_cache_bytes is not None and pruned.kv_cache_bytes is not None:
         cache_saved = base.kv_cache_bytes - pruned.kv_cache_bytes
     return EstimatesComparison(
         weight_bytes_saved=weight_saved,
-        weight_saved_pct=_saved_pct(weight_saved, base.weight_bytes),
+        weight_saved_pct=pct(weight_saved, base.weight_bytes),
         kv_bytes_per_token_saved=kv_saved,
         kv_saved_pct=kv_pct,
         kv_cache_bytes_saved=cache_saved,

@@ -176,6 +176,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def pct(part: int, whole: int) -> float:
+    """``part`` as a percentage of ``whole``; 0 when there is nothing to take a share of.
+
+    Every percentage in a comparison is one of these, so reports only format them.
+
+    >>> pct(1, 8), pct(-1, 8), pct(3, 0)
+    (12.5, -12.5, 0.0)
+    """
+    return part / whole * 100 if whole else 0.0
+
+
 # Keyword-only, so that required fields may follow defaulted ones.
 _value = dataclass(frozen=True, kw_only=True)
 

@@ -24,7 +24,6 @@ from hubprune.findings import (
     compress_ranges,
     layout_findings,
     pruned_heads,
-    reaches,
     size_findings,
 )
 from hubprune.errors import HeaderError
@@ -238,8 +237,8 @@ def test_size_findings(file_size: int | None, code: str | None) -> None:
 def test_severity_order_and_threshold() -> None:
     f = [Finding(severity=s, code=s, message="m") for s in ("info", "error", "warning")]
     assert [x.severity for x in by_severity(f)] == ["error", "warning", "info"]
-    assert [reaches(x, "error") for x in f] == [False, True, False]
-    assert [reaches(x, "warning") for x in f] == [False, True, True]
+    assert [x.severity >= "error" for x in f] == [False, True, False]
+    assert [x.severity >= "warning" for x in f] == [False, True, True]
 
 
 def test_pickle_names() -> None:

@@ -22,7 +22,7 @@ from .files import (
 )
 from .index import index_findings, stray_weight_findings
 from .load import load_findings
-from .registry import CODES, SEVERITY_RANK, by_severity, finding, reaches
+from .registry import CODES, by_severity, finding
 
 INSPECT_CHECKS = (
     file_findings, config_value_findings, config_findings, expert_findings, stray_weight_findings, format_findings,
@@ -44,7 +44,6 @@ __all__ = [
     "CHECK_CHECKS",
     "CODES",
     "INSPECT_CHECKS",
-    "SEVERITY_RANK",
     "by_severity",
     "check_findings",
     "compress_ranges",
@@ -54,7 +53,6 @@ __all__ = [
     "pickle_only_finding",
     "pruned_heads",
     "raw_header_findings",
-    "reaches",
     "size_findings",
     "unreadable_header_finding",
 ]

@@ -87,9 +87,6 @@ CODES: dict[str, Code] = {
     "quantization_differs": Code("info", "compare"),
 }
 
-SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-
-
 def finding(code: str, *, severity: Severity | None = None, layer: int | None = None, **args: Any) -> Finding:
     """A ``Finding`` of a registered ``code`` whose English ``message`` is its template filled with
     ``args`` (kept on it, as JSON values, so a report can word it in its own language).
@@ -104,11 +101,6 @@ def finding(code: str, *, severity: Severity | None = None, layer: int | None = 
     return Finding(severity=severity or CODES[code].severity, code=code, message=message, layer=layer, args=args)
 
 
-def reaches(finding: Finding, fail_on: str) -> bool:
-    """Whether ``finding`` is at least as severe as ``fail_on`` (``error`` or ``warning``)."""
-    return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
-
-
 def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     """Errors first, then warnings, then notes; the order within a severity is kept."""
-    return sorted(findings, key=lambda finding: -SEVERITY_RANK[finding.severity])
+    return sorted(findings, key=lambda finding: finding.severity, reverse=True)  # sorting stays stable
