@@ -25,7 +25,6 @@ every function takes after its references; its fields may also be given as keywo
 from __future__ import annotations
 
 import logging
-import stat
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import replace
@@ -41,10 +40,10 @@ from .findings import (
     check_findings,
     inspect_findings,
     pickle_only_finding,
-    raw_header_findings,
+    scan_findings,
     unreadable_header_finding,
 )
-from .errors import HeaderError, InputError, NoSafetensorsError
+from .errors import HeaderError, NoSafetensorsError
 from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
 from .infer import infer_shape
 from .model import (
@@ -58,12 +57,10 @@ from .model import (
     ModelShape,
     Progress,
     ReadOptions,
-    Severity,
     Snapshot,
     TensorEntry,
     TensorListing,
 )
-from .safetensors_header import MAX_HEADER_LEN, PREFIX_LEN
 from .sources import notices_to_stderr
 from .sources.refs import locate
 
@@ -253,8 +250,14 @@ def check(
             raise
         return CheckReport(name=_display(ref), source=ref, findings=[pickle_only_finding(error.where, error.pickles)])
     except HeaderError as error:
-        local = Path(ref).exists()
-        found = _salvage_local(Path(ref), error) if local else [unreadable_header_finding(error.file, error.problem)]
+        # Every fault of every file, not only the first the strict reader stopped at. When the
+        # files changed meanwhile and the second read finds no error, the first error stands:
+        # a file the strict reader refused never passes the check.
+        from .sources.local import scan_local
+
+        found = scan_findings(scan_local(ref)) if Path(ref).exists() else []
+        if not any(f.severity == "error" for f in found):
+            found.append(unreadable_header_finding(error.file, error.problem))
         return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
     family, shape, detect_notes = _analyse(snapshot)
     findings = [*detect_notes, *shape.findings, *check_findings(shape, family, snapshot)]
@@ -302,52 +305,3 @@ def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = N
 def _display(ref: str) -> str:
     path = Path(ref)
     return path.name if path.exists() else ref
-
-
-def _salvage_local(path: Path, error: HeaderError) -> list[Finding]:
-    """Read the local safetensors headers leniently, so that ``check`` can name each fault.
-
-    The strict reader stops at the first malformed header (``error``); a check should list them
-    all. The files are the ones the strict reader chose, and when the lenient read finds no error
-    of its own, ``error`` is the answer: a file the strict reader rejected never passes the check.
-    """
-    try:
-        files = _weight_files(path)
-    except OSError:
-        files = []
-
-    def unreadable(file: Path, why: str) -> Finding:
-        # For the file the strict reader stopped at, its own words.
-        return unreadable_header_finding(file.name, error.problem if file.name == error.file else why)
-
-    findings: list[Finding] = []
-    for file in files:
-        try:
-            info = file.stat()
-            if not stat.S_ISREG(info.st_mode):  # a folder cannot be opened, a FIFO would block forever
-                findings.append(unreadable(file, "is not a regular file"))
-                continue
-            with file.open("rb") as handle:
-                prefix = handle.read(PREFIX_LEN)
-                length = int.from_bytes(prefix, "little") if len(prefix) == PREFIX_LEN else 0
-                raw = handle.read(min(length, MAX_HEADER_LEN))
-        except OSError as exc:  # no permission, gone meanwhile
-            findings.append(unreadable(file, f"cannot be read ({exc.strerror or exc})"))
-            continue
-        findings += raw_header_findings(file.name, prefix, raw, info.st_size)
-    if not any(f.severity == Severity.ERROR for f in findings):
-        findings.append(unreadable_header_finding(error.file, error.problem))
-    return findings
-
-
-def _weight_files(path: Path) -> list[Path]:
-    """The safetensors files ``read_local`` reads for ``path`` (same rule, same function)."""
-    from .sources.local import _snapshot_folder, weight_files
-
-    if not path.is_dir():
-        return [path]
-    folder = _snapshot_folder(path)
-    try:
-        return weight_files(folder)[0]
-    except InputError:  # an unreadable index: the strict reader reported it; look at every file
-        return sorted(folder.glob("*.safetensors"))

@@ -92,6 +92,18 @@ class TensorInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class HeaderProblem:
+    """One fault the safetensors header scanner found in a file: the finding ``code`` it becomes
+    with its ``args``, the strict reader's own words for it, and whether that reader refuses the
+    file for it (``fatal``) or reads it and lets the findings say it."""
+
+    code: str
+    message: str
+    fatal: bool
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class HeaderFile:
     """What one ``.safetensors`` file's header says, plus what we learnt about the file itself."""
 
@@ -104,6 +116,7 @@ class HeaderFile:
     unknown_dtypes: tuple[str, ...] = ()
     gaps: int = 0  # bytes of data region not covered by any tensor
     marked_skeleton: bool = False  # listed in the folder's hubprune-skeleton.json
+    problems: tuple[HeaderProblem, ...] = ()  # what the header scanner found (none of them fatal)
 
     @property
     def data_start(self) -> int:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import math
 import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .errors import HeaderError
-from .model import HeaderFile, TensorInfo
+from .model import HeaderFile, HeaderProblem, TensorInfo
 
 PREFIX_LEN = 8
 # The format's own cap (safetensors' MAX_HEADER_SIZE): checked before anything is allocated.
@@ -51,6 +53,21 @@ DTYPE_BITS: dict[str, int] = {
     "U64": 64,
 }
 
+
+# Every (finding code, variant) a scanner problem can carry; ``findings.files`` turns problems into
+# findings of these codes, and the message tests read the list to know they are all worded.
+PROBLEM_CODES: tuple[tuple[str, str | None], ...] = (
+    ("header_invalid", None),
+    ("header_invalid", "malformed"),
+    ("offsets_reversed", None),
+    ("tensor_size_mismatch", None),
+    ("offsets_overlap", None),
+    ("unknown_dtype", None),
+    ("data_gaps", None),
+    ("misaligned", None),
+    ("file_truncated", None),
+    ("file_trailing_bytes", None),
+)
 
 NOT_A_HEADER = "does not start with a safetensors header (no JSON object after the 8-byte length)"
 
@@ -140,6 +157,73 @@ def _has_lone_surrogate(text: str, obj: object) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderScan:
+    """Everything the scanner found in one header: the parsed header when no problem is fatal,
+    and every problem, fatal or not, each once (counted, with its first instance)."""
+
+    header: HeaderFile | None
+    problems: tuple[HeaderProblem, ...]  # with the file's size against the header
+    data_start: int | None = None  # where the data region begins, once the length was read
+
+    @property
+    def header_only(self) -> bool:
+        """The file ends right after its header: a skeleton where a marker lists it."""
+        truncated = next((p for p in self.problems if p.code == "file_truncated"), None)
+        return truncated is not None and truncated.args["size"] == self.data_start
+
+    @property
+    def fatal(self) -> HeaderProblem | None:
+        """The problem the strict reader stops at: the first fatal one."""
+        return next((p for p in self.problems if p.fatal), None)
+
+    def parsed(self, file: str) -> HeaderFile:
+        """The header, or ``HeaderError`` with the first fatal problem's words."""
+        fatal = self.fatal
+        if fatal is not None or self.header is None:
+            raise HeaderError(file, fatal.message if fatal else "header could not be read")
+        return self.header
+
+
+def invalid(message: str) -> HeaderProblem:
+    """A file that cannot be read as a header at all; ``message`` says why."""
+    return HeaderProblem("header_invalid", message, True, {"problem": message})
+
+
+def header_extent(prefix: bytes, file_size: int | None = None) -> int | None:
+    """How many bytes of the file the header takes with its prefix, or None when the prefix is
+    not a usable length (``scan`` then says why). ``prefix`` is the file's first 8 or 9 bytes."""
+    try:
+        return PREFIX_LEN + header_length(prefix, file="", file_size=file_size)
+    except HeaderError:
+        return None
+
+
+def scan(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderScan:
+    """Scan a file's first bytes (the 8-byte length prefix, then the header JSON) for every problem.
+
+    >>> raw = encode_header([("w", "BF16", [2])])
+    >>> found = scan(raw, len(raw) + 4 + 3, file="m")  # 4 bytes of data, then 3 more
+    >>> [p.code for p in found.problems], found.header is not None
+    (['file_trailing_bytes'], True)
+    >>> [(p.code, p.fatal) for p in scan(raw[:8] + b'{"w":7}', file="m").problems]
+    [('header_invalid', True)]
+    """
+    try:
+        length = header_length(raw[: PREFIX_LEN + 1], file=file, file_size=file_size)
+    except HeaderError as error:
+        return HeaderScan(None, (invalid(error.problem),))
+    if len(raw) < PREFIX_LEN + length:  # the file shrank between its size and its read
+        shown = f"header length {length:,}, " if starts_like_a_header(raw) else ""
+        return HeaderScan(None, (invalid(f"was cut while being read: {shown}{len(raw) - PREFIX_LEN:,} header bytes read"),))
+    return scan_json(raw[PREFIX_LEN : PREFIX_LEN + length], file_size, file=file)
+
+
+def parse(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderFile:
+    """``scan``, raising ``HeaderError`` at the first fatal problem: what a loader would accept."""
+    return scan(raw, file_size, file=file).parsed(file)
+
+
 def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> HeaderFile:
     """Parse the JSON part of a header (without the 8-byte prefix) and validate every entry.
 
@@ -150,62 +234,98 @@ def parse_header(raw: bytes, *, file: str, file_size: int | None = None) -> Head
     >>> h.tensors[0].shape, h.data_len
     ((2, 3), 12)
     """
+    return scan_json(raw, file_size, file=file).parsed(file)
+
+
+def _json_object(raw: bytes) -> dict[str, object] | HeaderProblem:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HeaderError(file, f"header is not UTF-8 (byte {exc.start})") from None
+        return invalid(f"header is not UTF-8 (byte {exc.start})")
     # Trailing spaces are the format's alignment padding.
     text = text.rstrip(" ")
     if not text.startswith("{"):
-        raise HeaderError(file, "header is not a JSON object")
+        return invalid("header is not a JSON object")
     try:
         obj = json.loads(
             text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
         )
-    except RecursionError:
-        raise HeaderError(file, "header JSON is nested too deeply") from None
-    except ValueError as exc:
-        raise HeaderError(file, f"header is not valid JSON ({exc})") from None
-    try:
         lone_surrogate = _has_lone_surrogate(text, obj)
     except RecursionError:
-        raise HeaderError(file, "header JSON is nested too deeply") from None
+        return invalid("header JSON is nested too deeply")
+    except ValueError as exc:
+        return invalid(f"header is not valid JSON ({exc})")
     if lone_surrogate:
-        raise HeaderError(file, "header has a \\u escape that is half a surrogate pair (not valid Unicode)")
+        return invalid("header has a \\u escape that is half a surrogate pair (not valid Unicode)")
+    return obj
 
+
+class _Tally:
+    """Problems of one kind across many tensors: counted, the first one kept with its words."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list] = {}  # code -> [count, message, args]; insertion order is first seen
+
+    def add(self, code: str, message: str, **args: object) -> None:
+        entry = self.found.get(code)
+        if entry is None:
+            self.found[code] = [1, message, args]
+        else:
+            entry[0] += 1
+
+    def problems(self, fatal: bool) -> list[HeaderProblem]:
+        return [HeaderProblem(code, message, fatal, {**args, "count": count}) for code, (count, message, args) in self.found.items()]
+
+
+def scan_json(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderScan:
+    """Scan the JSON part of a header (without its 8-byte prefix): see ``scan``."""
+    obj = _json_object(raw)
+    if isinstance(obj, HeaderProblem):
+        return HeaderScan(None, (obj,))
+    problems: list[HeaderProblem] = []
     metadata_raw = obj.pop("__metadata__", None)
     metadata: dict[str, str] = {}
     if metadata_raw is not None:
-        if not isinstance(metadata_raw, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata_raw.items()
-        ):
-            raise HeaderError(file, "__metadata__ must map strings to strings")
-        metadata = metadata_raw
+        if isinstance(metadata_raw, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata_raw.items()):
+            metadata = metadata_raw
+        else:
+            problems.append(invalid("__metadata__ must map strings to strings"))
 
-    tensors: list[TensorInfo] = []
-    unknown: set[str] = set()
+    faults = _Tally()
+    tensors: list[TensorInfo] = []  # entries the layout pass sees (a wrong size still has a place)
     for name, entry in obj.items():
-        tensors.append(_parse_entry(name, entry, file, unknown))
+        tensor = _scan_entry(name, entry, file, faults)
+        if tensor is not None:
+            tensors.append(tensor)
+    problems += faults.problems(fatal=True)
+    layout, data_len, gaps = _scan_layout(tensors, PREFIX_LEN + len(raw), file_size)
+    problems += layout
+    header = None
+    if not any(p.fatal for p in problems):
+        header = HeaderFile(
+            name=file,
+            header_len=len(raw),
+            tensors=tuple(tensors),
+            metadata=metadata,
+            data_len=data_len,
+            file_size=file_size,
+            unknown_dtypes=tuple(p.args["dtype"] for p in problems if p.code == "unknown_dtype"),
+            gaps=gaps,
+            # The file's size against its header is asked of every header, of any format, by
+            # the findings (``size_problems``); what the header alone says is kept here.
+            problems=tuple(p for p in problems if p.code not in SIZE_CODES),
+        )
+    return HeaderScan(header, tuple(problems), PREFIX_LEN + len(raw))
 
-    # Offsets index into the data region: no two tensors may share bytes.
-    ordered = sorted(tensors, key=lambda t: (t.begin, t.end))
-    gaps = 0
-    cursor = 0
-    for tensor in ordered:
-        if tensor.begin < cursor:
-            raise HeaderError(file, f"tensor {_quote(tensor.name)} overlaps the tensor before it (offset {tensor.begin} < {cursor})")
-        gaps += tensor.begin - cursor
-        cursor = max(cursor, tensor.end)
-    return HeaderFile(
-        name=file,
-        header_len=len(raw),
-        tensors=tuple(tensors),
-        metadata=metadata,
-        data_len=cursor,
-        file_size=file_size,
-        unknown_dtypes=tuple(sorted(unknown)),
-        gaps=gaps,
-    )
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """One weight file of a lenient read: its name, what the scanner found, and whether the
+    folder's skeleton marker lists it (then a file cut at its header is not truncated)."""
+
+    name: str
+    scan: HeaderScan
+    marked_skeleton: bool = False
 
 
 def _numel(shape: list[int]) -> int | None:
@@ -227,18 +347,28 @@ def _numel(shape: list[int]) -> int | None:
     return count
 
 
-def _parse_entry(name: str, entry: object, file: str, unknown: set[str]) -> TensorInfo:
+def _scan_entry(name: str, entry: object, file: str, faults: _Tally) -> TensorInfo | None:
+    """One tensor entry: its ``TensorInfo``, or None after recording why it has none.
+
+    An entry the format forbids counts once, under the first of its faults. A size that does not
+    match shape x dtype is a fault too, but the entry keeps its place in the layout, so that the
+    bytes it claims are not reported as a hole besides.
+    """
+
+    def malformed(message: str) -> None:
+        faults.add("header_invalid", message, variant="malformed", first=name)
+
     if not isinstance(entry, dict):
-        raise HeaderError(file, f"entry {_quote(name)} is not an object")
+        return malformed(f"entry {_quote(name)} is not an object")
     dtype = entry.get("dtype")
     shape = entry.get("shape")
     offsets = entry.get("data_offsets")
     if not isinstance(dtype, str):
-        raise HeaderError(file, f"tensor {_quote(name)} has no dtype string")
+        return malformed(f"tensor {_quote(name)} has no dtype string")
     # type() is int, not isinstance: JSON true is a bool, an int subclass, and never a dimension.
     if type(shape) is not list or not all(type(d) is int and 0 <= d <= U64_MAX for d in shape):
-        raise HeaderError(
-            file, f"tensor {_quote(name)} has shape {_quote(shape)}; dimensions must be non-negative integers below 2^64"
+        return malformed(
+            f"tensor {_quote(name)} has shape {_quote(shape)}; dimensions must be non-negative integers below 2^64"
         )
     if (
         type(offsets) is not list
@@ -248,45 +378,124 @@ def _parse_entry(name: str, entry: object, file: str, unknown: set[str]) -> Tens
         or not 0 <= offsets[0] <= U64_MAX
         or not 0 <= offsets[1] <= U64_MAX
     ):
-        raise HeaderError(file, f"tensor {_quote(name)} has data_offsets {_quote(offsets)}; expected [begin, end]")
+        return malformed(f"tensor {_quote(name)} has data_offsets {_quote(offsets)}; expected [begin, end]")
     begin, end = offsets
     if begin > end:
-        raise HeaderError(file, f"tensor {_quote(name)} has data_offsets [{begin}, {end}]: begin after end")
+        faults.add(
+            "offsets_reversed",
+            f"tensor {_quote(name)} has data_offsets [{begin}, {end}]: begin after end",
+            first=name, begin=begin, end=end,
+        )
+        return None
     numel = _numel(shape)
     if numel is None:
-        raise HeaderError(file, f"tensor {_quote(name)} has shape {_quote(shape)}: its element count overflows 64 bits")
+        return malformed(f"tensor {_quote(name)} has shape {_quote(shape)}: its element count overflows 64 bits")
+    tensor = TensorInfo(name, dtype, tuple(shape), begin, end, file)
     bits = DTYPE_BITS.get(dtype)
     if bits is None:
-        unknown.add(dtype)
-    else:
-        total_bits = numel * bits
-        if total_bits > U64_MAX:
-            raise HeaderError(file, f"tensor {_quote(name)} ({dtype} {_quote(shape)}): its size in bits overflows 64 bits")
-        if total_bits % 8 or total_bits // 8 != end - begin:
-            raise HeaderError(
-                file,
-                f"tensor {_quote(name)} ({dtype} {_quote(shape)}) needs {total_bits / 8:g} bytes but its offsets span {end - begin}",
+        return tensor  # an unknown dtype is a layout note (``_scan_layout``), its size unchecked
+    total_bits = numel * bits
+    if total_bits > U64_MAX:
+        return malformed(f"tensor {_quote(name)} ({dtype} {_quote(shape)}): its size in bits overflows 64 bits")
+    if total_bits % 8 or total_bits // 8 != end - begin:
+        faults.add(
+            "tensor_size_mismatch",
+            f"tensor {_quote(name)} ({dtype} {_quote(shape)}) needs {total_bits / 8:g} bytes but its offsets span {end - begin}",
+            first=name, dtype=dtype, shape=list(shape), needed=total_bits / 8,
+            decimals=0 if total_bits % 8 == 0 else 1, span=end - begin,
+        )
+    return tensor
+
+
+SIZE_CODES = ("file_truncated", "file_trailing_bytes")
+
+
+def size_problems(file_size: int | None, data_start: int, data_len: int) -> list[HeaderProblem]:
+    """A file shorter than its header says (cut, or a skeleton where a marker says so) or longer.
+
+    The one rule for every weight format: the PyTorch and GGUF readers give their headers a data
+    start and length too, and the findings ask this of every file.
+    """
+    if file_size is None:
+        return []
+    full = data_start + data_len
+    if file_size < full:
+        return [HeaderProblem("file_truncated", "shorter than its header says", False, {"size": file_size, "full": full})]
+    if file_size > full:
+        # safetensors requires the data to end exactly at the end of the file (MetadataIncompleteBuffer).
+        return [HeaderProblem("file_trailing_bytes", "bytes after the data", False, {"size": file_size, "full": full})]
+    return []
+
+
+def _scan_layout(
+    tensors: list[TensorInfo], data_start: int, file_size: int | None
+) -> tuple[list[HeaderProblem], int, int]:
+    """(problems, data length, gap bytes) of the data region the tensors index into.
+
+    Overlaps are fatal (two tensors would share bytes); the rest a loader may or may not accept
+    and the findings say: unknown dtypes, holes (the safetensors library requires each tensor to
+    start where the last one ended), misalignment, and a file shorter or longer than its header says.
+    """
+    ordered = sorted(tensors, key=lambda t: (t.begin, t.end))
+    overlaps, misaligned = _Tally(), _Tally()
+    gaps = cursor = 0
+    for t in ordered:
+        if t.begin < cursor:
+            overlaps.add(
+                "offsets_overlap",
+                f"tensor {_quote(t.name)} overlaps the tensor before it (offset {t.begin} < {cursor})",
+                first=t.name, offset=t.begin,
             )
-    return TensorInfo(name, dtype, tuple(shape), begin, end, file)
+        else:
+            gaps += t.begin - cursor
+        cursor = max(cursor, t.end)
+        bits = DTYPE_BITS.get(t.dtype)
+        # A misaligned tensor cannot be mapped in place, so loaders copy it: a note, not a fault.
+        if bits and bits >= 8 and (data_start + t.begin) % (bits // 8):
+            misaligned.add(
+                "misaligned",
+                f"tensor {_quote(t.name)} ({t.dtype}) starts at byte {data_start + t.begin}, not a multiple of its element size",
+                first=t.name, dtype=t.dtype, at=data_start + t.begin,
+            )
+    problems = overlaps.problems(fatal=True)
+    problems += [
+        HeaderProblem("unknown_dtype", f"dtype {dtype} is not a safetensors dtype", False, {"dtype": dtype})
+        for dtype in sorted({t.dtype for t in tensors if t.dtype not in DTYPE_BITS})
+    ]
+    if gaps:
+        problems.append(HeaderProblem("data_gaps", f"{gaps:,} bytes of data no tensor covers", False, {"gaps": gaps}))
+    problems += misaligned.problems(fatal=False)
+    problems += size_problems(file_size, data_start, cursor)
+    return problems, cursor, gaps
 
 
 def encode_header(tensors: list[tuple[str, str, list[int]]], metadata: dict[str, str] | None = None) -> bytes:
-    """Build the header bytes (prefix + JSON + padding) for tensors laid out back to back.
-
-    Used to write skeletons; the layout matches what the safetensors library writes
-    (compact JSON, padded with spaces to a multiple of 8).
+    """Header bytes (prefix + JSON + padding) for tensors laid out back to back, in the order given.
 
     >>> encode_header([("w", "F32", [2])])[:8]  # 51 bytes of JSON, padded to 56
     b'8\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
     """
-    obj: dict[str, object] = {}
-    if metadata:
-        obj["__metadata__"] = metadata
+    placed: list[TensorInfo] = []
     offset = 0
     for name, dtype, shape in tensors:
         size = math.prod(shape) * DTYPE_BITS[dtype] // 8
-        obj[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
+        placed.append(TensorInfo(name, dtype, tuple(shape), offset, offset + size, ""))
         offset += size
-    body = json.dumps(obj, separators=(",", ":")).encode()
+    return encode(placed, metadata)
+
+
+def encode(tensors: Iterable[TensorInfo], metadata: dict[str, str] | None = None) -> bytes:
+    """Header bytes (prefix + JSON + padding) for tensors at their own offsets, gaps and all.
+
+    The layout the safetensors library writes: compact UTF-8 JSON, ``__metadata__`` first, then
+    the tensors in offset order, padded with spaces so the data starts on an 8-byte boundary.
+    ``hubprune skeleton`` and every test and fixture builder write headers with this one function.
+    """
+    obj: dict[str, object] = {}
+    if metadata:
+        obj["__metadata__"] = metadata
+    for t in sorted(tensors, key=lambda t: (t.begin, t.end)):
+        obj[t.name] = {"dtype": t.dtype, "shape": list(t.shape), "data_offsets": [t.begin, t.end]}
+    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
     body += b" " * (-len(body) % 8)
     return struct.pack("<Q", len(body)) + body

@@ -8,25 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 from pathlib import Path
 
 from .atomic import discard, make_staging_folder, move_into_place
 from .errors import OutputError, UsageError
-from .model import HeaderFile, Snapshot
+from .model import Snapshot
+from .safetensors_header import encode
 from .sources._layout import SKELETON_MARKER, skeleton_marker
-
-
-def encode_header_file(header: HeaderFile) -> bytes:
-    """Re-encode a parsed header with its original offsets (gaps and all), padded to 8 bytes."""
-    obj: dict[str, object] = {}
-    if header.metadata:
-        obj["__metadata__"] = header.metadata
-    for tensor in sorted(header.tensors, key=lambda t: (t.begin, t.end)):
-        obj[tensor.name] = {"dtype": tensor.dtype, "shape": list(tensor.shape), "data_offsets": [tensor.begin, tensor.end]}
-    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-    body += b" " * (-len(body) % 8)
-    return struct.pack("<Q", len(body)) + body
 
 
 def _finite(value: object) -> object:
@@ -66,7 +54,7 @@ def write_skeleton(headers: Snapshot, target: Path) -> list[Path]:
             (staging / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
         names = [Path(header.name).name for header in headers.files]
         for name, header in zip(names, headers.files):
-            (staging / name).write_bytes(encode_header_file(header))
+            (staging / name).write_bytes(encode(header.tensors, header.metadata))
         (staging / SKELETON_MARKER).write_text(skeleton_marker(names), encoding="utf-8")
         # rename(2) replaces an empty folder in one step: the target is never missing meanwhile.
         move_into_place(staging, target)

@@ -19,16 +19,9 @@ import pytest
 
 import hubprune
 import hubprune.api
-from hubprune.findings import (
-    by_severity,
-    compress_ranges,
-    layout_findings,
-    pruned_heads,
-    size_findings,
-)
-from hubprune.errors import HeaderError
+from hubprune.findings import by_severity, compress_ranges, pruned_heads, scan_findings
 from hubprune.model import Finding, TensorInfo, pickle_files
-from hubprune.safetensors_header import encode_header
+from hubprune.safetensors_header import FileScan, encode, encode_header, scan
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
 
@@ -209,29 +202,48 @@ def _t(name: str, begin: int, end: int, shape=(2,), dtype: str = "BF16") -> Tens
     return TensorInfo(name, dtype, tuple(shape), begin, end, "f")
 
 
+def _scanned(tensors: list[TensorInfo], *, pad: int = 0, file_size: int | None = None, marked: bool = False) -> list[Finding]:
+    """The findings of a file whose header holds ``tensors`` at their offsets (``pad`` extra spaces
+    shift the data start off the 8-byte boundary)."""
+    raw = encode(tensors)
+    if pad:
+        body = raw[8:] + b" " * pad
+        raw = len(body).to_bytes(8, "little") + body
+    return scan_findings([FileScan("f", scan(raw, file_size, file="f"), marked)])
+
+
 @pytest.mark.parametrize(
-    ("tensors", "data_start", "codes"),
+    ("tensors", "pad", "codes"),
     [
-        ([_t("a", 0, 4), _t("b", 4, 8)], 16, set()),  # back to back, aligned
-        ([_t("a", 0, 4), _t("b", 8, 12)], 16, {"data_gaps"}),  # hole between tensors
-        ([_t("a", 0, 4), _t("b", 2, 6)], 16, {"offsets_overlap"}),  # shared bytes
-        ([_t("a", 4, 0)], 16, {"offsets_reversed"}),  # end before begin
-        ([_t("a", 0, 6)], 16, {"tensor_size_mismatch"}),  # [2] BF16 needs 4 bytes
-        ([_t("a", 0, 4)], 17, {"misaligned"}),  # BF16 at an odd file offset
-        ([_t("a", 0, 4, dtype="Q4_K")], 16, {"unknown_dtype"}),  # not a safetensors dtype
+        ([_t("a", 0, 4), _t("b", 4, 8)], 0, set()),  # back to back, aligned
+        ([_t("a", 0, 4), _t("b", 8, 12)], 0, {"data_gaps"}),  # hole between tensors
+        ([_t("a", 0, 4), _t("b", 2, 6)], 0, {"offsets_overlap"}),  # shared bytes
+        ([_t("a", 4, 0)], 0, {"offsets_reversed"}),  # end before begin
+        ([_t("a", 0, 6)], 0, {"tensor_size_mismatch"}),  # [2] BF16 needs 4 bytes
+        ([_t("a", 0, 4)], 1, {"misaligned"}),  # BF16 at an odd file offset
+        ([_t("a", 0, 4, dtype="Q4_K")], 0, {"unknown_dtype"}),  # not a safetensors dtype
+        ([_t("a", 4, 0), _t("b", 0, 6), _t("c", 8, 10)], 0, {"offsets_reversed", "tensor_size_mismatch", "data_gaps"}),
     ],
 )
-def test_layout_findings(tensors: list[TensorInfo], data_start: int, codes: set[str]) -> None:
-    assert {f.code for f in layout_findings("f", tensors, data_start, None)} == codes
+def test_the_scanner_names_every_layout_fault(tensors: list[TensorInfo], pad: int, codes: set[str]) -> None:
+    assert {f.code for f in _scanned(tensors, pad=pad)} == codes
 
 
 @pytest.mark.parametrize(
-    ("file_size", "code"),
-    [(None, None), (16, None), (20, "file_truncated"), (116, None), (117, "file_trailing_bytes")],
+    ("data", "marked", "code"),
+    [
+        (None, False, None),  # size unknown (a Hub answer without one)
+        (0, False, "file_truncated"),  # cut at its header, no marker: a download cut short
+        (0, True, None),  # a marked skeleton
+        (2, True, "file_truncated"),  # the marker does not excuse a cut inside the data
+        (4, False, None),  # complete
+        (5, False, "file_trailing_bytes"),
+    ],
 )
-def test_size_findings(file_size: int | None, code: str | None) -> None:
-    # data starts at 16 and the header describes 100 bytes: 116 is complete, 16 a skeleton.
-    assert [f.code for f in size_findings("f", 16, 100, file_size)] == ([code] if code else [])
+def test_the_file_size_against_the_header(data: int | None, marked: bool, code: str | None) -> None:
+    raw = encode([_t("a", 0, 4)])
+    size = None if data is None else len(raw) + data
+    assert [f.code for f in _scanned([_t("a", 0, 4)], file_size=size, marked=marked)] == ([code] if code else [])
 
 
 def test_severity_order_and_threshold() -> None:
@@ -328,11 +340,18 @@ def test_an_unreadable_shard_is_an_error_finding(llama_copy: Path, monkeypatch: 
     assert SHARD1 in findings[0].message and "permission denied" in findings[0].message
 
 
-def test_when_the_reread_finds_nothing_the_strict_readers_error_stands(tmp_path: Path) -> None:
-    # The file changed or vanished between the two reads: the first error is still the answer.
-    findings = hubprune.api._salvage_local(tmp_path, HeaderError("model.safetensors", "header is not valid JSON"))
-    assert [(f.code, f.severity) for f in findings] == [("header_invalid", "error")]
-    assert findings[0].message.startswith("model.safetensors: header is not valid JSON")
+def test_the_reread_opens_files_by_the_folders_rules(llama_copy: Path, tmp_path: Path) -> None:
+    # The lenient read goes through the same confined opener as the strict one: a shard that is
+    # a link out of the folder is named as such, and what it points to is never read.
+    edit_entries(llama_copy / SHARD1, _overlap)
+    outside = tmp_path / "elsewhere.safetensors"
+    outside.write_bytes(struct.pack("<Q", 8) + b"not json")
+    (llama_copy / SHARD4).unlink()
+    (llama_copy / SHARD4).symlink_to(outside)
+    findings = hubprune.check(str(llama_copy)).findings
+    assert "offsets_overlap" in {f.code for f in findings}
+    linked = [f for f in findings if SHARD4 in f.message]
+    assert [f.code for f in linked] == ["header_invalid"] and "leads outside the model folder" in linked[0].message
 
 
 # --- config facts that stock transformers reads differently from the plain keys ----------------------

@@ -28,6 +28,7 @@ from hubprune.comparison import compare_shapes
 from hubprune.findings import finding
 from hubprune.locales import DEFAULT, LANGS, finding_key, finding_text, for_locale, strings, t
 from hubprune.model import Finding
+from hubprune.safetensors_header import PROBLEM_CODES, FileScan, encode_header, scan
 
 from .conftest import FIXTURES, LLAMA, TAYLOR
 from .test_checks import BREAKS, INDEX, SHARD1, SHARD4, edit_json
@@ -121,6 +122,10 @@ def _scan() -> tuple[set[str], list[str]]:
             first = node.args[0]
             if isinstance(first, ast.Name) and path.parent.name == "findings" and path.name == "config.py" and first.id == "code":
                 codes: set[str | None] = set(table_codes)
+            elif isinstance(first, ast.Attribute) and path.parent.name == "findings" and path.name == "files.py":
+                # The header scanner's problems: their codes and variants are listed beside it.
+                keys |= {finding_key(code, {"variant": variant}) for code, variant in PROBLEM_CODES}
+                continue
             else:
                 codes = _literals(first, where)
             variant = next((k.value for k in node.keywords if k.arg == "variant"), None)
@@ -274,9 +279,10 @@ def _format_findings(root: Path) -> list[Finding]:
 def _pure_findings() -> list[Finding]:
     """Findings of the pure helpers that ``check`` calls on files it cannot parse strictly."""
     raw = json.dumps({"a": {"dtype": "BF16", "shape": [2]}}).encode()
+    complete = encode_header([("a", "BF16", [2])])
     return [
-        *findings.size_findings("f.safetensors", 16, 100, 117),  # bytes after the data
-        *findings.raw_header_findings("f.safetensors", len(raw).to_bytes(8, "little"), raw, 8 + len(raw)),  # entry without offsets
+        *findings.scan_findings([FileScan("f.safetensors", scan(complete, len(complete) + 4 + 1, file="f.safetensors"))]),  # bytes after the data
+        *findings.scan_findings([FileScan("f.safetensors", scan(len(raw).to_bytes(8, "little") + raw, 8 + len(raw), file="f.safetensors"))]),  # entry without offsets
         findings.pickle_only_finding("org/model", ["pytorch_model.bin"]),
     ]
 

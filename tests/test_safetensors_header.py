@@ -8,7 +8,19 @@ import struct
 import pytest
 
 from hubprune.errors import HeaderError
-from hubprune.safetensors_header import DTYPE_BITS, MAX_HEADER_LEN, encode_header, header_length, parse_header
+from hubprune.safetensors_header import (
+    DTYPE_BITS,
+    MAX_HEADER_LEN,
+    PROBLEM_CODES,
+    encode,
+    encode_header,
+    header_length,
+    parse_header,
+    scan_json,
+)
+from hubprune.sources.local import read_header_file
+
+from .conftest import FIXTURES
 
 
 def entry(dtype: str = "BF16", shape: list = [2, 3], offsets: list = [0, 12]) -> dict:
@@ -124,3 +136,37 @@ def test_encode_roundtrip() -> None:
     assert (8 + length) % 8 == 0
     header = parse_header(data[8:], file="f")
     assert [(t.name, t.shape, t.begin, t.end) for t in header.tensors] == [("a", (2, 3), 0, 12), ("b", (4,), 12, 14)]
+
+
+def test_one_scan_names_every_fault_once_with_its_count() -> None:
+    # Two reversed entries, one entry without offsets, one wrong size and a hole: each fault once,
+    # counted; the strict parse raises the first fault met, in entry order.
+    obj = {
+        "r1": entry(offsets=[12, 0]),
+        "m": {"dtype": "BF16", "shape": [2, 3]},
+        "r2": entry(offsets=[30, 18]),
+        "w": entry(offsets=[0, 10]),
+        "late": entry(offsets=[40, 52]),
+    }
+    found = scan_json(raw(obj), file="f")
+    assert found.header is None
+    by_code = {(p.code, p.args.get("variant")): p for p in found.problems}
+    assert set(by_code) == {
+        ("offsets_reversed", None), ("header_invalid", "malformed"), ("tensor_size_mismatch", None), ("data_gaps", None)
+    }
+    assert by_code["offsets_reversed", None].args["count"] == 2 and by_code["offsets_reversed", None].args["first"] == "r1"
+    assert {p.code for p in found.problems if not p.fatal} == {"data_gaps"}
+    assert {(p.code, p.args.get("variant")) for p in found.problems} <= set(PROBLEM_CODES)
+    with pytest.raises(HeaderError) as excinfo:
+        parse_header(raw(obj), file="f")
+    assert excinfo.value.problem == found.fatal.message and "begin after end" in excinfo.value.problem
+
+
+def test_the_skeleton_encoder_writes_every_bundled_header_byte_for_byte() -> None:
+    # Fixtures, skeletons and test builders share one encoder: re-encoding any fixture's header
+    # gives back its exact bytes (order, compact JSON, padding).
+    files = sorted(FIXTURES.rglob("*.safetensors"))
+    assert len(files) > 100
+    for path in files:
+        header = read_header_file(path)
+        assert encode(header.tensors, header.metadata) == path.read_bytes()[: header.data_start], path

@@ -12,14 +12,7 @@ from ..model import Finding, Snapshot, ModelShape
 from ._ranges import compress_ranges
 from .config import config_findings, config_value_findings, expert_findings, pruned_heads
 from .content import content_findings, format_findings, pickle_only_finding
-from .files import (
-    file_findings,
-    header_findings,
-    layout_findings,
-    raw_header_findings,
-    size_findings,
-    unreadable_header_finding,
-)
+from .files import file_findings, header_findings, problem_findings, scan_findings, unreadable_header_finding
 from .index import index_findings, stray_weight_findings
 from .load import load_findings
 from .registry import CODES, by_severity, finding
@@ -49,10 +42,9 @@ __all__ = [
     "compress_ranges",
     "finding",
     "inspect_findings",
-    "layout_findings",
     "pickle_only_finding",
+    "problem_findings",
     "pruned_heads",
-    "raw_header_findings",
-    "size_findings",
+    "scan_findings",
     "unreadable_header_finding",
 ]

@@ -17,13 +17,14 @@ from typing import Any
 from ..errors import (
     ConfigError,
     HeaderError,
+    InputError,
     NoSafetensorsError,
     NotAFile,
     PathNotFoundError,
     ShardIndexError,
 )
 from ..model import HeaderFile, Snapshot, pickle_files
-from ..safetensors_header import PREFIX_LEN, header_length, parse_header
+from ..safetensors_header import PREFIX_LEN, FileScan, HeaderScan, header_extent, invalid, scan
 from ..formats.errors import FormatError
 from .other_formats import read_other_file, read_other_folder
 from ._layout import (
@@ -38,7 +39,16 @@ from ._layout import (
     shard_names_from_index,
 )
 
-__all__ = ["INDEX_NAME", "SINGLE_NAME", "json_object", "shard_names_from_index", "read_local", "read_header_file"]
+__all__ = [
+    "INDEX_NAME",
+    "SINGLE_NAME",
+    "FileScan",
+    "json_object",
+    "shard_names_from_index",
+    "read_header_file",
+    "read_local",
+    "scan_local",
+]
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _KINDS = (
@@ -78,19 +88,23 @@ def _open_regular(path: Path, name: str) -> tuple[int, int]:
     return fd, info.st_size
 
 
-def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
+def _scan_fd(fd: int, name: str, size: int) -> HeaderScan:
+    """Scan the header of an open file: its first bytes only, never its data."""
     with os.fdopen(fd, "rb") as handle:
         try:
             # One byte past the length prefix: a safetensors header starts with "{", and a file
             # that does not is never quoted (its first bytes could be anyone's text).
-            length = header_length(handle.read(PREFIX_LEN + 1), file=name, file_size=size)
-            handle.seek(PREFIX_LEN)
-            raw = handle.read(length)
+            raw = handle.read(PREFIX_LEN + 1)
+            extent = header_extent(raw, size)
+            if extent is not None and extent > len(raw):
+                raw += handle.read(extent - len(raw))
         except OSError as exc:
-            raise HeaderError(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) < length:  # the file shrank between stat and read
-        raise HeaderError(name, f"was cut while being read: header length {length:,}, {len(raw):,} bytes read")
-    return parse_header(raw, file=name, file_size=size)
+            return HeaderScan(None, (invalid(f"cannot be read ({exc.strerror or type(exc).__name__})"),))
+    return scan(raw, size, file=name)
+
+
+def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
+    return _scan_fd(fd, name, size).parsed(name)
 
 
 def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
@@ -155,6 +169,18 @@ class ModelFolder:
         fd, size = _open_regular(real, name)
         return _read_header_fd(fd, name, size)
 
+    def scan(self, name: str) -> HeaderScan:
+        """``header``, leniently: every problem of the file, and of a file that cannot be opened
+        (a link out of the folder, a loop, a FIFO, no permission) the reason as its one problem."""
+        try:
+            real = self.locate(name)
+            if real is None:
+                return HeaderScan(None, (invalid(f"is not in {self.path}"),))
+            fd, size = _open_regular(real, name)
+        except InputError as exc:
+            return HeaderScan(None, (invalid(_problem_of(exc)),))
+        return _scan_fd(fd, name, size)
+
     def json(self, name: str, error: type[ConfigError] | type[ShardIndexError], cap: int) -> dict[str, Any] | None:
         """``name`` parsed as a JSON object, None when absent; more than ``cap`` bytes is an error."""
         try:
@@ -185,6 +211,10 @@ class ModelFolder:
             return sorted(p.name for p in self.path.iterdir())
         except OSError:
             return []
+
+
+def _problem_of(error: InputError) -> str:
+    return error.problem if isinstance(error, HeaderError) else error.message
 
 
 def _snapshot_folder(folder: Path) -> Path:
@@ -282,3 +312,28 @@ def read_local(path_str: str) -> Snapshot:
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
     others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
     return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)
+
+
+def scan_local(path_str: str) -> list[FileScan]:
+    """The safetensors files ``read_local`` reads, each scanned for every problem rather than
+    stopped at the first: what ``check`` reports for a checkpoint the strict reader refused.
+
+    Files are opened by the same rules (confined to the folder, never a FIFO); where the strict
+    choice of files itself fails (an index naming what cannot be opened), every ``*.safetensors``
+    of the folder is scanned.
+    """
+    path = Path(path_str)
+    if not path.is_dir():
+        try:
+            fd, size = _open_regular(path, path.name)
+        except InputError as exc:
+            return [FileScan(path.name, HeaderScan(None, (invalid(_problem_of(exc)),)), False)]
+        marked = ModelFolder(path.parent).skeletons()
+        return [FileScan(path.name, _scan_fd(fd, path.name, size), path.name in marked)]
+    folder = ModelFolder(_snapshot_folder(path))
+    try:
+        names, _ = weight_file_names(folder)
+    except InputError:
+        names = [n for n in folder.names() if n.endswith(".safetensors")]
+    marked = folder.skeletons()
+    return [FileScan(name, folder.scan(name), name in marked) for name in names]
