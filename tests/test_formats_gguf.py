@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 
 import pytest
@@ -141,3 +142,18 @@ def test_malformed_headers_are_typed_errors(data: bytes, problem: str) -> None:
         parse_whole(read_gguf, data, "bad.gguf")
     assert problem in error.value.problem
     assert isinstance(error.value, GGUFError) or "past the end" in problem
+
+
+def test_stacked_moe_experts_map_into_the_role_vocabulary() -> None:
+    import hubprune
+
+    truth = TRUTH["tiny-moe.gguf"]
+    report = hubprune.inspect(str(GGUF / "tiny-moe.gguf"))
+    shape = report.shape
+    assert shape.family == "mixtral" and shape.hidden_size == truth["hidden_size"]
+    got = [(l.q_heads, l.kv_heads, l.head_dim, l.experts, l.intermediate_size, l.mlp_kind) for l in shape.layers]
+    assert got == [(l["heads"], l["kv_heads"], l["head_dim"], l["experts"], l["expert_width"], "moe") for l in truth["layers"]]
+    # Every parameter the GGUF holds is counted once, the stacked experts split into their matrices.
+    stored = sum(math.prod(shape) for _, shape in truth["tensors"].values())
+    assert shape.total_params == stored
+    assert not [f for f in report.findings if f.code in ("unrecognized_tensors", "family_guessed", "family_unknown")]

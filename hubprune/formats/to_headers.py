@@ -29,26 +29,59 @@ def _names() -> dict[str, Any]:
     return json.loads(resources.files("hubprune.formats").joinpath("data/gguf_names.json").read_text(encoding="utf-8"))
 
 
-@cache
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
+def _compile(table: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
     out = []
-    for gguf_name, hf_name in _names()["tensors"].items():
+    for gguf_name, hf_name in table.items():
         pattern = re.escape(gguf_name).replace(re.escape("{n}"), r"(?P<n>\d+)")
         out.append((re.compile(f"^{pattern}$"), hf_name))
     return out
 
 
-def transformers_name(gguf_name: str) -> str:
+@cache
+def _patterns(arch: str | None = None) -> list[tuple[re.Pattern[str], str]]:
+    moe = _names()["moe"].get(arch or "", {})
+    return _compile({**_names()["tensors"], **moe.get("tensors", {})})
+
+
+@cache
+def _expert_patterns(arch: str | None) -> list[tuple[re.Pattern[str], str]]:
+    return _compile(_names()["moe"].get(arch or "", {}).get("experts", {}))
+
+
+def _match(patterns: list[tuple[re.Pattern[str], str]], gguf_name: str) -> str | None:
+    for pattern, hf_name in patterns:
+        match = pattern.match(gguf_name)
+        if match:
+            return hf_name.replace("{n}", match.group("n")) if "n" in pattern.groupindex else hf_name
+    return None
+
+
+def transformers_name(gguf_name: str, arch: str | None = None) -> str:
     """The transformers spelling of a llama.cpp tensor name (unchanged when unknown).
 
     >>> transformers_name("blk.7.attn_k.weight")
     'model.layers.7.self_attn.k_proj.weight'
+    >>> transformers_name("blk.0.ffn_gate_inp.weight", "llama")
+    'model.layers.0.block_sparse_moe.gate.weight'
     """
-    for pattern, hf_name in _patterns():
-        match = pattern.match(gguf_name)
-        if match:
-            return hf_name.replace("{n}", match.group("n")) if "n" in pattern.groupindex else hf_name
-    return gguf_name
+    return _match(_patterns(arch), gguf_name) or gguf_name
+
+
+def _per_expert(tensor, arch: str | None, name: str, dtype: str, file: str) -> list[TensorInfo] | None:
+    """A stacked ``blk.N.ffn_*_exps`` tensor ``[E, rows, cols]`` as the E matrices it holds, each
+    at its own bytes (experts are the outermost dimension, so each one is contiguous)."""
+    template = _match(_expert_patterns(arch), tensor.name)
+    if template is None or len(tensor.shape) != 3 or tensor.shape[0] == 0:
+        return None
+    experts, rows, cols = tensor.shape
+    size = tensor.nbytes
+    if size is None or size % experts:
+        return None
+    each = size // experts
+    return [
+        TensorInfo(template.replace("{e}", str(e)), dtype, (rows, cols), tensor.offset + e * each, tensor.offset + (e + 1) * each, file)
+        for e in range(experts)
+    ]
 
 
 # HeaderFile.metadata keys a non-safetensors file carries: its format, and for a pickle the
@@ -108,10 +141,15 @@ def gguf_header(parsed: GGUFFile, name: str, file_size: int | None = None) -> He
     ends, so ``data_start`` is the file's own and a cut download reads as truncated."""
     tensors = []
     end = 0
+    arch = parsed.architecture
     for tensor in parsed.tensors:
         size = tensor.nbytes or 0
         dtype = GGUF_DTYPES.get(tensor.type_name, tensor.type_name)
-        tensors.append(TensorInfo(transformers_name(tensor.name), dtype, tensor.shape, tensor.offset, tensor.offset + size, name))
+        experts = _per_expert(tensor, arch, name, dtype, name)
+        if experts is not None:
+            tensors += experts
+        else:
+            tensors.append(TensorInfo(transformers_name(tensor.name, arch), dtype, tensor.shape, tensor.offset, tensor.offset + size, name))
         end = max(end, tensor.offset + size)
     header_len = parsed.data_offset - 8
     return HeaderFile(name, header_len, tuple(tensors), {FORMAT_KEY: "gguf"}, _data_len(end, parsed.data_offset, file_size), file_size)
@@ -141,5 +179,14 @@ def gguf_config(parsed: GGUFFile) -> dict[str, Any] | None:
         length = getattr(tokens, "length", None) if not isinstance(tokens, list) else len(tokens)
         if isinstance(length, int):
             config["vocab_size"] = length
+    moe = table["moe"].get(arch)
+    experts = parsed.arch_key("expert_count")
+    if moe and isinstance(experts, int) and not isinstance(experts, bool) and experts > 0:
+        config["model_type"], config["architectures"] = moe["model_type"], [moe["architecture"]]
+        config[moe["expert_count"]] = experts
+        for suffix, key in moe["config"].items():
+            value = parsed.arch_key(suffix)
+            if isinstance(value, int) and not isinstance(value, bool):
+                config[key] = value
     config["tie_word_embeddings"] = not any(t.name == "output.weight" for t in parsed.tensors)
     return config
