@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import struct
 import zipfile
 from pathlib import Path
 
@@ -90,3 +91,106 @@ def test_a_large_file_costs_its_metadata_only(hub: FakeHub, repo: str) -> None:
     assert hub.bytes_sent < 400_000, hub.bytes_sent
     weight_requests = [entry for entry in hub.log if ".bin" in entry.path or ".gguf" in entry.path]
     assert len(weight_requests) <= 2 * 2  # each read may be a redirect and its answer
+
+
+# --- the plan for multi-GB files: requests, levels, bytes ---------------------------------------
+
+HUGE = 5 * 1024**3  # a 5 GB member: ZIP64, and far more than any read may cost
+
+
+def sparse_zip64(source: Path, target: Path, padding: int = HUGE) -> int:
+    """``source`` (a torch.save zip) with one more stored member of ``padding`` bytes that are a
+    hole in ``target``: a file of several GB that costs no disk. The member is written the way
+    zip writers write one past 4 GB: ZIP64 sizes in its extra fields, a ZIP64 end record and
+    locator. Its CRC is left 0: no reader of metadata checks it."""
+    data = source.read_bytes()
+    eocd = data.rindex(b"PK\x05\x06")
+    entries, cd_size, cd_offset = struct.unpack("<HII", data[eocd + 10 : eocd + 20])
+    members, directory = data[:cd_offset], data[cd_offset : cd_offset + cd_size]
+    prefix = zipfile.ZipFile(io.BytesIO(data)).namelist()[0].split("/")[0]
+    name = f"{prefix}/data/padding".encode()
+    offset = len(members)
+    local_extra = struct.pack("<HHQQ", 1, 16, padding, padding)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45, 0, 0, 0, 0, 0, 0xFFFFFFFF, 0xFFFFFFFF, len(name), len(local_extra))
+    central_extra = struct.pack("<HHQQ", 1, 16, padding, padding)
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 45, 0, 0, 0, 0, 0, 0xFFFFFFFF, 0xFFFFFFFF,
+        len(name), len(central_extra), 0, 0, 0, 0, offset,
+    ) + name + central_extra  # fmt: skip
+    with target.open("wb") as out:
+        out.write(members + local + name + local_extra)
+        out.seek(padding, io.SEEK_CUR)  # the hole
+        new_cd_offset = out.tell()
+        out.write(directory + central)
+        zip64_eocd_offset = out.tell()
+        count, size = entries + 1, len(directory) + len(central)
+        out.write(struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, new_cd_offset))
+        out.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, zip64_eocd_offset, 1))
+        out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, 0xFFFFFFFF, 0))
+    return target.stat().st_size
+
+
+def sparse_copy(source: Path, target: Path, padding: int = HUGE) -> int:
+    """``source`` followed by ``padding`` bytes of hole (a GGUF whose tensor data we never read)."""
+    shutil.copy(source, target)
+    with target.open("r+b") as out:
+        out.truncate(source.stat().st_size + padding)
+    return target.stat().st_size
+
+
+@pytest.fixture
+def huge_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    tmp = tmp_path_factory.mktemp("huge-repos")
+    big_bin, big_gguf = tmp / "bin", tmp / "gguf"
+    big_bin.mkdir(), big_gguf.mkdir()
+    shutil.copy(PYTORCH / "tiny-llama/config.json", big_bin)
+    sparse_zip64(PYTORCH / "tiny-llama/pytorch_model.bin", big_bin / "pytorch_model.bin")
+    sparse_copy(GGUF / "tiny-llama-q4_0.gguf", big_gguf / "model-Q4_0.gguf")
+    with FakeHub([Repo("huge/bin", big_bin), Repo("huge/gguf", big_gguf)], latency=0.2) as server:
+        use_hub(server.endpoint, monkeypatch, tmp_path, max_tries=4)
+        yield server, {"huge/bin": big_bin, "huge/gguf": big_gguf}
+
+
+def test_the_sparse_zip64_fixture_is_a_real_zip(tmp_path: Path) -> None:
+    size = sparse_zip64(PYTORCH / "tiny-llama/pytorch_model.bin", tmp_path / "p.bin")
+    assert size > HUGE
+    with zipfile.ZipFile(tmp_path / "p.bin") as archive:  # the standard library reads it as written
+        padding = next(info for info in archive.infolist() if info.filename.endswith("/data/padding"))
+        assert padding.file_size == HUGE
+
+
+# (requests, request levels) a cold read costs. A level is one round trip on the critical path,
+# counted by the test Hub: an LFS file's read is the Hub's 302 and then the CDN's 206, two levels.
+# Level 1 (config.json, model.safetensors, the one-request metadata) finds no safetensors; the
+# listing (with sizes) and the index follow; then every first read of the weights at once: a
+# zip's head and tail side by side, a GGUF's first 256 KB.
+COLD = {"huge/bin": (10, 4), "huge/gguf": (7, 4)}
+
+
+@pytest.mark.parametrize("repo", ["huge/bin", "huge/gguf"])
+def test_a_multi_gb_file_costs_a_few_reads_in_bounded_levels(huge_hub, repo: str) -> None:
+    hub, folders = huge_hub
+    weights = next(p for p in folders[repo].iterdir() if p.suffix in (".bin", ".gguf"))
+    assert weights.stat().st_size > HUGE
+    hub.reset_log()
+    remote = layers(repo)
+    hub.wait_idle()
+    assert remote == layers(str(folders[repo]))
+    requests, levels = COLD[repo]
+    assert len(hub.log) == requests and hub.levels() == levels
+    assert hub.bytes_sent < 300_000  # of a 5 GB file
+    ranged = [entry for entry in hub.log if entry.origin == "cdn"]
+    assert ranged and all(entry.range for entry in ranged)
+
+
+@pytest.mark.parametrize("repo", ["huge/bin", "huge/gguf"])
+def test_a_warm_run_is_one_request(huge_hub, repo: str) -> None:
+    hub, _ = huge_hub
+    first = CliRunner().invoke(app, ["inspect", repo, "--format", "json"])
+    assert first.exit_code == 0, first.output
+    hub.wait_idle()
+    hub.reset_log()
+    second = CliRunner().invoke(app, ["inspect", repo, "--format", "json"])
+    hub.wait_idle()
+    assert second.exit_code == 0 and json.loads(second.stdout) == json.loads(first.stdout)
+    assert len(hub.log) == 1 and hub.levels() == 1  # does main still point at the cached commit?

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..atomic import write_text_atomic
-from ..model import Snapshot
+from ..model import HeaderFile, Snapshot, TensorInfo
 from ..safetensors_header import parse_header
 # Commits name the entry files: anything but a full sha (say ``../../x`` from a hostile server or
 # a tampered ref file) would name a path outside the cache, so it is never used as one.
@@ -98,6 +98,7 @@ class HeaderCache:
             data = json.loads(text)
             files = [
                 parse_header(entry["header"].encode("utf-8"), file=entry["name"], file_size=entry["file_size"])
+                if "header" in entry else _unpack(entry)
                 for entry in data["files"]
             ]
         except Exception:  # a corrupt entry must never stop a run: read from the Hub instead
@@ -127,7 +128,9 @@ class HeaderCache:
         if not headers.commit or not COMMIT_RE.fullmatch(headers.commit):
             return
         files = [
-            {"name": f.name, "file_size": f.file_size, "header": raw_headers[f.name].decode("utf-8")} for f in headers.files
+            {"name": f.name, "file_size": f.file_size, "header": raw_headers[f.name].decode("utf-8")}
+            if f.name in raw_headers else _pack(f)
+            for f in headers.files
         ]
         data = {
             "files": files,
@@ -138,3 +141,21 @@ class HeaderCache:
         self._write(self.folder / f"{headers.commit}.json", json.dumps(data))
 
 
+def _pack(header: HeaderFile) -> dict:
+    """A file that is not safetensors (``.bin``, GGUF), kept as what was read from it: its tensors
+    and the lengths that place them, so a warm run rebuilds the same header without a read."""
+    return {
+        "name": header.name,
+        "file_size": header.file_size,
+        "header_len": header.header_len,
+        "data_len": header.data_len,
+        "metadata": header.metadata,
+        "tensors": [[t.name, t.dtype, list(t.shape), t.begin, t.end] for t in header.tensors],
+    }
+
+
+def _unpack(entry: dict) -> HeaderFile:
+    name = entry["name"]
+    tensors = tuple(TensorInfo(str(n), str(d), tuple(int(x) for x in shape), int(b), int(e), name) for n, d, shape, b, e in entry["tensors"])
+    metadata = {str(k): str(v) for k, v in entry["metadata"].items()}
+    return HeaderFile(name, int(entry["header_len"]), tensors, metadata, int(entry["data_len"]), entry["file_size"])

@@ -54,15 +54,20 @@ def resolve(reader: HubReader, revision: str) -> str | None:
     return commit or list_files(reader, revision)[0]
 
 
-def list_files(reader: HubReader, revision: str) -> tuple[str | None, list[str]]:
-    """(commit, file names) of the repo at ``revision``, from the model-info API."""
+def list_files(reader: HubReader, revision: str, sizes: dict[str, int] | None = None) -> tuple[str | None, list[str]]:
+    """(commit, file names) of the repo at ``revision``, from the model-info API; with ``sizes``
+    (filled with each file's size) the listing asks for them, so that a file's tail can be read
+    in the same round trip as its head."""
     url = f"{reader.options.endpoint}/api/models/{reader.repo_id}/revision/{quote(revision, safe='')}"
+    url += "?blobs=true" if sizes is not None else ""
     # Same bounded, streamed, retried read as a file: an endless or huge answer costs no more.
     reply = reader.request(url, "the file list", revision, want=MAX_LISTING_BYTES, ranged=False, missing_ok=False)
     assert reply is not None
     try:
         info = json.loads(reply.body.decode("utf-8"))
         names = [str(s["rfilename"]) for s in info.get("siblings") or []]
+        if sizes is not None:
+            sizes.update({str(s["rfilename"]): s["size"] for s in info.get("siblings") or [] if type(s.get("size")) is int})
     except (UnicodeDecodeError, ValueError, AttributeError, TypeError, KeyError):
         raise RemoteError(
             f"the file list of {reader.repo_id} from {reader.options.endpoint} is not the Hub's model-info JSON",
@@ -153,6 +158,7 @@ def read_hub(
     progress: Callable[[int, int], None] | None = None,
     list_files: bool = False,
     abandon: threading.Event | None = None,
+    weights: str | None = None,
 ) -> Snapshot:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
@@ -160,14 +166,16 @@ def read_hub(
     ``revision`` wins over ``@revision``. ``progress(done, total)`` is called as shard headers
     arrive. ``list_files`` also lists the repo's files (one more request, in the first level) so
     that ``check`` can see pickles and stray weights beside the shards. Setting ``abandon`` makes the read stop at its next step and
-    raise ``Abandoned``: nothing keeps running after the call returns.
+    raise ``Abandoned``: nothing keeps running after the call returns. ``weights`` (``safetensors``,
+    ``bin`` or ``gguf``) reads that format instead of the one transformers would load; such a read
+    bypasses the header cache, whose entries hold the default choice.
     """
     options = options or HubOptions()
     repo = parse_repo_ref(ref, revision)
     wanted = repo.revision or "main"
     reader = HubReader(repo.repo_id, token, options, abandon)
-    cache = HeaderCache(options.endpoint, repo.repo_id, warn=reader.notice) if use_cache else None
-    return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files)
+    cache = HeaderCache(options.endpoint, repo.repo_id, warn=reader.notice) if use_cache and not weights else None
+    return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files, weights)
 
 
 def _read(
@@ -179,6 +187,7 @@ def _read(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
+    weights: str | None = None,
 ) -> Snapshot:
     pinned: str | None = None
     if cache is not None:
@@ -203,7 +212,7 @@ def _read(
             repo=repo_id,
             revision=wanted,
         )
-    headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress, want_files)
+    headers, raws = _read_online(ref, repo_id, pinned or wanted, reader, options, progress, want_files, weights)
     if cache is not None and headers.commit and raws is not None:
         cache.store(headers, raws)
         cache.remember_ref(wanted, headers.commit)
@@ -218,10 +227,13 @@ def _read_online(
     options: HubOptions,
     progress: Callable[[int, int], None] | None,
     want_files: bool = False,
+    weights: str | None = None,
 ) -> tuple[Snapshot, dict[str, bytes]]:
     pool = ThreadPoolExecutor(max_workers=max(4, options.concurrency))
     try:
-        return _plan(ref, repo_id, revision, reader, pool, progress, want_files)
+        if weights in ("bin", "gguf"):
+            return _plan_other(ref, repo_id, revision, reader, pool, weights)
+        return _plan(ref, repo_id, revision, reader, pool, progress, want_files, weights)
     except BaseException:
         reader.abandon.set()  # the reads still running stop at their next step
         raise
@@ -237,6 +249,7 @@ def _plan(
     pool: ThreadPoolExecutor,
     progress: Callable[[int, int], None] | None,
     want_files: bool,
+    weights: str | None = None,
 ) -> tuple[Snapshot, dict[str, bytes] | None]:
     one_request = revision == "main"
     # Level 1: independent reads at once.
@@ -248,7 +261,16 @@ def _plan(
         metadata_future = pool.submit(sharded_metadata, reader)
     else:
         level1[INDEX_NAME] = pool.submit(reader.get, INDEX_NAME, revision, limit=MAX_INDEX_BYTES, missing_ok=True)
-    listing = pool.submit(list_files, reader, revision) if want_files else None
+    sizes: dict[str, int] = {}
+    listing = pool.submit(list_files, reader, revision, sizes) if want_files else None
+    index_future: Future | None = None
+    if one_request and level1[SINGLE_NAME].result() is None and metadata_future.result() is None:
+        # No safetensors in sight (an unsharded repo, a mirror): the index, if there is one, and
+        # the listing, which says what the repo holds instead, while config.json is on its way.
+        pin = reader.seen_commit or revision
+        index_future = pool.submit(reader.get, INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True)
+        if listing is None:
+            listing = pool.submit(list_files, reader, pin, sizes)
     commit = _first_commit(level1)
     replies: dict[str, Reply | None] = {name: future.result() for name, future in level1.items()}
     commit = commit or next((r.commit for r in replies.values() if r and r.commit), None) or reader.seen_commit
@@ -258,10 +280,8 @@ def _plan(
         if reply is not None and commit and reply.commit and reply.commit != commit:
             replies[name] = _reread(reader, name, pin)
     metadata = metadata_future.result() if one_request else None
-    if one_request and metadata is None:
-        # No one-request answer (an unsharded repo, a mirror): the index, if there is one.
-        single = replies[SINGLE_NAME]
-        replies[INDEX_NAME] = None if single is not None else reader.get(INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True)
+    if index_future is not None:
+        replies[INDEX_NAME] = index_future.result()
 
     config_reply, single_reply = replies["config.json"], replies[SINGLE_NAME]
     config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
@@ -292,7 +312,7 @@ def _plan(
             names = [SINGLE_NAME]
             jobs = {SINGLE_NAME: pool.submit(read_header_remote, reader, SINGLE_NAME, pin, single_reply)}
         else:
-            listed_commit, files = listing.result() if listing is not None else list_files(reader, pin)
+            listed_commit, files = listing.result() if listing is not None else list_files(reader, pin, sizes)
             pin = commit or listed_commit or pin
             commit = commit or listed_commit
             other_files = tuple(sorted(files))
@@ -305,7 +325,7 @@ def _plan(
                 from .other_formats import read_other_remote
 
                 try:
-                    other = read_other_remote(reader, files, pin, pool)
+                    other = None if weights == "safetensors" else read_other_remote(reader, files, pin, pool, sizes)
                 except FormatError:
                     other = None  # an unreadable pickle: what is left to say is that it is one
                 if other is None:
@@ -315,13 +335,36 @@ def _plan(
                     ref, repo_id, other_headers, config=config or weights_config, index=other_index,
                     commit=commit, other_files=other_files,
                 )
-                return headers, None  # no safetensors JSON to cache: these are read again each time
+                return headers, {}  # cached as the tensors themselves: no safetensors JSON to keep
             jobs = {name: pool.submit(read_header_remote, reader, name, pin) for name in names}
         results = _collect(jobs, progress)
 
     files = [results[name].header for name in names]
     headers = Snapshot.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
     return headers, {name: results[name].raw for name in names}
+
+
+def _plan_other(
+    ref: str, repo_id: str, revision: str, reader: HubReader, pool: ThreadPoolExecutor, weights: str
+) -> tuple[Snapshot, dict[str, bytes]]:
+    """The ``.bin`` or GGUF weights asked for by name: the listing (with sizes) and config.json in
+    one level, then each file's head (and a zip's tail) in the next."""
+    from .other_formats import NoWeightsError, read_other_remote
+
+    sizes: dict[str, int] = {}
+    config_future = pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True)
+    listed_commit, files = list_files(reader, revision, sizes)
+    config_reply = config_future.result()
+    commit = listed_commit or (config_reply.commit if config_reply else None)
+    config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
+    other = read_other_remote(reader, files, commit or revision, pool, sizes, weights)
+    if other is None:
+        raise NoWeightsError(f"{repo_id}@{revision}", weights, files)
+    headers, index, weights_config, _ = other
+    snapshot = Snapshot.build(
+        ref, repo_id, headers, config=config or weights_config, index=index, commit=commit, other_files=tuple(sorted(files))
+    )
+    return snapshot, {}
 
 
 def _reread(reader: HubReader, name: str, commit: str) -> Reply | None:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShardIndexError
+from ..errors import InputError, ShardIndexError
 from ..formats.errors import FormatError
 from ..formats.gguf import GGUFFile, read_gguf, split_names
 from ..formats.ranges import SparseBytes
@@ -153,43 +153,87 @@ REMOTE_CAP = 64 * 1024 * 1024  # metadata bytes one remote file may cost at most
 GGUF_FIRST_REMOTE = 256 * 1024  # most GGUF headers without a big vocabulary fit; doubled when not
 
 
-def remote_names(files: list[str]) -> tuple[str, list[str]] | None:
-    """Which format the repo's top-level files give, and the files to read (``bin`` or ``gguf``)."""
+def remote_names(files: list[str], weights: str | None = None) -> tuple[str, list[str]] | None:
+    """Which format the repo's top-level files give, and the files to read (``bin`` or ``gguf``):
+    the ``.bin`` files first, as transformers would, unless ``weights`` names the format."""
     top = [name for name in files if "/" not in name]
-    if BIN_INDEX in top:
-        return "bin-index", [BIN_INDEX]
-    torch_files = torch_names(top, None)
-    if torch_files:
-        return "bin", torch_files
-    ggufs = gguf_names(top)
-    if ggufs:
-        return "gguf", ggufs
+    if weights in (None, "bin"):
+        if BIN_INDEX in top:
+            return "bin-index", [BIN_INDEX]
+        torch_files = torch_names(top, None)
+        if torch_files:
+            return "bin", torch_files
+    if weights in (None, "gguf"):
+        ggufs = gguf_names(top)
+        if ggufs:
+            return "gguf", ggufs
     return None
 
 
-def read_remote_file(reader, name: str, revision: str, kind: str):
-    """One ``.bin`` or ``.gguf`` over range reads: the head, the tail for a zip, more on demand."""
-    first = GGUF_FIRST_REMOTE if kind == "gguf" else HEAD_BYTES
-    head = reader.get(name, revision, start=0, length=first)
+def first_ranges(kind: str, size: int | None) -> list[tuple[int, int]]:
+    """What to read of a file before parsing it, all in one round trip.
+
+    A zip checkpoint starts with ``data.pkl`` and ends with its central directory, so its head and
+    its tail are read side by side when the size is known (the listing gives it); a GGUF or a
+    legacy pickle is one prefix, grown when its header is longer.
+    """
+    if kind == "gguf":
+        return [(0, GGUF_FIRST_REMOTE if size is None else max(1, min(GGUF_FIRST_REMOTE, size)))]
+    if size is None or size <= HEAD_BYTES:
+        return [(0, HEAD_BYTES if size is None else max(1, size))]
+    tail = max(HEAD_BYTES, size - TAIL_BYTES)
+    return [(0, HEAD_BYTES), (tail, size - tail)]
+
+
+def parse_remote(reader, name: str, revision: str, kind: str, replies: list[tuple[int, object]]):
+    """(parsed file, size) from its first reads; a header longer than them costs more reads."""
+    head = next(reply for offset, reply in replies if offset == 0)
     size = head.total_size if head.total_size is not None else len(head.body)
-    view = SparseBytes(size, {0: head.body[:size]})
+    view = SparseBytes(size)
+    for offset, reply in replies:
+        view.add(offset, reply.body[: max(0, size - offset)])
 
     def fetch(ranges: list[tuple[int, int]]) -> list[bytes]:
         return [reader.get(name, revision, start=offset, length=length).body for offset, length in ranges]
 
     if kind == "gguf":
-        return parse_on_demand(read_gguf, view, fetch, name, cap=REMOTE_CAP, grow=grow_prefix(2 * first)), size
-    if size > len(head.body) and head.body[:4] == b"PK\x03\x04":
-        tail_start = max(len(head.body), size - TAIL_BYTES)
+        return parse_on_demand(read_gguf, view, fetch, name, cap=REMOTE_CAP, grow=grow_prefix(2 * GGUF_FIRST_REMOTE)), size
+    if len(replies) == 1 and size > len(head.body) and head.body[:4] == b"PK\x03\x04":
+        tail_start = max(len(head.body), size - TAIL_BYTES)  # no size was listed: the tail now
         view.add(tail_start, fetch([(tail_start, size - tail_start)])[0])
     return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow), size
 
 
-def read_other_remote(reader, files: list[str], revision: str, pool) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
-    """Headers of a Hub repo's ``.bin`` or GGUF weights; None when it has neither."""
+class NoWeightsError(InputError):
+    """The weights format asked for (``--weights``) is not in the folder or repo."""
+
+    def __init__(self, where: str, weights: str, names: list[str]) -> None:
+        present = sorted({kind for kind, test in _KIND_TESTS if any(test(n) for n in names if "/" not in n)})
+        super().__init__(
+            f"{where} has no {weights} weights",
+            hint=f"it has {', '.join(present)}: pick one of those with --weights" if present else "check the name of the model",
+        )
+        self.where, self.weights = where, weights
+
+
+_KIND_TESTS = (
+    ("safetensors", lambda n: n.endswith(".safetensors")),
+    ("bin", lambda n: n.lower().endswith(TORCH_SUFFIXES) and n != "training_args.bin"),
+    ("gguf", lambda n: n.lower().endswith(".gguf")),
+)
+
+
+def read_other_remote(
+    reader, files: list[str], revision: str, pool, sizes: dict[str, int] | None = None, weights: str | None = None
+) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
+    """Headers of a Hub repo's ``.bin`` or GGUF weights; None when it has neither.
+
+    Every file's first reads go out at once (one level); parsing them needs nothing more when
+    the metadata fits, which it does for any state dict and most GGUFs.
+    """
     from ._layout import checked_file_name, json_object
 
-    chosen = remote_names(files)
+    chosen = remote_names(files, weights)
     if chosen is None:
         return None
     kind, names = chosen
@@ -199,8 +243,13 @@ def read_other_remote(reader, files: list[str], revision: str, pool) -> tuple[li
         index = json_object(reply.body, BIN_INDEX, ShardIndexError)
         names, kind = shard_names_from_index(index, BIN_INDEX), "bin"
     names = [checked_file_name(name, source="the file list") for name in names]
-    jobs = {name: pool.submit(read_remote_file, reader, name, revision, kind) for name in names}
-    parsed = {name: job.result() for name, job in jobs.items()}
+    sizes = sizes or {}
+    jobs = {
+        name: [(offset, pool.submit(reader.get, name, revision, start=offset, length=length)) for offset, length in first_ranges(kind, sizes.get(name))]
+        for name in names
+    }
+    firsts = {name: [(offset, job.result()) for offset, job in reads] for name, reads in jobs.items()}
+    parsed = {name: parse_remote(reader, name, revision, kind, firsts[name]) for name in names}
     if kind == "gguf":
         headers = [gguf_header(parsed[name][0], name, parsed[name][1]) for name in names]
         config = next((c for c in (gguf_config(parsed[name][0]) for name in names) if c), None)
