@@ -301,6 +301,7 @@ class SchemaName(str, Enum):
     compare = "compare"
     check = "check"
     tensors = "tensors"
+    families = "families"
     family = "family"
 
 
@@ -309,11 +310,9 @@ def schema(
     name: Annotated[SchemaName, typer.Argument(help="Which JSON output (or 'family' for a family file).")],
 ) -> None:
     """Print the JSON Schema of a --format json output, or of a family file."""
-    import json
+    from .schema import schema_text
 
-    from .schema import json_schema
-
-    write_output(json.dumps(json_schema(name.value), indent=2, ensure_ascii=False) + "\n", None)
+    write_output(schema_text(name.value), None)
 
 
 def _interrupted(signum: int, frame: object) -> None:

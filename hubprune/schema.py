@@ -1,8 +1,8 @@
 """JSON Schemas of what hubprune writes and reads: its JSON outputs and its family files.
 
 Each ``--format json`` output is described by a pydantic model of the ``to_dict()`` of the value
-type that produces it (``model.py``); ``hubprune schema inspect|compare|check|tensors`` prints its
-JSON Schema. The models forbid extra keys and require every key (a value that cannot be read is
+type that produces it (``model.py``); ``hubprune schema NAME`` prints its JSON Schema, and
+``hubprune/schemas/NAME.schema.json`` ships it (``python -m hubprune.schema`` regenerates them). The models forbid extra keys and require every key (a value that cannot be read is
 ``null``, never absent), so the tests that validate real outputs against them fail as soon as a
 field is added to, or dropped from, a value type without its schema following.
 
@@ -23,9 +23,12 @@ accept the same keys, roles, facts and layouts, and reject the same malformed fi
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from .archs.schema import GLOBAL_ROLES, LAYER_ROLES, Fact
 from .comparison import STATUSES
@@ -216,6 +219,22 @@ class TensorsOutput(_Output):
     tensors: list[Tensor]
 
 
+class FamilyInfo(_Output):
+    name: str
+    description: str
+    architectures: list[str]
+    model_types: list[str]
+    examples: list[str]
+    config_keys: dict[str, list[str]] = Field(description="each config fact and the keys it is read from, in order")
+    heuristic: bool = Field(description="recognised by tensor names, when no other family claims the config")
+
+
+class FamiliesOutput(RootModel[list[FamilyInfo]]):
+    """``hubprune families --format json``: every family, in the order detection tries them."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+
 # The family file, as written in archs/data/*.json.
 
 LayerRoleName = Literal[tuple(sorted(LAYER_ROLES))]  # type: ignore[valid-type]
@@ -264,10 +283,35 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "compare": CompareOutput,
     "check": CheckOutput,
     "tensors": TensorsOutput,
+    "families": FamiliesOutput,
     "family": FamilyFile,
 }
+
+# The schemas are also shipped as files, for tools that validate without running hubprune.
+SHIPPED = Path(__file__).parent / "schemas"
 
 
 def json_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of the output (or file) ``name``, one of ``OUTPUTS``."""
     return OUTPUTS[name].model_json_schema()
+
+
+def schema_text(name: str) -> str:
+    """``json_schema(name)`` as the shipped file and ``hubprune schema NAME`` write it."""
+    return json.dumps(json_schema(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_shipped(folder: Path = SHIPPED) -> list[Path]:
+    """Regenerate ``hubprune/schemas/NAME.schema.json`` (``python -m hubprune.schema``)."""
+    folder.mkdir(exist_ok=True)
+    written = []
+    for name in OUTPUTS:
+        path = folder / f"{name}.schema.json"
+        path.write_text(schema_text(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_shipped():
+        print(path, file=sys.stderr)

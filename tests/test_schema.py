@@ -110,6 +110,7 @@ COUNTERPARTS = [
     (schema.CheckOutput, model.CheckReport),
     (schema.Tensor, model.TensorEntry),
     (schema.TensorsOutput, model.TensorListing),
+    (schema.FamilyInfo, model.FamilyInfo),
 ]
 
 
@@ -152,7 +153,29 @@ def test_the_schema_command_prints_the_json_schema(name: str) -> None:
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     assert printed == schema.json_schema(name)
-    assert printed["additionalProperties"] is False and printed["required"]
+    objects = [printed, *printed.get("$defs", {}).values()]
+    assert all(d["additionalProperties"] is False for d in objects if d.get("type") == "object" and "properties" in d)
+
+
+def _outline(definition: dict) -> dict:
+    """What a schema says about keys, which stays the same across pydantic versions."""
+    parts = {"": definition, **{f"$defs/{k}": v for k, v in definition.get("$defs", {}).items()}}
+    return {
+        where: (sorted(d.get("properties", {})), sorted(d.get("required", [])), d.get("additionalProperties"), d.get("type"))
+        for where, d in parts.items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(schema.OUTPUTS))
+def test_the_shipped_schema_files_are_current(name: str) -> None:
+    shipped = json.loads((schema.SHIPPED / f"{name}.schema.json").read_text(encoding="utf-8"))
+    assert _outline(shipped) == _outline(schema.json_schema(name)), "regenerate: python -m hubprune.schema"
+
+
+def test_families_output_validates() -> None:
+    listing = api.families()
+    assert len(listing.families) > 15
+    schema.FamiliesOutput.model_validate_json(_json(listing))
 
 
 def test_the_schema_command_rejects_an_unknown_output() -> None:
