@@ -13,9 +13,9 @@ transposed Conv1D), so the rest of this module reads a quantized model like the 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MLP_ROLES, Family, Role
+from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MIXER_SIGNATURES, MLP_ROLES, Family, Role
 from .classify import LayerModules, Module, classify
 from .findings import finding
 from .model import Finding, Snapshot, LayerShape, ModelShape, as_int
@@ -181,9 +181,19 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
         all_indices = indices
         findings.append(finding("layer_indices_sparse", count=len(indices), highest=indices[-1]))
     empty = LayerModules()
-    layer_shapes = [_layer_shape(i, layers.get(i, empty), ctx) for i in all_indices]
+    layer_buffers: dict[int, list[Module]] = defaultdict(list)
+    for module in modules.buffers:
+        if module.layer is not None:
+            layer_buffers[module.layer].append(module)
+    mixer_children = {i: _mixer_children(layers[i], layer_buffers.get(i, [])) for i in indices}
+    layer_shapes = _absent_by_design(
+        [_layer_shape(i, layers.get(i, empty), ctx, mixer_children.get(i, {})) for i in all_indices],
+        # Zero-size tensors left where a part was pruned (LLM-Pruner): the part was there.
+        [(_holds(layers.get(i, empty), ATTN_ROLES), _holds(layers.get(i, empty), MLP_ROLES)) for i in all_indices],
+    )
 
-    other_layer = [m for i in indices for m in layers[i].other]
+    # Modules inside a mixer told by its contents are read, whatever their names.
+    other_layer = [m for i in indices for m in layers[i].other if _child(m.template) not in mixer_children[i]]
     if other_layer or unknown:
         names = [m.name for m in (other_layer + unknown)]
         findings.append(
@@ -311,9 +321,21 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
             findings.append(
                 finding("attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows)
             )
+    head_dim = _per_head_norm(roles, q_rows) or head_dim
     q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
     kv_heads = _heads(kv_rows, head_dim, "k_proj", index, findings)
     return q_heads, kv_heads, head_dim, "full"
+
+
+def _per_head_norm(roles: dict[Role, list[Module]], q_rows: int) -> int | None:
+    """This layer's head_dim when its q norm is one head wide and a whole number of heads fits
+    the query rows (Gemma 4's global layers have 512-wide heads where the others have the config's
+    head_dim). A norm over the whole projection (OLMo-2: as long as the query rows) says nothing."""
+    for module in roles.get(Role.ATTN_Q_NORM, []):
+        shape = module.shape
+        if shape is not None and len(shape) == 1 and 0 < shape[0] < q_rows and q_rows % shape[0] == 0:
+            return shape[0]
+    return None
 
 
 def _width(roles: dict[str, list[Module]], gate: str, up: str, down: str, fused: str) -> dict[str, int]:
@@ -402,19 +424,76 @@ def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tup
     return len(by_expert), widths
 
 
-def _layer_shape(index: int, layer: LayerModules, ctx: _Context) -> LayerShape:
-    roles = layer.by_role
-    attn_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
+def _child(template: str) -> str | None:
+    """The block's child a module sits in: ``model.layers.{layer}.self_attn.q_proj`` -> ``self_attn``."""
+    at = template.find("{layer}.")
+    if at < 0:
+        return None
+    return template[at + len("{layer}.") :].split(".", 1)[0]
+
+
+def _mixer_children(layer: LayerModules, buffers: list[Module]) -> dict[str, str]:
+    """Children of the block that are a token mixer other than softmax attention, by what they
+    store (``MIXER_SIGNATURES``), whatever their modules' roles say: child -> mixer."""
+    parts: dict[str, set[str]] = defaultdict(set)
+    every = [m for ms in layer.by_role.values() for m in ms] + layer.other + buffers
+    for module in every:
+        child = _child(module.template)
+        if child is None:
+            continue
+        at = module.template.find("{layer}.") + len("{layer}.")
+        parts[child].update(module.template[at:].split("."))
+        parts[child].update(module.tensors)
+    kinds = {}
+    for child, names in parts.items():
+        for kind, needed in MIXER_SIGNATURES:
+            if needed <= names:
+                kinds[child] = kind
+                break
+    return kinds
+
+
+def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str, str]) -> LayerShape:
+    mixer_modules: list[Module] = []
+    if kinds:
+        # A Mamba / linear-attention / recurrent child: whatever its modules' spellings (out_proj,
+        # q_proj), it has no softmax heads; its parameters are the layer's mixer parameters.
+        roles: dict[Role, list[Module]] = {}
+        for role, ms in layer.by_role.items():
+            kept = []
+            for m in ms:
+                (mixer_modules if _child(m.template) in kinds and role is not Role.NORM else kept).append(m)
+            if kept:
+                roles[role] = kept
+        other = [m for m in layer.other if _child(m.template) not in kinds]
+        mixer_modules += [m for m in layer.other if _child(m.template) in kinds]
+    else:
+        roles, other = layer.by_role, layer.other
+    softmax_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
+    attn_params = softmax_params + _params(mixer_modules)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
     norm_params = _params(roles.get(Role.NORM, []))
-    other_params = _params(layer.other)
-    q_heads, kv_heads, head_dim, attn_kind = _attention(index, roles, attn_params, ctx)
+    other_params = _params(other)
+    mixers = {MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)}
+    mixers.update(kinds.values())
+    if "attention" in mixers:
+        q_heads, kv_heads, head_dim, attn_kind = _attention(index, roles, softmax_params, ctx)
+    elif mixers:
+        # A Mamba, linear-attention, recurrent... layer: no softmax heads to count (null, not 0),
+        # and no key/value cache per token.
+        q_heads, kv_heads, head_dim, attn_kind = None, None, None, "none"
+    else:
+        # No token mixer. Removed (0), unless unclassified modules may be the mixer under a
+        # spelling we do not know (then unknown: the unrecognized-tensors finding names them).
+        # _absent_by_design turns it to null for architectures whose blocks never have one.
+        unread = None if other_params else 0
+        q_heads, kv_heads, head_dim, attn_kind = unread, unread, None, "none"
 
     experts: int | None = None
     expert_widths: list[int] | None = None
     shared: int | None = None
     if not mlp_params:
-        intermediate, mlp_kind = 0, "none"
+        intermediate, mlp_kind = (None if other_params else 0), "none"
     elif roles.get(Role.MLP_LINEAR):
         intermediate, mlp_kind = 0, "linear"
     elif any(roles.get(role) for role in EXPERT_ROLES):
@@ -438,8 +517,7 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context) -> LayerShape:
         input_dim = _cols(roles.get(role, []))
         if input_dim is not None:
             break
-    mixers = [MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)]
-    mixer = "+".join(m for m in ("attention", *MIXER_OF_ROLE.values()) if m in mixers) or None
+    mixer = "+".join(sorted(mixers)) or None
     return LayerShape(
         index=index,
         params=attn_params + mlp_params + norm_params + other_params,
@@ -459,3 +537,30 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context) -> LayerShape:
         input_dim=input_dim,
         mixer=mixer,
     )
+
+
+def _holds(layer: LayerModules, roles: frozenset[Role]) -> bool:
+    return any(role in roles for role in layer.by_role)
+
+
+def _absent_by_design(layers: list[LayerShape], stubs: list[tuple[bool, bool]]) -> list[LayerShape]:
+    """A missing token mixer or MLP is "removed" (0) only where the architecture has one: it is
+    null in blocks that never hold it (Mamba blocks without an MLP, Nemotron-H's blocks that are
+    only a mixer or only an MLP). That is read from the other layers: an MLP is missing by design
+    when no layer with the same mixer has one, a mixer when no layer with the same kind of MLP
+    (dense or routed) has one. A layer with neither (or a block removed whole) was pruned."""
+
+    def moe(layer: LayerShape) -> bool:
+        return layer.mlp_kind == "moe"
+
+    with_mlp = {layer.mixer for layer in layers if layer.mlp_params}
+    with_mixer = {moe(layer) for layer in layers if layer.mixer is not None and layer.mlp_params}
+    result = []
+    for layer, (mixer_stub, mlp_stub) in zip(layers, stubs):
+        has_mixer, has_mlp = layer.mixer is not None, bool(layer.mlp_params)
+        if has_mixer and not has_mlp and not mlp_stub and layer.intermediate_size == 0 and layer.mixer not in with_mlp:
+            layer = replace(layer, intermediate_size=None)
+        elif has_mlp and not has_mixer and not mixer_stub and layer.q_heads == 0 and moe(layer) not in with_mixer:
+            layer = replace(layer, q_heads=None, kv_heads=None)
+        result.append(layer)
+    return result

@@ -18,24 +18,12 @@ import hubprune
 ZOO = Path(__file__).resolve().parent.parent / "fixtures" / "zoo"
 CASES = sorted(p.name for p in ZOO.iterdir() if (p / "truth.json").is_file())
 
-# The per-layer fields compared. ``mixer`` joins them once a layer reports it; until then the
-# truth's mixer is not compared (the other fields of hybrid layers still are).
-LAYER_FIELDS = ["params", "q_heads", "kv_heads", "intermediate_size", "experts"]
+# The per-layer fields compared.
+LAYER_FIELDS = ["params", "q_heads", "kv_heads", "intermediate_size", "experts", "mixer"]
 
 # Cases hubprune reads wrongly today, with what was observed (hubprune's value, then the modules').
 # strict: fixing one makes its xfail an error, so the fix removes the entry.
-KNOWN_GAPS: dict[str, str] = {
-    "bailing_hybrid": "layer 0: q_heads 1 (modules: None), kv_heads 1 (modules: None)",
-    "falcon_mamba": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
-    "fnet": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None)",
-    "gemma4_text": "layer 1: q_heads 128 (modules: 4), kv_heads 64 (modules: 2): its head_dim is 512, not the config's 16",
-    "kimi_linear": "layer 0: q_heads 256 (modules: None), kv_heads 256 (modules: None), intermediate_size 0 (modules: 96)",
-    "mamba": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
-    "nemotron_h": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: None)",
-    "recurrent_gemma": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 48)",
-    "rwkv": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 96), mixer None (modules: rwkv)",
-    "xlstm": "layer 0: q_heads 0 (modules: None), kv_heads 0 (modules: None), intermediate_size 0 (modules: 192)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _expected(truth: dict, fields: list[str]) -> dict:
@@ -61,8 +49,7 @@ def _param(case: str):
 def test_zoo_case_is_exact(case: str) -> None:
     truth = json.loads((ZOO / case / "truth.json").read_text())
     shape = hubprune.inspect(str(ZOO / case)).shape
-    fields = LAYER_FIELDS + (["mixer"] if shape.layers and hasattr(shape.layers[0], "mixer") else [])
-    assert _observed(shape, fields) == _expected(truth, fields)
+    assert _observed(shape, LAYER_FIELDS) == _expected(truth, LAYER_FIELDS)
 
 
 def test_zoo_is_large_and_gaps_name_real_cases() -> None:
@@ -115,3 +102,23 @@ def test_experts_stacked_in_rows_without_a_router_are_unknown_not_zero() -> None
     assert shape.layers[0].experts is None
     assert shape.layers[0].intermediate_size is None
     assert any(f.code == "expert_width_unknown" and "experts.mlp" in f.args["tensor"] for f in shape.findings)
+
+
+def test_a_mixer_under_an_unknown_spelling_is_unknown_not_removed() -> None:
+    # Layer 0's attention renamed to spellings no family knows: its heads cannot be read, so they
+    # are null (the unrecognized-tensors finding names the modules), never 0 ("removed").
+    from hubprune.archs.detect import detect_family
+    from hubprune.infer import infer_shape
+    from hubprune.sources.local import read_local
+
+    headers = read_local(str(ZOO / "llama"))
+    for name in [n for n in headers.tensors if n.startswith("model.layers.0.self_attn.")]:
+        tensor = headers.tensors.pop(name)
+        renamed = name.replace("self_attn.", "self_attn.w_")
+        headers.tensors[renamed] = type(tensor)(renamed, tensor.dtype, tensor.shape, tensor.begin, tensor.end, tensor.file)
+    family, _ = detect_family(headers.config, headers.tensors)
+    shape = infer_shape(headers, family)
+    assert (shape.layers[0].q_heads, shape.layers[0].kv_heads, shape.layers[0].mixer) == (None, None, None)
+    assert shape.layers[1].q_heads == 4
+    unread = [f for f in shape.findings if f.code == "unrecognized_tensors"]
+    assert unread and "model.layers.0.self_attn.w_" in unread[0].args["first"]

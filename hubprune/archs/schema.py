@@ -114,6 +114,20 @@ ATTN_ROLES = frozenset(
 )  # fmt: skip
 # Token mixer role -> the ``mixer`` a layer reports when it holds that role.
 MIXER_OF_ROLE: dict[Role, str] = {Role.SSM: "mamba", Role.LINEAR_ATTN: "linear_attention"}
+# A token mixer is told by what it stores, whatever its child is called (Nemotron-H calls every
+# part "mixer", RWKV its time mixing "attention", RecurrentGemma both kinds "temporal_block"):
+# mixer -> name parts that must all appear under the one child of the block (module path parts
+# and parameter names). The first that matches wins, so Mamba (A_log and D) comes before the
+# linear attentions, which keep a learned decay A_log but no skip D.
+MIXER_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("mamba", frozenset({"A_log", "D"})),  # Mamba, Mamba-2 (Jamba, Bamba, Nemotron-H, Falcon-H1, Zamba)
+    ("recurrent", frozenset({"rg_lru"})),  # RecurrentGemma / Griffin RG-LRU
+    ("rwkv", frozenset({"time_decay"})),  # RWKV time mixing
+    ("mlstm", frozenset({"igate_preact"})),  # xLSTM mLSTM cell
+    ("linear_attention", frozenset({"A_log"})),  # Gated DeltaNet (Qwen3-Next), KDA (Kimi Linear), Bailing
+    ("linear_attention", frozenset({"slope_rate"})),  # MiniMax lightning attention (its slopes are a buffer)
+    ("fourier", frozenset({"fourier"})),  # FNet: parameter-free, seen only by its child's name
+)
 EXPERT_ROLES = frozenset({Role.EXPERT_GATE, Role.EXPERT_UP, Role.EXPERT_DOWN, Role.EXPERT_GATE_UP_FUSED})
 SHARED_ROLES = frozenset({Role.SHARED_GATE, Role.SHARED_UP, Role.SHARED_DOWN, Role.SHARED_ROUTER, Role.SHARED_GATE_UP_FUSED})
 MLP_ROLES = frozenset({Role.MLP_GATE, Role.MLP_UP, Role.MLP_DOWN, Role.MLP_GATE_UP_FUSED, Role.MLP_LINEAR, Role.ROUTER}) | EXPERT_ROLES | SHARED_ROLES
