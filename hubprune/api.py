@@ -35,6 +35,8 @@ from pathlib import Path
 from .archs.detect import detect_family
 from .archs.schema import Family, all_families, load_family
 from .comparison import compare_shapes, parse_layer_map
+from ._version import __version__
+from .atomic import remove_pending, write_output
 from .findings import (
     by_severity,
     check_findings,
@@ -73,6 +75,8 @@ __all__ = [
     "inspect",
     "notices_to_stderr",
     "read_snapshot",
+    "remove_pending",
+    "write_output",
     "tensors",
     "write_skeleton",
 ]

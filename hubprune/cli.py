@@ -1,49 +1,93 @@
 """The command line. The only module that reads options, prints, or exits.
 
-Each command: parse options, call one library function, render, write, exit. Library errors are
-turned into one line and an exit code here, in ``EXIT_CODES``, and nowhere else.
+Each command: parse options, call one library function, render, write. Library errors are turned
+into one line and an exit code in one place: ``ERRORS``, applied by the command group around
+every command (huggingface_hub's ``cli/_errors.py`` pattern).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect as _inspect
 import os
+import shutil
 import sys
+import threading
+import time
+from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, Callable, Optional, TextIO, get_type_hints
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from . import api
-from ._version import __version__
 from .errors import HubpruneError, InputError, UsageError
-from .locales import DEFAULT, LANGS, for_locale
-from .model import Severity
-from .report import render
+from .locales import DEFAULT, LANGS, for_locale, t
+from .model import FamilyList, Severity
+from .report import FORMATS, render, supports
 
-# Exit codes (DESIGN.md §4): 0 ok, 1 check found problems, 2 usage, 3 input unreadable.
+# Exit codes (DESIGN.md §4).
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
-EXIT_CODES: list[tuple[type[HubpruneError], int]] = [
-    (InputError, EXIT_INPUT),
-    (UsageError, EXIT_USAGE),
-    (HubpruneError, EXIT_INPUT),
+
+# Error type -> exit code and the message that says it. The first row that matches wins, so a
+# subclass comes before its base.
+ERRORS: list[tuple[type[HubpruneError], int, str]] = [
+    (InputError, EXIT_INPUT, "error.input"),
+    (UsageError, EXIT_USAGE, "error.usage"),
+    (HubpruneError, EXIT_INPUT, "error.other"),
 ]
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="What a pruned LLM checkpoint really contains, from safetensors headers alone (local or Hub).",
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+EPILOG = (
+    "\b\nExit codes:\n"
+    f"  {EXIT_OK}  success\n"
+    f"  {EXIT_FINDINGS}  check: a finding at --fail-on or worse\n"
+    f"  {EXIT_USAGE}  usage: bad option or value, output not writable\n"
+    f"  {EXIT_INPUT}  input: the model cannot be read (missing, malformed, Hub error)\n"
+    "  130/143  interrupted (SIGINT/SIGTERM); temporary files removed"
 )
 
 
-class Format(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-    html = "html"
-    csv = "csv"
+def error_line(error: HubpruneError, lang: str) -> tuple[int, str]:
+    """The exit code and the one stderr line for ``error``."""
+    code, key = next((code, key) for kind, code, key in ERRORS if isinstance(error, kind))
+    return code, t(key, lang, error=str(error))
+
+
+class _Commands(TyperGroup):
+    """The command group: catches a library error of any command once, here."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HubpruneError as error:
+            code, line = error_line(error, ctx.meta.get(_LANG_KEY) or default_lang())
+            typer.echo(line, err=True)
+            raise typer.Exit(code) from None
+
+
+class _Command(TyperCommand):
+    """Usage lines name a required argument plainly (``MODEL``), as man pages do, not ``{MODEL}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
+
+app = typer.Typer(
+    cls=_Commands,
+    no_args_is_help=True,
+    help="What a pruned LLM checkpoint really contains, from checkpoint headers alone (local or Hub).",
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+command = functools.partial(app.command, cls=_Command)
+
+# One choice per report format in hubprune.report, one per language file in hubprune/locales.
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)
+Lang = Enum("Lang", {lang: lang for lang in LANGS}, type=str)
 
 
 class FailOn(str, Enum):
@@ -51,53 +95,9 @@ class FailOn(str, Enum):
     warning = "warning"
 
 
-# One choice per language file in hubprune/locales.
-Lang = Enum("Lang", {lang: lang for lang in LANGS}, type=str)
+# --- the language ------------------------------------------------------------------------------------
 
-
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
-LangOpt = Annotated[Optional[Lang], typer.Option("--lang", help="Report language (default: from the locale; zh_TW, zh_HK and zh_MO get en).")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
-RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub revision (branch, tag or commit).")]
-TokenOpt = Annotated[
-    Optional[str], typer.Option("--token", help="Hub token (default: HF_TOKEN or the saved login).", show_default=False)
-]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the on-disk header cache.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr what was read.")]
-ContextOpt = Annotated[
-    Optional[int], typer.Option("--context", min=0, help="Size the KV-cache estimate for N tokens of context.", show_default=False)
-]
-BatchOpt = Annotated[int, typer.Option("--batch", min=1, help="Sequences held at once, for the KV-cache estimate.")]
-def _unicode_ok(output: Path | None) -> bool:
-    """Whether bar charts may use block characters: files are UTF-8; a terminal must encode them."""
-    if output is not None:
-        return True
-    try:
-        "\u2588\u258f\u2591".encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-def fail(error: HubpruneError) -> NoReturn:
-    """Map a library error to its one line on stderr and its exit code."""
-    code = next(code for kind, code in EXIT_CODES if isinstance(error, kind))
-    typer.echo(f"hubprune: error: {error}", err=True)
-    raise typer.Exit(code)
-
-
-def write_output(text: str, output: Path | None) -> None:
-    """stdout, or FILE as ``atomic.write_output`` writes it (never half-written, never a traceback)."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from .atomic import write_output as write_file
-
-    try:
-        write_file(output, text)
-    except HubpruneError as error:
-        fail(error)
+_LANG_KEY = "hubprune.lang"
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
@@ -114,38 +114,212 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
     return DEFAULT
 
 
-def _lang(lang: Lang | None) -> str:
-    return lang.value if lang else default_lang()
+def _remember_lang(ctx: typer.Context, value: Any) -> Any:
+    # Kept where the group's error handler finds it, so an error is said in the report's language.
+    if value is not None:
+        ctx.meta[_LANG_KEY] = value.value
+    return value
 
 
-def _say_read(shape, verbose: bool) -> None:
+# --- option bundles ----------------------------------------------------------------------------------
+# A bundle is a dataclass whose fields are options. A command declares one parameter of the
+# bundle's type; ``@bundled`` gives typer the fields as options and hands the command the bundle.
+
+ModelArg = Annotated[
+    str, typer.Argument(metavar="MODEL", help="Local folder or file, or Hub repo id org/name[@revision].", show_default=False)
+]
+RevisionOpt = Annotated[Optional[str], typer.Option("--revision", metavar="REV", help="Hub revision (branch, tag or commit).")]
+
+
+@dataclass(frozen=True)
+class Hub:
+    """Where and how Hub reads go."""
+
+    token: Annotated[
+        Optional[str],
+        typer.Option("--token", metavar="TOKEN", help="Hub token (default: HF_TOKEN or the saved login).", show_default=False),
+    ] = None
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the on-disk header cache.")] = False
+
+    @property
+    def read(self) -> dict[str, Any]:
+        return {"token": self.token, "use_cache": not self.no_cache}
+
+
+@dataclass(frozen=True)
+class Output:
+    """How the report is written: format, language, destination."""
+
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format("text")
+    lang: Annotated[
+        Optional[Lang],
+        typer.Option(
+            "--lang", callback=_remember_lang, help="Report language (default: from the locale; zh_TW, zh_HK, zh_MO: en)."
+        ),
+    ] = None
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+    ] = None
+    bom: Annotated[
+        bool, typer.Option("--bom", help="csv: start with a UTF-8 byte-order mark (for spreadsheet programs).")
+    ] = False
+    section: Annotated[
+        Optional[str],
+        typer.Option("--section", metavar="NAME", help="csv: which table (layers, summary, dtypes, totals, findings, estimates)."),
+    ] = None
+
+    def write(self, result: object) -> None:
+        """Render ``result`` and write it to stdout or FILE (never half-written)."""
+        if not supports(self.fmt.value, type(result)):
+            raise UsageError(f"--format {self.fmt.value} has no such report", hint="use --format text or json")
+        lang = self.lang.value if self.lang else default_lang()
+        to_file = self.output is not None
+        text = render(
+            result, self.fmt.value, lang, ascii=not to_file and not _can_encode(sys.stdout),
+            width=None if to_file else terminal_width(), bom=self.bom, section=self.section,
+        )  # fmt: skip
+        if to_file:
+            api.write_output(self.output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """The KV-cache estimate's context and batch."""
+
+    context: Annotated[
+        Optional[int],
+        typer.Option("--context", min=0, metavar="N", help="Size the KV-cache estimate for N tokens of context.", show_default=False),
+    ] = None
+    batch: Annotated[int, typer.Option("--batch", min=1, metavar="N", help="Sequences held at once, for the KV-cache estimate.")] = 1
+
+
+BUNDLES = (Hub, Output, Sizing)
+
+
+def bundled(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give typer each bundle parameter of ``command`` as the bundle's options (sqlite-utils'
+    shared option decorators, for typer); the command receives the bundle built from them."""
+    signature = _inspect.signature(command, eval_str=True)
+    flat: list[_inspect.Parameter] = []
+    bundles: dict[str, type] = {}
+    for param in signature.parameters.values():
+        if param.annotation in BUNDLES:
+            bundles[param.name] = param.annotation
+            hints = get_type_hints(param.annotation, include_extras=True)
+            flat += [
+                _inspect.Parameter(f"{param.name}__{f.name}", _inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name])
+                for f in fields(param.annotation)
+            ]
+        else:
+            flat.append(param.replace(kind=_inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> Any:
+        for name, kind in bundles.items():
+            values[name] = kind(**{f.name: values.pop(f"{name}__{f.name}") for f in fields(kind)})
+        return command(**values)
+
+    wrapper.__signature__ = signature.replace(parameters=flat)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in flat}
+    return wrapper
+
+
+# --- the terminal ------------------------------------------------------------------------------------
+
+GLYPHS = "\u2192\u2588\u258f\u2591"
+
+
+def _can_encode(stream: TextIO) -> bool:
+    """Whether ``stream`` can show the report's glyphs (arrows, bar blocks)."""
+    try:
+        GLYPHS.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def terminal_width() -> int:
+    """The text report's width: ``COLUMNS`` or the terminal's, at most the reference's 100, at least 40."""
+    columns = shutil.get_terminal_size((100, 24)).columns
+    return max(40, min(100, columns))
+
+
+class Progress:
+    """One stderr line while a read takes long: shown on a terminal only, after ``delay`` seconds,
+    updated as shard headers arrive; both models of ``compare`` share the line."""
+
+    def __init__(self, models: list[str], stream: TextIO | None = None, delay: float = 1.0) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.delay = delay
+        self.counts: dict[str, tuple[int, int]] = {model: (0, 0) for model in models}
+        self.started = time.monotonic()
+        self.shown = False
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, model: str, done: int, total: int) -> None:
+        """The ``api.Progress`` callback."""
+        with self._lock:
+            self.counts[model] = (done, total)
+
+    def line(self) -> str:
+        parts = []
+        for model, (done, total) in list(self.counts.items()):
+            parts.append(f"{model}: {done}/{total} shard headers" if total else f"{model}: reading")
+        return f"hubprune: {'; '.join(parts)} ({time.monotonic() - self.started:.0f} s)"
+
+    def draw(self) -> None:
+        """Write the line over the one before."""
+        with self._lock:
+            self.stream.write("\r\x1b[K" + self.line())
+            self.stream.flush()
+            self.shown = True
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        while True:
+            self.draw()
+            if self._stop.wait(0.25):
+                return
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.enabled:
+            return
+        self._stop.set()
+        self._thread.join()
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _say_read(report: Any, verbose: bool) -> None:
     if verbose:
+        shape = report.shape
         skeletons = f", {shape.skeleton_files} header-only skeleton(s)" if shape.skeleton_files else ""
         at = f" at commit {shape.commit}" if shape.commit else ""
         typer.echo(f"hubprune: read {shape.name}{at}: {shape.files} file(s){skeletons}, family {shape.family}", err=True)
 
 
-# Below this many shards a Hub read is over before a progress line would help.
-PROGRESS_MIN_SHARDS = 8
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr what was read.")]
 
 
-def _progress(fmt: "Format"):
-    """A stderr progress line for Hub reads of many shards; none when piping or writing JSON."""
-    if fmt.value == "json" or not sys.stderr.isatty():
-        return None
-
-    def show(model: str, done: int, total: int) -> None:
-        if total >= PROGRESS_MIN_SHARDS:
-            end = "\n" if done == total else ""
-            sys.stderr.write(f"\rhubprune: {model}: {done}/{total} shard headers{end}")
-            sys.stderr.flush()
-
-    return show
+# --- commands ----------------------------------------------------------------------------------------
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hubprune {__version__}")
+        typer.echo(f"hubprune {api.__version__}")
         raise typer.Exit()
 
 
@@ -158,142 +332,104 @@ def _root(
     api.notices_to_stderr()
 
 
-@app.command()
+@command()
+@bundled
 def inspect(
-    model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
-    fmt: FormatOpt = Format.text,
-    lang: LangOpt = None,
-    output: OutputOpt = None,
-    revision: RevisionOpt = None,
-    token: TokenOpt = None,
-    no_cache: NoCacheOpt = False,
-    verbose: VerboseOpt = False,
-    context: ContextOpt = None,
-    batch: BatchOpt = 1,
+    model: ModelArg, out: Output, hub: Hub, sizing: Sizing, revision: RevisionOpt = None, verbose: VerboseOpt = False
 ) -> None:
-    """Per-layer query heads, KV heads, MLP width and parameters of one model, and what its config gets wrong."""
-    try:
-        report = api.inspect(
-            model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
-            context=context, batch=batch,
-        )
-    except HubpruneError as error:
-        fail(error)
-    _say_read(report.shape, verbose)
-    write_output(render(report, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    """Per-layer query heads, KV heads, MLP width and parameters of MODEL, and what its config gets wrong."""
+    with Progress([model]) as progress:
+        report = api.inspect(model, revision=revision, progress=progress, context=sizing.context, batch=sizing.batch, **hub.read)
+    _say_read(report, verbose)
+    out.write(report)
 
 
-@app.command()
+@command()
+@bundled
 def tensors(
-    model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
+    model: ModelArg,
+    out: Output,
+    hub: Hub,
     pattern: Annotated[
-        str, typer.Argument(metavar="[GLOB]", help="Only tensors whose name matches, e.g. '*.q_proj.*' (default: all).")
+        str, typer.Argument(metavar="GLOB", help="Only tensors whose name matches, e.g. '*.q_proj.*' (default: all).")
     ] = "*",
-    fmt: FormatOpt = Format.text,
-    lang: LangOpt = None,
-    output: OutputOpt = None,
     revision: RevisionOpt = None,
-    token: TokenOpt = None,
-    no_cache: NoCacheOpt = False,
 ) -> None:
     """List the tensors of MODEL (all, or those matching GLOB) with dtype, shape and file."""
-    try:
-        listing = api.tensors(
-            model, pattern, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt)
-        )
-    except HubpruneError as error:
-        fail(error)
-    write_output(render(listing, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    with Progress([model]) as progress:
+        listing = api.tensors(model, pattern, revision=revision, progress=progress, **hub.read)
+    out.write(listing)
 
 
-@app.command()
+@command()
+@bundled
 def compare(
-    base: Annotated[str, typer.Argument(help="The original model (path or org/name[@revision]).")],
-    pruned: Annotated[str, typer.Argument(help="The pruned model (path or org/name[@revision]).")],
-    fmt: FormatOpt = Format.text,
-    lang: LangOpt = None,
-    output: OutputOpt = None,
-    token: TokenOpt = None,
-    no_cache: NoCacheOpt = False,
+    base: Annotated[str, typer.Argument(metavar="BASE", help="The original model (path or org/name[@revision]).")],
+    pruned: Annotated[str, typer.Argument(metavar="PRUNED", help="The pruned model (path or org/name[@revision]).")],
+    out: Output,
+    hub: Hub,
+    sizing: Sizing,
     verbose: VerboseOpt = False,
-    context: ContextOpt = None,
-    batch: BatchOpt = 1,
     layer_map: Annotated[
         Optional[str],
         typer.Option(
             "--layer-map",
+            metavar="MAP",
             help="Base layer of each pruned layer, e.g. 0-20,29-31, for depth-pruned models whose layers were renumbered.",
         ),
     ] = None,
 ) -> None:
-    """The pruning report: totals, per-layer kept/pruned %, attention vs MLP, heads and widths."""
-    try:
+    """The pruning report of PRUNED against BASE: totals, per-layer kept/pruned %, attention vs MLP, heads, widths."""
+    with Progress([base, pruned]) as progress:
         # Different layer counts without a map give the totals-only report, which says so.
         comparison = api.compare(
-            base, pruned, token=token, use_cache=not no_cache, progress=_progress(fmt), context=context, batch=batch,
-            layer_map=layer_map, allow_unaligned=True,
+            base, pruned, progress=progress, context=sizing.context, batch=sizing.batch, layer_map=layer_map,
+            allow_unaligned=True, **hub.read,
         )  # fmt: skip
-    except HubpruneError as error:
-        fail(error)
-    _say_read(comparison.base.shape, verbose)
-    _say_read(comparison.pruned.shape, verbose)
-    write_output(render(comparison, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    _say_read(comparison.base, verbose)
+    _say_read(comparison.pruned, verbose)
+    out.write(comparison)
 
 
-@app.command()
+@command()
+@bundled
 def check(
-    model: Annotated[str, typer.Argument(help="Local folder or .safetensors file, or Hub repo id org/name[@revision].")],
-    fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse.")
-    ] = FailOn.error,
-    fmt: FormatOpt = Format.text,
-    lang: LangOpt = None,
-    output: OutputOpt = None,
+    model: ModelArg,
+    out: Output,
+    hub: Hub,
+    sizing: Sizing,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse.")] = FailOn.error,
     revision: RevisionOpt = None,
-    token: TokenOpt = None,
-    no_cache: NoCacheOpt = False,
-    context: ContextOpt = None,
-    batch: BatchOpt = 1,
 ) -> None:
-    """Before you download: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
-    try:
-        report = api.check(
-            model, revision=revision, token=token, use_cache=not no_cache, progress=_progress(fmt),
-            context=context, batch=batch,
-        )
-    except HubpruneError as error:
-        fail(error)
-    write_output(render(report, fmt.value, _lang(lang), unicode=_unicode_ok(output)), output)
+    """Before you download MODEL: will it load, will it fit, is it sound. Exit 1 on findings at --fail-on, 3 if unreadable."""
+    with Progress([model]) as progress:
+        report = api.check(model, revision=revision, progress=progress, context=sizing.context, batch=sizing.batch, **hub.read)
+    out.write(report)
     if any(finding.severity >= Severity(fail_on.value) for finding in report.findings):
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command()
-def families(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
-    lang: LangOpt = None,
-) -> None:
-    """The model families hubprune knows: how each is recognised and which config keys it reads."""
-    if fmt not in (Format.text, Format.json):
-        fail(UsageError(f"families has no {fmt.value} listing", hint="use --format text or json"))
-    write_output(render(api.families(), fmt.value, _lang(lang)), None)
+@command()
+@bundled
+def families(out: Output) -> None:
+    """The model families hubprune knows: how each is recognised and which config keys it reads (text or json)."""
+    if not supports(out.fmt.value, FamilyList):
+        raise UsageError(f"families has no {out.fmt.value} listing", hint="use --format text or json")
+    out.write(api.families())
 
 
-@app.command()
+@command()
+@bundled
 def skeleton(
-    model: Annotated[str, typer.Argument(help="Local path or Hub repo id.")],
-    out: Annotated[Path, typer.Option("--output", "-o", help="Folder to create (must not exist or be empty).")],
+    model: ModelArg,
+    folder: Annotated[Path, typer.Option("--output", "-o", metavar="FOLDER", help="Folder to create (must not exist or be empty).")],
+    hub: Hub,
     revision: RevisionOpt = None,
-    token: TokenOpt = None,
-    no_cache: NoCacheOpt = False,
 ) -> None:
     """Write a header-only copy of MODEL (config, index, shard headers): KBs instead of GBs."""
-    try:
-        written = api.write_skeleton(model, out, revision=revision, token=token, use_cache=not no_cache)
-    except HubpruneError as error:
-        fail(error)
+    written = api.write_skeleton(model, folder, revision=revision, **hub.read)
     size = sum(p.stat().st_size for p in written)
-    typer.echo(f"hubprune: wrote {len(written)} file(s), {size:,} bytes, to {out}", err=True)
+    typer.echo(f"hubprune: wrote {len(written)} file(s), {size:,} bytes, to {folder}", err=True)
 
 
 class SchemaName(str, Enum):
@@ -305,14 +441,18 @@ class SchemaName(str, Enum):
     family = "family"
 
 
-@app.command()
+@command()
 def schema(
-    name: Annotated[SchemaName, typer.Argument(help="Which JSON output (or 'family' for a family file).")],
+    name: Annotated[SchemaName, typer.Argument(metavar="NAME", help="Which JSON output (or 'family' for a family file).")],
 ) -> None:
-    """Print the JSON Schema of a --format json output, or of a family file."""
+    """Print the JSON Schema of a --format json output (inspect, compare, check, tensors, families), or of a family file."""
     from .schema import schema_text
 
-    write_output(schema_text(name.value), None)
+    sys.stdout.write(schema_text(name.value))
+    sys.stdout.flush()
+
+
+# --- the process ---------------------------------------------------------------------------------------
 
 
 def _interrupted(signum: int, frame: object) -> None:
@@ -321,14 +461,11 @@ def _interrupted(signum: int, frame: object) -> None:
     Exits at once (``os._exit``) rather than unwinding: Hub reads may still be waiting in worker
     threads, and typer turns a KeyboardInterrupt into its own silent exit.
     """
-    import os
     import signal
-
-    from .atomic import remove_pending
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, signal.SIG_IGN)
-    remove_pending()
+    api.remove_pending()
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
@@ -342,7 +479,7 @@ def main() -> None:
     import signal
 
     # A terminal that cannot show some characters (an ASCII locale and a Chinese report) gets
-    # "?" for them rather than a traceback.
+    # "?" for them rather than a traceback; arrows and bars have ASCII forms of their own.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

@@ -85,7 +85,8 @@ def test_markdown_check_report() -> None:
     text = result.stdout
     assert text.startswith("# Pre-download check: taylor\\_only\\_5000")
     assert "- warning: config says num\\_attention\\_heads=32" in text and "(config\\_shape\\_mismatch)" in text
-    assert "| KV cache per token | 82.00 KiB |" in text
+    assert "| KV cache per token | 82.00 KiB |" in " ".join(text.split())
+    assert "| FLOPs per token | 6.98 GFLOPs |" in " ".join(text.split())  # with its unit
     assert text.rstrip().endswith("**0 error(s), 5 warning(s), 0 note(s)**")
     clean = invoke("check", str(LLAMA), "--format", "markdown", "--lang", "zh").stdout
     assert "未发现问题" in clean

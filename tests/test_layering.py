@@ -1,6 +1,7 @@
 """The dependency direction of DESIGN.md section 1, checked on the package's imports.
 
-``cli -> api -> {sources, archs, infer, compare, findings} -> model -> errors``; ``report -> model``.
+``cli -> api -> {sources, archs, infer, compare, findings} -> {locales} -> model -> errors``;
+``report -> {model, locales}``; ``cli`` imports only ``api``, ``report``, ``errors``, ``locales``, ``model``.
 Every ``import`` in every module counts, including imports inside functions (lazy imports are
 still dependencies), with relative imports resolved to full module names.
 """
@@ -92,6 +93,26 @@ def test_report_renders_values_and_imports_nothing_above_the_model(upper: str) -
     report = {m for m in MODULES if m == "hubprune.report" or m.startswith("hubprune.report.")}
     assert report and {m for m in report if upper in MODULES[m] or any(n.startswith(upper + ".") for n in MODULES[m])} == set()
     assert not any("hubprune" in MODULES[m] for m in report), "report imports the API package"
+
+
+def _package_imports(module: str) -> set[str]:
+    """The hubprune modules ``module`` imports, each named by its top module under hubprune."""
+    own = {n for n in MODULES[module] if n.startswith("hubprune.")}
+    return {".".join(n.split(".")[:2]) for n in own}
+
+
+def test_the_cli_is_a_client_of_the_api() -> None:
+    # The command line calls the library's API and renders; it never reaches into the layers below.
+    # "schema" builds the JSON Schemas for `hubprune schema` only (pydantic stays off the hot path).
+    allowed = {"hubprune.api", "hubprune.report", "hubprune.errors", "hubprune.locales", "hubprune.model", "hubprune.schema"}
+    assert _package_imports("hubprune.cli") - allowed == set()
+
+
+def test_the_report_reads_values_and_strings_only() -> None:
+    report = [m for m in MODULES if m == "hubprune.report" or m.startswith("hubprune.report.")]
+    assert len(report) >= 7
+    for module in report:
+        assert _package_imports(module) - {"hubprune.report", "hubprune.model", "hubprune.locales", "hubprune.errors"} == set(), module
 
 
 @pytest.mark.parametrize(

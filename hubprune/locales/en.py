@@ -10,6 +10,11 @@ exactly these keys with the same placeholders (``tests/test_locales.py``).
 from __future__ import annotations
 
 STRINGS: dict[str, str] = {
+    # error: one stderr line per failed run. "hubprune: error: " starts it in every language, for
+    # scripts that match it; {error} is the library's error, which names files and problems.
+    "error.input": "hubprune: error: {error}",
+    "error.usage": "hubprune: error: {error}",
+    "error.other": "hubprune: error: {error}",
     # meta
     "meta.html_lang": "en",
     # label
@@ -28,6 +33,8 @@ STRINGS: dict[str, str] = {
     "label.pruned_ratio": "Pruned %",
     "label.total_params": "Total parameters",
     "label.decoder_layers": "Decoder Layers",
+    "label.at_commit": "commit {commit}",
+    "label.decoder_params": "Decoder layers",
     "label.embeddings": "Embeddings",
     "label.lm_head": "LM head",
     "label.tied": "tied to embeddings",

@@ -15,6 +15,11 @@ from __future__ import annotations
 NOT_FOR = ("TW", "HK", "MO", "Hant")
 
 STRINGS: dict[str, str] = {
+    # error: the library's error ({error}) names files and problems in English, and scripts match
+    # the "hubprune: error: " prefix, so the line stays as in en.py.
+    "error.input": "hubprune: error: {error}",
+    "error.usage": "hubprune: error: {error}",
+    "error.other": "hubprune: error: {error}",
     # meta
     "meta.html_lang": "zh-CN",
     # label
@@ -33,6 +38,8 @@ STRINGS: dict[str, str] = {
     "label.pruned_ratio": "剪枝比例",
     "label.total_params": "总参数量",
     "label.decoder_layers": "Decoder Layers",
+    "label.at_commit": "提交 {commit}",
+    "label.decoder_params": "解码器层",
     "label.embeddings": "词嵌入",
     "label.lm_head": "输出头",
     "label.tied": "与词嵌入共享",

@@ -1,36 +1,68 @@
-"""Pure renderers: a result of ``hubprune.api`` in, a string out. No I/O here."""
+"""Pure renderers: a result of ``hubprune.api`` in, a string out. No I/O here.
+
+``RENDERERS`` is the one table of what can be rendered how: format -> result type -> renderer.
+Every renderer has the same signature, ``renderer(result, style) -> str``, and does no arithmetic
+of its own: numbers come from the result, formatted by ``rows.py``. A renderer is named as
+``"module:function"`` and imported on first use, so a JSON run loads no table code.
+"""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from ..model import CheckReport, Comparison, FamilyList, InspectReport, TensorListing
+from .style import Style
 
-# The kind of report each result type is; it names the renderer function in each format module.
-_KINDS: dict[type, str] = {
-    InspectReport: "inspect",
-    Comparison: "compare",
-    CheckReport: "check",
-    TensorListing: "tensors",
-    FamilyList: "families",
-}
+__all__ = ["RENDERERS", "Style", "render", "renderer", "supports"]
 
-# Format -> the module of its renderers, imported on first use: a JSON run loads no table code.
-FORMAT_MODULES = {"text": "text", "markdown": "markdown", "json": "json", "html": "html", "csv": "csv"}
+_ALL = (InspectReport, Comparison, CheckReport, TensorListing)
+
+RENDERERS: dict[str, dict[type, str]] = {
+    "text": {InspectReport: "text:render_inspect", Comparison: "text:render_compare", CheckReport: "text:render_check",
+             TensorListing: "text:render_tensors", FamilyList: "text:render_families"},
+    "markdown": {InspectReport: "markdown:render_inspect", Comparison: "markdown:render_compare",
+                 CheckReport: "markdown:render_check", TensorListing: "markdown:render_tensors"},
+    "json": {kind: "json:render_json" for kind in (*_ALL, FamilyList)},
+    "html": {InspectReport: "html:render_inspect", Comparison: "html:render_compare", CheckReport: "html:render_check",
+             TensorListing: "html:render_tensors"},
+    "csv": {InspectReport: "csv:render_inspect", Comparison: "csv:render_compare", CheckReport: "csv:render_check",
+            TensorListing: "csv:render_tensors"},
+}  # fmt: skip
+
+FORMATS = tuple(RENDERERS)
 
 
-def render(obj: object, fmt: str, lang: str, *, unicode: bool = True) -> str:
+def supports(fmt: str, kind: type) -> bool:
+    """Whether ``fmt`` can render a result of type ``kind``."""
+    return kind in RENDERERS.get(fmt, {})
+
+
+def renderer(fmt: str, kind: type) -> Callable[[object, Style], str]:
+    """The renderer of ``kind`` in ``fmt``; ``ValueError`` when there is none."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if kind not in RENDERERS[fmt]:
+        raise ValueError(f"format {fmt!r} has no {kind.__name__} report")
+    module, _, function = RENDERERS[fmt][kind].partition(":")
+    return getattr(importlib.import_module(f".{module}", __name__), function)
+
+
+def render(
+    obj: object,
+    fmt: str,
+    lang: str = "en",
+    *,
+    ascii: bool = False,
+    width: int | None = None,
+    bom: bool = False,
+    section: str | None = None,
+) -> str:
     """Render an inspect, compare, check, tensors or families result in ``fmt``.
 
-    ``unicode=False`` draws the terminal bar charts in ASCII.
+    ``ascii`` draws arrows and bar charts without non-ASCII glyphs; ``width`` is the text report's
+    line width (terminal columns); ``bom`` starts a CSV with a UTF-8 byte-order mark, which
+    spreadsheet programs need to read non-ASCII text as UTF-8; ``section`` picks a CSV's table.
     """
-    kind = _KINDS[type(obj)]
-    if fmt not in FORMAT_MODULES:
-        raise ValueError(f"unknown format {fmt!r}")
-    module = importlib.import_module(f".{FORMAT_MODULES[fmt]}", __name__)
-    renderer = getattr(module, f"render_{kind}", None)
-    if renderer is None:
-        raise ValueError(f"format {fmt!r} has no {kind} report")
-    if fmt == "text":
-        return renderer(obj, lang, unicode=unicode)
-    return renderer(obj, lang)
+    style = Style(lang=lang, ascii=ascii, width=width or Style.width, bom=bom, section=section)
+    return renderer(fmt, type(obj))(obj, style)

@@ -1,8 +1,8 @@
 """Per-layer bar charts for the terminal: 32 layers at a glance instead of 32 rows to read.
 
-Unicode block elements give eighth-of-a-cell resolution; where the terminal cannot encode them
-(``unicode=False``) the same chart is drawn with ``#`` and ``.``. Every line fits in 80 columns
-(CJK labels are measured with wcwidth). Pure: data in, lines out.
+Unicode block elements give eighth-of-a-cell resolution; where the output cannot encode them
+(``style.ascii``) the same chart is drawn with ``#`` and ``.``. Bars shrink to fit ``style.width``
+(CJK labels are measured with wcwidth). Pure: data in, lines out; the shares come from ``rows``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from wcwidth import wcswidth
 
 from ..locales import t
 from ..model import Comparison, ModelShape
+from . import rows
+from .style import Style
 
-MAX_WIDTH = 80
 BAR = 24
+MIN_BAR = 6
 # Partial blocks, from one eighth of a cell to a full cell.
 EIGHTHS = "\u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588"
 FULL, REST = "\u2588", "\u2591"
@@ -46,51 +48,52 @@ def _pct(value: float | None) -> str:
     return "   -" if value is None else f"{value:3.0f}%"
 
 
-def compare_bars(comparison: Comparison, lang: str, *, unicode: bool = True) -> list[str]:
+def _bar_width(style: Style, fixed: int, widest: int) -> int:
+    """The bar width that fits two bars and ``fixed`` other cells into ``style.width``, at most ``widest``."""
+    return max(MIN_BAR, min(widest, (style.width - fixed) // 2))
+
+
+def compare_bars(comparison: Comparison, style: Style) -> list[str]:
     """Per layer: the share of the base layer's attention and MLP parameters that was kept.
 
     A layer whose base has no attention (or MLP) shows ``-`` for that part.
     """
-    filled, rest = ("\u2588", "\u2591") if unicode else ("#", ".")
-    title = f"{t('label.chart_compare', lang)} ({filled} {t('label.chart_legend_compare', lang)}, {rest} {t('label.chart_legend_removed', lang)})"
-    head = "  ".join([_pad(t("label.layer", lang), 5), _pad(t("label.attention", lang), BAR + 5), t("label.mlp", lang)])
+    lang, unicode = style.lang, not style.ascii
+    width = _bar_width(style, 5 + 2 + 5 + 2 + 5, BAR)
+    filled, rest = style.glyph("full"), style.glyph("rest")
+    legend = f"{filled} {t('label.chart_legend_compare', lang)}, {rest} {t('label.chart_legend_removed', lang)}"
+    title = f"{t('label.chart_compare', lang)} ({legend})"
+    head = "  ".join([_pad(t("label.layer", lang), 5), _pad(t("label.attention", lang), width + 5), t("label.mlp", lang)])
     lines = [title, head]
-    for layer in comparison.layers:
-        attn = None if not layer.base_attn_params else layer.pruned_attn_params / layer.base_attn_params
-        mlp = None if not layer.base_mlp_params else layer.pruned_mlp_params / layer.base_mlp_params
+    for index, attn, mlp in rows.kept_shares(comparison):
         lines.append(
-            f"{layer.index:>5}  "
-            f"{bar(attn or 0.0, unicode=unicode)} {_pct(None if attn is None else attn * 100)}  "
-            f"{bar(mlp or 0.0, unicode=unicode)} {_pct(None if mlp is None else mlp * 100)}"
+            f"{index:>5}  "
+            f"{bar((attn or 0.0) / 100, width, unicode=unicode)} {_pct(attn)}  "
+            f"{bar((mlp or 0.0) / 100, width, unicode=unicode)} {_pct(mlp)}"
         )
     return lines
 
 
-def inspect_bars(shape: ModelShape, lang: str, *, unicode: bool = True) -> list[str]:
+def inspect_bars(shape: ModelShape, style: Style) -> list[str]:
     """Per layer: attention and MLP parameters against the largest layer, with heads and width.
 
     For a dense unpruned model every bar is full; a pruned model shows where it was cut.
     """
-    max_attn = max((layer.attn_params for layer in shape.layers), default=0)
-    max_mlp = max((layer.mlp_params for layer in shape.layers), default=0)
-    bar_width = 20
+    lang, unicode = style.lang, not style.ascii
+    width = _bar_width(style, 5 + 2 + 8 + 2 + 8, 20)
     title = t("label.chart_inspect", lang)
     head = "  ".join(
         [
             _pad(t("label.layer", lang), 5),
-            _pad(f"{t('label.attention', lang)} ({t('label.heads_q_kv', lang)})", bar_width + 8),
+            _pad(f"{t('label.attention', lang)} ({t('label.heads_q_kv', lang)})", width + 8),
             f"{t('label.mlp', lang)} ({t('label.intermediate', lang)})",
         ]
     )
     lines = [title, head]
-    for layer in shape.layers:
-        q = "?" if layer.q_heads is None else str(layer.q_heads)
-        kv = "?" if layer.kv_heads is None else str(layer.kv_heads)
-        width = "?" if layer.intermediate_size is None else str(layer.intermediate_size)
-        attn = layer.attn_params / max_attn if max_attn else 0.0
-        mlp = layer.mlp_params / max_mlp if max_mlp else 0.0
+    for layer, (index, attn, mlp) in zip(shape.layers, rows.size_shares(shape)):
+        heads = f"{rows.plain(layer.q_heads)}/{rows.plain(layer.kv_heads)}"
         lines.append(
-            f"{layer.index:>5}  {bar(attn, bar_width, unicode=unicode)} {q + '/' + kv:>7}  "
-            f"{bar(mlp, bar_width, unicode=unicode)} {width:>7}"
+            f"{index:>5}  {bar(attn, width, unicode=unicode)} {heads:>7}  "
+            f"{bar(mlp, width, unicode=unicode)} {rows.plain(layer.intermediate_size):>7}"
         )
     return lines

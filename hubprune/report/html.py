@@ -14,9 +14,10 @@ from xml.sax.saxutils import quoteattr
 
 from wcwidth import wcswidth
 
-from ..locales import finding_text, t
+from ..locales import t
 from ..model import CheckReport, Comparison, Finding, InspectReport, TensorListing
-from . import estimate_rows, rows
+from . import rows
+from .style import Style
 
 ATTN_COLOR = "#4c78a8"
 MLP_COLOR = "#f58518"
@@ -149,21 +150,23 @@ def _page(title: str, lang: str, body: list[str]) -> str:
     )
 
 
-def _findings(findings: list[Finding], lang: str) -> list[str]:
+def _findings(findings: list[Finding], style: Style) -> list[str]:
+    heading = f"<h2>{_t(t('label.findings', style.lang))}</h2>"
     if not findings:
-        return [f"<h2>{_t(t('label.findings', lang))}</h2>", f"<p>{_t(t('label.no_findings', lang))}</p>"]
+        return [heading, f"<p>{_t(t('label.no_findings', style.lang))}</p>"]
     items = "".join(
-        f'<li class={quoteattr(f.severity)}>{_t(line)}</li>' for f, line in zip(findings, rows.finding_lines(findings, lang))
+        f"<li class={quoteattr(f.severity)}>{_t(line)}</li>" for f, line in zip(findings, rows.finding_lines(findings, style))
     )
-    return [f"<h2>{_t(t('label.findings', lang))}</h2>", f"<ul>{items}</ul>"]
+    return [heading, f"<ul>{items}</ul>"]
 
 
-def _pct_kept(pruned: int, base: int) -> float | None:
-    return pruned / base * 100 if base else None
+def _estimates(headers: list[str], body: list[list[str]], style: Style) -> list[str]:
+    return [f"<h2>{_t(t('label.estimates', style.lang))}</h2>", _table(headers, body)] if body else []
 
 
-def render_compare(comparison: Comparison, lang: str) -> str:
+def render_compare(comparison: Comparison, style: Style) -> str:
     """The pruning report as a page: totals, estimates, charts, per-layer table and details, findings."""
+    lang = style.lang
     base, pruned = comparison.base.shape, comparison.pruned.shape
     layers = comparison.layers
     indices = [layer.index for layer in layers]
@@ -171,76 +174,70 @@ def render_compare(comparison: Comparison, lang: str) -> str:
     title = t("label.compare_title", lang)
     body = [
         f"<h1>{_t(title)}</h1>",
-        f'<p class="meta">{_t(t("label.base_model", lang))}: <b>{_t(base.name)}</b> &#8594; '
+        f'<p class="meta">{_t(t("label.base_model", lang))}: <b>{_t(base.name)}</b> {_t(style.glyph("arrow"))} '
         f'{_t(t("label.pruned_model", lang))}: <b>{_t(pruned.name)}</b></p>',
         f"<h2>{_t(t('label.overall', lang))}</h2>",
-        _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang)),
+        _table(rows.totals_headers(style), rows.totals_rows(comparison, style)),
     ]
-    estimates = estimate_rows.compare_estimate_rows(comparison, lang)
-    if estimates:
-        body += [f"<h2>{_t(t('label.estimates', lang))}</h2>", _table(estimate_rows.compare_estimate_headers(lang), estimates)]
+    body += _estimates(rows.compare_estimate_headers(style), rows.compare_estimate_rows(comparison, style), style)
+    shares = rows.kept_shares(comparison)
     kept = f"{t('label.chart_kept_attn', lang)} / {t('label.chart_kept_mlp', lang)}"
+    base_word, pruned_word = t("label.base", lang), t("label.pruned", lang)
+    q_word, kv_word, width_word = t("label.q_heads", lang), t("label.kv_heads", lang), t("label.intermediate", lang)
     charts = [
         f"<h2>{_t(t('label.chart_compare', lang))}</h2>",
         bar_chart(
             kept,
             indices,
             [
-                (t("label.attention", lang), [_pct_kept(l.pruned_attn_params, l.base_attn_params) for l in layers], ATTN_COLOR),
-                (t("label.mlp", lang), [_pct_kept(l.pruned_mlp_params, l.base_mlp_params) for l in layers], MLP_COLOR),
+                (t("label.attention", lang), [attn for _, attn, _ in shares], ATTN_COLOR),
+                (t("label.mlp", lang), [mlp for _, _, mlp in shares], MLP_COLOR),
             ],
             y_max=100.0,
             unit="%",
             category_label=layer_word,
         ),
         bar_chart(
-            f"{t('label.q_heads', lang)}: {t('label.base', lang)} / {t('label.pruned', lang)}",
+            f"{q_word}: {base_word} / {pruned_word}",
             indices,
             [
-                (f"{t('label.q_heads', lang)} ({t('label.base', lang)})", [l.base_q_heads for l in layers], BASE_COLOR),
-                (f"{t('label.q_heads', lang)} ({t('label.pruned', lang)})", [l.pruned_q_heads for l in layers], ATTN_COLOR),
-                (f"{t('label.kv_heads', lang)} ({t('label.base', lang)})", [l.base_kv_heads for l in layers], "#d5e8cf"),
-                (f"{t('label.kv_heads', lang)} ({t('label.pruned', lang)})", [l.pruned_kv_heads for l in layers], KV_COLOR),
+                (f"{q_word} ({base_word})", [l.base_q_heads for l in layers], BASE_COLOR),
+                (f"{q_word} ({pruned_word})", [l.pruned_q_heads for l in layers], ATTN_COLOR),
+                (f"{kv_word} ({base_word})", [l.base_kv_heads for l in layers], "#d5e8cf"),
+                (f"{kv_word} ({pruned_word})", [l.pruned_kv_heads for l in layers], KV_COLOR),
             ],
             category_label=layer_word,
             overlay=True,
         ),
         bar_chart(
-            f"{t('label.intermediate', lang)}: {t('label.base', lang)} / {t('label.pruned', lang)}",
+            f"{width_word}: {base_word} / {pruned_word}",
             indices,
             [
-                (t("label.base", lang), [l.base_intermediate_size for l in layers], BASE_COLOR),
-                (t("label.pruned", lang), [l.pruned_intermediate_size for l in layers], MLP_COLOR),
+                (base_word, [l.base_intermediate_size for l in layers], BASE_COLOR),
+                (pruned_word, [l.pruned_intermediate_size for l in layers], MLP_COLOR),
             ],
             category_label=layer_word,
             overlay=True,
         ),
     ]
     # No layers when layer counts differ and no layer map pairs them: totals only, no charts.
-    body += charts if layers else []
-    body += [
-        f"<h2>{_t(t('label.per_layer', lang))}</h2>",
-        _table(rows.layer_headers(lang), rows.layer_rows(comparison, lang), left=(7,)),
-        f"<h2>{_t(t('label.details', lang))}</h2>",
-        _table(
-            [layer_word, t("label.q_heads", lang), t("label.kv_heads", lang), t("label.intermediate", lang)],
-            [
-                [
-                    str(l.index),
-                    f"{rows.plain(l.base_q_heads)} \u2192 {rows.plain(l.pruned_q_heads)}",
-                    f"{rows.plain(l.base_kv_heads)} \u2192 {rows.plain(l.pruned_kv_heads)}",
-                    f"{rows.plain(l.base_intermediate_size)} \u2192 {rows.plain(l.pruned_intermediate_size)}",
-                ]
-                for l in layers
-            ],
-        ),
-        *_findings([*comparison.findings, *comparison.pruned.findings], lang),
-    ]
+    if layers:
+        body += charts
+        body += [
+            f"<h2>{_t(t('label.per_layer', lang))}</h2>",
+            _table(rows.layer_headers(style), rows.layer_rows(comparison, style), left=(7,)),
+            f"<h2>{_t(t('label.details', lang))}</h2>",
+            _table(*rows.heads_rows(comparison, style)),
+        ]
+    else:
+        body += [f"<h2>{_t(t('label.per_layer', lang))}</h2>", f"<p>{_t(rows.not_aligned_note(comparison, style))}</p>"]
+    body += _findings(rows.comparison_findings(comparison), style)
     return _page(f"{title}: {base.name} / {pruned.name}", lang, body)
 
 
-def render_inspect(report: InspectReport, lang: str) -> str:
+def render_inspect(report: InspectReport, style: Style) -> str:
     """One model as a page: summary, estimates, charts, per-layer table, findings."""
+    lang = style.lang
     shape = report.shape
     layers = shape.layers
     indices = [layer.index for layer in layers]
@@ -248,15 +245,12 @@ def render_inspect(report: InspectReport, lang: str) -> str:
     title = f"{t('label.inspect_title', lang)}: {shape.name}"
     body = [
         f"<h1>{_t(title)}</h1>",
-        _table([t("label.item", lang), ""], rows.summary_rows(shape, lang)),
+        _table([t("label.item", lang), ""], rows.summary_rows(shape, style)),
         f"<h2>{_t(t('label.by_dtype', lang))}</h2>",
-        _table(rows.dtype_headers(lang), rows.dtype_rows(shape)),
+        _table(rows.dtype_headers(style), rows.dtype_rows(shape, style)),
     ]
     if report.estimates is not None:
-        body += [
-            f"<h2>{_t(t('label.estimates', lang))}</h2>",
-            _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang)),
-        ]
+        body += _estimates(rows.estimate_headers(style), rows.estimate_rows(report.estimates, style), style)
     body += [
         f"<h2>{_t(t('label.chart_inspect', lang))}</h2>",
         bar_chart(
@@ -284,41 +278,28 @@ def render_inspect(report: InspectReport, lang: str) -> str:
             category_label=layer_word,
         ),
         f"<h2>{_t(t('label.layer_table', lang))}</h2>",
-        _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
-        *_findings(report.findings, lang),
+        _table(rows.shape_layer_headers(style), rows.shape_layer_rows(shape, style)),
+        *_findings(report.findings, style),
     ]
     return _page(title, lang, body)
 
 
-def render_tensors(listing: TensorListing, lang: str) -> str:
+def render_tensors(listing: TensorListing, style: Style) -> str:
     """The ``tensors`` listing as a page."""
-    title = f"{t('label.tensors', lang)} ({len(listing.tensors)}): {listing.name}"
-    headers, body_rows = rows.tensor_table(listing, lang)
-    return _page(title, lang, [f"<h1>{_t(title)}</h1>", _table(headers, body_rows, left=(0, 1, 2, 3))])
+    title = f"{t('label.tensors', style.lang)} ({len(listing.tensors)}): {listing.name}"
+    headers, body_rows = rows.tensor_table(listing, style)
+    return _page(title, style.lang, [f"<h1>{_t(title)}</h1>", _table(headers, body_rows, left=(0, 1, 2, 3))])
 
 
-def render_check(report: CheckReport, lang: str) -> str:
+def render_check(report: CheckReport, style: Style) -> str:
     """The pre-download check as a page: verdict, findings table, estimates."""
+    lang = style.lang
     title = f"{t('label.check_title', lang)}: {report.name}"
-    counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
-    body = [f"<h1>{_t(title)}</h1>", f'<p class="meta">{_t(t("label.check_summary", lang, **counts))}</p>']
+    body = [f"<h1>{_t(title)}</h1>", f'<p class="meta">{_t(rows.check_summary(report, style))}</p>']
     if report.findings:
-        body += [
-            f"<h2>{_t(t('label.findings', lang))}</h2>",
-            _table(
-                [t(f"label.{k}", lang) for k in ("severity", "code", "layer", "message")],
-                [
-                    [t(f"severity.{f.severity}", lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, lang)]
-                    for f in report.findings
-                ],
-                left=(0, 1, 3),
-            ),
-        ]
+        body += [f"<h2>{_t(t('label.findings', lang))}</h2>", _table(*rows.finding_table(report.findings, style), left=(0, 1, 3))]
     else:
         body.append(f"<p>{_t(t('label.no_findings', lang))}</p>")
     if report.estimates is not None:
-        body += [
-            f"<h2>{_t(t('label.estimates', lang))}</h2>",
-            _table(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang)),
-        ]
+        body += _estimates(rows.estimate_headers(style), rows.estimate_rows(report.estimates, style), style)
     return _page(title, lang, body)

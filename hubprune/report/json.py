@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .style import Style
 
-def render_json(obj: Any, lang: str = "en") -> str:
-    """Every result in JSON; the language changes nothing (messages are in English, keyed by code)."""
+
+def render_json(obj: Any, style: Style) -> str:
+    """Every result in JSON; the style changes nothing (messages are in English, keyed by code)."""
     return obj.to_json(indent=2) + "\n"
-
-
-render_inspect = render_compare = render_check = render_tensors = render_families = render_json

@@ -5,8 +5,9 @@ from __future__ import annotations
 import tabulate as _tabulate
 
 from ..locales import t
-from ..model import CheckReport, Comparison, InspectReport, TensorListing
-from . import estimate_rows, rows
+from ..model import CheckReport, Comparison, Finding, InspectReport, TensorListing
+from . import rows
+from .style import Style
 
 
 # Checkpoint strings (names, config values, finding messages) are data from whoever published the
@@ -33,85 +34,90 @@ def _table(headers: list[str], body: list[list[str]]) -> str:
     )
 
 
-def _findings(findings, lang: str) -> list[str]:
+def _findings(findings: list[Finding], style: Style) -> list[str]:
     if not findings:
         return []
-    return [f"## {t('label.findings', lang)}", "", *(f"- {escape(line)}" for line in rows.finding_lines(findings, lang)), ""]
+    lines = rows.finding_lines(findings, style)
+    return [f"## {t('label.findings', style.lang)}", "", *(f"- {escape(line)}" for line in lines), ""]
 
 
-def _estimates(headers: list[str], body: list[list[str]], lang: str) -> list[str]:
-    return [f"## {t('label.estimates', lang)}", "", _table(headers, body), ""] if body else []
+def _estimates(headers: list[str], body: list[list[str]], style: Style) -> list[str]:
+    return [f"## {t('label.estimates', style.lang)}", "", _table(headers, body), ""] if body else []
 
 
-def render_compare(comparison: Comparison, lang: str) -> str:
+def _model_line(key: str, name: str, commit: str | None, lang: str) -> str:
+    return f"- **{t(key, lang)}**: {escape(name)}" + (f" @ {escape(commit)}" if commit else "")
+
+
+def render_compare(comparison: Comparison, style: Style) -> str:
+    lang = style.lang
     base, pruned = comparison.base.shape, comparison.pruned.shape
     out = [
         f"# {t('label.compare_title', lang)}",
         "",
-        f"- **{t('label.base_model', lang)}**: {escape(base.name)}" + (f" @ {escape(base.commit)}" if base.commit else ""),
-        f"- **{t('label.pruned_model', lang)}**: {escape(pruned.name)}" + (f" @ {escape(pruned.commit)}" if pruned.commit else ""),
+        _model_line("label.base_model", base.name, base.commit, lang),
+        _model_line("label.pruned_model", pruned.name, pruned.commit, lang),
         "",
         f"## {t('label.overall', lang)}",
         "",
-        _table(rows.totals_headers(lang), rows.totals_rows(comparison, lang)),
+        _table(rows.totals_headers(style), rows.totals_rows(comparison, style)),
         "",
         f"## {t('label.per_layer', lang)}",
         "",
     ]
     if comparison.aligned:
-        out += [_table(rows.layer_headers(lang), rows.layer_rows(comparison, lang)), "", f"## {t('label.details', lang)}", ""]
+        out += [_table(rows.layer_headers(style), rows.layer_rows(comparison, style)), "", f"## {t('label.details', lang)}", ""]
     else:
-        out += [escape(rows.not_aligned_note(comparison, lang)), ""]
+        out += [escape(rows.not_aligned_note(comparison, style)), ""]
     for layer in comparison.layers:
         out += [f"### {t('label.layer', lang)} {layer.index}", ""]
-        for section, lines in rows.layer_details(layer, lang):
+        for section, lines in rows.layer_details(layer, style):
             out.append(f"- **{escape(section)}**")
             out += [f"  - {escape(line)}" for line in lines]
         out.append("")
-    out += _findings([*comparison.findings, *comparison.pruned.findings], lang)
-    out += _estimates(
-        estimate_rows.compare_estimate_headers(lang), estimate_rows.compare_estimate_rows(comparison, lang), lang
-    )
+    out += _findings(rows.comparison_findings(comparison), style)
+    out += _estimates(rows.compare_estimate_headers(style), rows.compare_estimate_rows(comparison, style), style)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_inspect(report: InspectReport, lang: str) -> str:
+def render_inspect(report: InspectReport, style: Style) -> str:
+    lang = style.lang
     shape = report.shape
     out = [
         f"# {t('label.inspect_title', lang)}: {escape(shape.name)}",
         "",
-        _table([t("label.item", lang), ""], rows.summary_rows(shape, lang)),
+        _table([t("label.item", lang), ""], rows.summary_rows(shape, style)),
         "",
         f"## {t('label.by_dtype', lang)}",
         "",
-        _table(rows.dtype_headers(lang), rows.dtype_rows(shape)),
+        _table(rows.dtype_headers(style), rows.dtype_rows(shape, style)),
         "",
         f"## {t('label.layer_table', lang)}",
         "",
-        _table(rows.shape_layer_headers(lang), rows.shape_layer_rows(shape)),
+        _table(rows.shape_layer_headers(style), rows.shape_layer_rows(shape, style)),
         "",
     ]
-    out += _findings(report.findings, lang)
+    out += _findings(report.findings, style)
     if report.estimates is not None:
-        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
+        out += _estimates(rows.estimate_headers(style), rows.estimate_rows(report.estimates, style), style)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_tensors(listing: TensorListing, lang: str) -> str:
-    headers, body = rows.tensor_table(listing, lang)
-    title = f"# {t('label.tensors', lang)} ({len(listing.tensors)}): `{listing.name}`"
+def render_tensors(listing: TensorListing, style: Style) -> str:
+    headers, body = rows.tensor_table(listing, style)
+    title = f"# {t('label.tensors', style.lang)} ({len(listing.tensors)}): `{listing.name}`"
     return "\n".join([title, "", _table(headers, body)]) + "\n"
 
 
-def render_check(report: CheckReport, lang: str) -> str:
+def render_check(report: CheckReport, style: Style) -> str:
     """The pre-download check: findings worst first, the estimates, and the verdict line."""
+    lang = style.lang
     title = f"# {t('label.check_title', lang)}: {escape(report.name)}"
     out = [title, ""]
     if report.family:
         out += [f"- **{t('label.family', lang)}**: {escape(report.family)}", f"- **{t('label.files', lang)}**: {report.files}", ""]
-    out += _findings(report.findings, lang) or [t("label.no_findings", lang), ""]
+    out += _findings(report.findings, style) or [t("label.no_findings", lang), ""]
     if report.estimates is not None:
-        out += _estimates(estimate_rows.estimate_headers(lang), estimate_rows.estimate_rows(report.estimates, lang), lang)
-    counts = {severity: sum(f.severity == severity for f in report.findings) for severity in ("error", "warning", "info")}
-    out.append(f"**{t('label.check_summary', lang, **counts)}**")
+        out += _estimates(rows.estimate_headers(style), rows.estimate_rows(report.estimates, style), style)
+    out.append(f"**{rows.check_summary(report, style)}**")
     return "\n".join(out).rstrip("\n") + "\n"
