@@ -175,6 +175,11 @@ class LoggedRequest:
     """time.monotonic() when the last byte was written or the connection was dropped."""
     origin: str = "hub"
     """Which origin answered: ``"hub"``, ``"cdn"`` or ``"mirror"``."""
+    t_answer: float | None = None
+    """time.monotonic() just before the status line was written (None: no answer was sent). A
+    client cannot act on an answer before it, so a request sent after reading this one's answer
+    always has ``t_start > t_answer``: two requests each started before the other was answered
+    were in flight together, however loaded the machine."""
     announced_length: int | None = None
     """The Content-Length header sent (it differs from the body under the hostile knobs); None when
     there was none or no response."""
@@ -559,6 +564,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._headers_sent = False
         self._responding = False
         self._announced: int | None = None
+        self._t_answer: float | None = None
         hub._request_started()
         try:
             self._handle_inner(hub)
@@ -592,6 +598,7 @@ class _Handler(BaseHTTPRequestHandler):
                     t_end=time.monotonic(),
                     announced_length=self._announced,
                     origin=self.server.origin,
+                    t_answer=self._t_answer,
                 ),
             )
 
@@ -848,6 +855,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_file(hub, served, headers)
 
     def _resolve_cache(self, hub: FakeHub, rest: str) -> None:
+        if hub.commit_cache_by_redirect_only and "etag" not in parse_qs(self.path.partition("?")[2]):
+            raise _HubError(404, None, "Not Found")  # a Hub that serves the cache only at the urls it hands out
         state, tail = self._split_repo(hub, rest.split("/"))
         if state is None or len(tail) < 2:
             raise self._missing_repo(hub)
@@ -963,6 +972,7 @@ class _Handler(BaseHTTPRequestHandler):
                 # Promised more than comes: hang up, so the client sees a short body, not a stall.
                 self.close_connection = self.close_connection or hub.content_length_lie > 0
         self._begin_response()
+        self._t_answer = time.monotonic()
         self.send_response(status)
         headers.setdefault("X-Request-Id", uuid.uuid4().hex)
         for name, value in headers.items():
@@ -1014,6 +1024,12 @@ class FakeHub:
     * ``stall_after_bytes``: with ``stall_seconds``, send the status line, the headers and this many
       body bytes first, then stall mid-body (None: stall before answering).
     * ``reset_next``: drop the connection of the next N requests with no response.
+    * ``rate_limit_next`` / ``rate_limit_reset``: answer the next N Hub requests 429 with the
+      Hub's ``RateLimit`` headers, asking for that many seconds.
+    * ``safetensors_metadata_endpoint``: False answers the one-request metadata endpoint 404, as a
+      mirror or an older Hub does.
+    * ``commit_cache_by_redirect_only``: True answers ``/api/resolve-cache/...`` 404 unless the url
+      carries the ``etag`` the Hub's own redirect puts in it.
 
     Hostile knobs: protocol breakage from broken proxies, mirrors or malicious servers. They apply to
     successful answers (files and API JSON, not errors or redirects) whose target matches
@@ -1056,6 +1072,7 @@ class FakeHub:
         self.connect_cost = connect_cost
         self.renames = dict(renames or {})
         self.safetensors_metadata_endpoint = True
+        self.commit_cache_by_redirect_only = False
         self.rate_limit_reset = 1
         self._rate_limit_next = 0
 
@@ -1161,6 +1178,7 @@ class FakeHub:
         """Turn every fault and hostile knob off (latency, connect_cost and lfs_redirect included)."""
         self.latency, self.lfs_redirect, self.connect_cost = 0.0, False, 0.0
         self.rate_limit_next, self.safetensors_metadata_endpoint = 0, True
+        self.commit_cache_by_redirect_only = False
         self.ignore_range, self.fail_status, self.retry_after = False, 503, None
         self.stall_seconds, self.stall_after_bytes = 0.0, None
         self.fail_next = self.reset_next = 0

@@ -26,7 +26,7 @@ from hubprune.errors import RateLimited, UnsafeFileName
 from hubprune.sources.hub import HubOptions, read_hub
 
 from .conftest import FIXTURES, LLAMA, TAYLOR, use_hub
-from .hubserver import DEFAULT_TOKEN, FakeHub, Repo, fixture_repos
+from .hubserver import DEFAULT_TOKEN, FakeHub, LoggedRequest, Repo, fixture_repos
 
 BASE = "meta-llama/Meta-Llama-3-8B-Instruct"
 PRUNED = "prune-lab/taylor_only_5000"
@@ -197,8 +197,6 @@ def test_a_rate_limit_without_retry_after_is_waited_out_and_said_once(env: FakeH
     env.wait_idle()
     limited = [r for r in env.log if r.status == 429]
     assert len(limited) == 3
-    # Requests that were already under way when the 429s came retry side by side, so the lowered
-    # parallelism shows in how the levels after them go, not as one strict chain; not asserted here.
 
 
 def test_the_command_line_says_the_rate_limit_wait_on_stderr(env: FakeHub) -> None:
@@ -360,3 +358,101 @@ def test_the_token_comes_from_the_environment_or_the_saved_login(env: FakeHub, t
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["total_params"] > 0
         assert all(r.authorization for r in env.log if r.origin == "hub")
+
+
+def _together(a: LoggedRequest, b: LoggedRequest) -> bool:
+    """Both were in flight at once: each started before the other was answered."""
+    return a.t_start < (b.t_answer or b.t_end) and b.t_start < (a.t_answer or a.t_end)
+
+
+def test_after_a_429_one_request_runs_at_a_time_until_one_is_answered(env: FakeHub) -> None:
+    env.rate_limit_next, env.rate_limit_reset = 5, 1
+    notices: list[str] = []
+    headers = read_hub(PRUNED, use_cache=False, options=HubOptions(endpoint=env.endpoint, notice=notices.append))
+    assert len(headers.files) == 2 and notices
+    log = sorted(env.log, key=lambda e: e.t_start)
+    limited = [e for e in log if e.status == 429]
+    assert len(limited) == 5
+    # The first level's three requests went out together, before any answer; every later one is
+    # a retry or a next step, sent after a 429 had been seen.
+    firsts: dict[tuple[str, str | None], LoggedRequest] = {}
+    for entry in log:
+        firsts.setdefault((entry.path, entry.range), entry)
+    first_level = [
+        e for e in firsts.values()
+        if e.path.endswith(("/resolve/main/config.json", "/resolve/main/model.safetensors")) or "/safetensors-metadata/" in e.path
+    ]
+    assert len(first_level) == 3
+    last = limited[-1]
+    recovered = next(e for e in log if e.t_start > (last.t_answer or last.t_end) and e.status != 429)
+    window = [e for e in log if e.t_start <= recovered.t_start]
+    later = [e for e in window if e not in first_level]
+    assert len(later) >= 3  # two retries answered 429, then the one that got through
+    for i, a in enumerate(window):
+        for b in window[i + 1 :]:
+            assert not _together(a, b) or (a in first_level and b in first_level), (a, b)
+    # And nothing started before the wait each of those 429s asked for was over.
+    for entry in limited:
+        if entry not in first_level:
+            after = [e for e in log if e.t_start > (entry.t_answer or entry.t_end)]
+            assert after and after[0].t_start - (entry.t_answer or entry.t_end) >= env.rate_limit_reset
+
+
+def test_once_a_request_gets_through_the_reads_run_side_by_side_again(env: FakeHub) -> None:
+    commit = read_hub(BASE, use_cache=False).commit
+    assert commit
+    env.reset_log()
+    env.latency = 0.3  # longer than a loaded machine takes to send requests that go together
+    env.rate_limit_next, env.rate_limit_reset = 3, 1  # all of the first level
+    headers = read_hub(f"{BASE}@{commit}", use_cache=False, options=HubOptions(endpoint=env.endpoint, notice=lambda _: None))
+    assert len(headers.files) == 4
+    log = env.log
+    assert len([e for e in log if e.status == 429]) == 3
+    shards = [e for e in log if e.origin == "hub" and "/model-0000" in e.path and e.status != 429]
+    assert len(shards) == 4
+    assert any(_together(a, b) for i, a in enumerate(shards) for b in shards[i + 1 :])
+
+
+def _commit_of(repo: str) -> str:
+    commit = read_hub(repo, use_cache=False).commit
+    assert commit
+    return commit
+
+
+@pytest.mark.parametrize("case", ["main, no one-request endpoint", "at a commit"])
+def test_small_files_at_a_known_commit_skip_the_redirect(env: FakeHub, case: str) -> None:
+    commit = _commit_of(PRUNED)
+    env.reset_log()
+    env.latency = 0.3
+    ref = PRUNED
+    if case == "at a commit":
+        ref = f"{PRUNED}@{commit}"
+    else:
+        env.safetensors_metadata_endpoint = False
+    headers = read_hub(ref, use_cache=False, options=HubOptions(endpoint=env.endpoint))
+    assert headers.commit == commit and len(headers.files) == 2 and headers.config
+    log = env.log
+    index_reads = [e for e in log if e.path.endswith("/model.safetensors.index.json") and "/safetensors-metadata/" not in e.path]
+    assert [e.path for e in index_reads] == [f"/api/resolve-cache/models/{PRUNED}/{commit}/model.safetensors.index.json"]
+    assert all(e.status in (200, 206) for e in index_reads)
+    if case == "at a commit":
+        # config and index straight from the commit cache; the shards' 302s to the CDN remain.
+        assert not [e for e in log if e.status == 307]
+        assert env.levels() == 3 and len(log) == 7
+    else:
+        # config.json's redirect names the commit; the index is read as soon as the endpoint and
+        # the single-file read have said there is nothing there, beside config.json's second hop.
+        assert env.levels() == 4 and len(log) == 9
+
+
+def test_a_hub_that_serves_its_commit_cache_only_where_it_redirects_is_read_through_resolve(env: FakeHub) -> None:
+    commit = _commit_of(PRUNED)
+    env.reset_log()
+    env.commit_cache_by_redirect_only = True
+    headers = read_hub(f"{PRUNED}@{commit}", use_cache=False, options=HubOptions(endpoint=env.endpoint))
+    assert headers.commit == commit and len(headers.files) == 2 and headers.config
+    log = env.log
+    refused = [e for e in log if e.path.startswith("/api/resolve-cache/") and e.status == 404]
+    # Tried once per small file at most (the two go out together), then /resolve and its redirect.
+    assert 1 <= len(refused) <= 2 and len({e.path for e in refused}) == len(refused)
+    assert len([e for e in log if e.status == 307]) == 2

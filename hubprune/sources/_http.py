@@ -155,6 +155,12 @@ def resolve_url(endpoint: str, repo_id: str, filename: str, revision: str) -> st
     return f"{endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
 
 
+def cache_url(endpoint: str, repo_id: str, commit: str, filename: str) -> str:
+    """``{endpoint}/api/resolve-cache/models/{repo}/{commit}/{filename}``: where the Hub's ``/resolve``
+    sends a small file, one request sooner."""
+    return f"{endpoint}/api/resolve-cache/models/{repo_id}/{commit}/{quote(filename)}"
+
+
 def valid_commit(value: object) -> str | None:
     """A commit sha as the server named it, or None for anything else: the commit names cache files
     and pinned urls, so a value such as ``../../x`` from a hostile server must never be used."""
@@ -270,47 +276,63 @@ class _Stop:
 
 
 class _Pacer:
-    """Shared by the reads of one repo: how many may run at once, and the rate-limit wait."""
+    """Shared by the reads of one repo: how many requests may run at once, and the rate-limit wait.
+
+    A 429 is recorded as its request gives back its slot, in one step, so that no other request
+    slips out in between: from then on no request starts before the wait the Hub asked for is
+    over, and only one runs at a time (the next starts once the one before has its answer) until
+    a request sent after the last 429 gets another answer. Each such answer then doubles how many
+    may run at once, back up to ``concurrency``.
+    """
 
     def __init__(self, concurrency: int, budget: float, abandon: _Stop) -> None:
         self.capacity = max(1, concurrency)
+        self.allowed = self.capacity
         self.active = 0
         self.budget = budget
         self.waited = 0.0
         self.until = 0.0  # monotonic time before which no request may start
+        self.limits = 0  # 429s so far: a request remembers how many it started after
         self.abandon = abandon
         self.cond = threading.Condition()
 
-    def enter(self) -> None:
+    def enter(self) -> int:
+        """Wait for a slot; returns the number of 429s seen when the request started."""
         with self.cond:
             while True:
                 if self.abandon.is_set():
                     raise Abandoned
                 delay = self.until - time.monotonic()
-                if delay <= 0 and self.active < self.capacity:
+                if delay <= 0 and self.active < self.allowed:
                     self.active += 1
-                    return
+                    return self.limits
                 self.cond.wait(min(0.05, delay) if delay > 0 else 0.05)
 
-    def leave(self) -> None:
+    def leave(self, started_after: int, *, answered: bool = False, limited_for: float | None = None) -> float | None:
+        """Give the slot back. ``answered``: the Hub gave an answer other than a 429.
+        ``limited_for``: it answered 429, asking for that many seconds; the wait to announce is
+        returned (None: a wait for this window is already under way; -1.0: beyond the budget)."""
         with self.cond:
             self.active -= 1
+            announce = None
+            if limited_for is not None:
+                self.limits += 1
+                self.allowed = 1
+                announce = self._wait_for(limited_for)
+            elif answered and started_after == self.limits and self.allowed < self.capacity:
+                self.allowed = min(self.capacity, self.allowed * 2)
             self.cond.notify_all()
+            return announce
 
-    def rate_limited(self, seconds: float) -> float | None:
-        """Record a 429 asking for ``seconds``; the new wait to announce (None: already waiting, or
-        -1.0 when the budget cannot cover it)."""
-        with self.cond:
-            self.capacity = 1  # after a 429, one request at a time
-            now = time.monotonic()
-            if self.until > now and self.until >= now + seconds - 0.5:
-                return None  # another read already waits for this window
-            if self.waited + seconds > self.budget:
-                return -1.0
-            self.waited += seconds
-            self.until = now + seconds
-            self.cond.notify_all()
-            return seconds
+    def _wait_for(self, seconds: float) -> float | None:
+        now = time.monotonic()
+        if self.until > now and self.until >= now + seconds - 0.5:
+            return None  # requests sent together got their 429s together: one wait for all
+        if self.waited + seconds > self.budget:
+            return -1.0
+        self.waited += seconds
+        self.until = now + seconds
+        return seconds
 
 
 class HubReader:
@@ -331,6 +353,7 @@ class HubReader:
         self.pacer = _Pacer(options.concurrency, options.rate_limit_budget, self.abandon)
         self.moved_to: str | None = None
         self.seen_commit: str | None = None  # the first commit any answer named, a 404's included
+        self.commit_cache = True  # small files at a known commit: straight from the commit cache
 
     def notice(self, message: str) -> None:
         (self.options.notice or logger.warning)(message)
@@ -351,15 +374,34 @@ class HubReader:
         length: int | None = None,
         limit: int = 10_000_000,
         missing_ok: bool = False,
+        small: bool = False,
     ) -> Reply | None:
         """GET ``filename`` (bytes ``start``..``start+length-1`` when ``length``), at most ``limit`` bytes.
 
         Returns None for a missing file when ``missing_ok``; raises hubprune errors otherwise.
+        ``small`` says the file is kept in git, not LFS (a config, an index): at a known commit it
+        is read from the commit cache the Hub would redirect to, without the redirect.
         """
-        url = resolve_url(self.options.endpoint, self.repo_id, filename, revision)
         want = limit if length is None else length
         extra = {"Range": f"bytes={start}-{start + length - 1}"} if length is not None else {}
-        return self.request(url, filename, revision, start=start, want=want, ranged=length is not None, missing_ok=missing_ok, extra=extra)
+        ranged = length is not None
+        commit = valid_commit(revision)
+        if small and commit and self.commit_cache:
+            url = cache_url(self.options.endpoint, self.moved_to or self.repo_id, commit, filename)
+            try:
+                reply = self.request(url, filename, revision, start=start, want=want, ranged=ranged, missing_ok=missing_ok, extra=extra)
+            except (RemoteFileNotFound, NetworkError, OfflineCacheMiss, RateLimited):
+                raise  # answers about the file or the connection, not about the route
+            except RemoteError:
+                # This endpoint serves the cache only at the urls it hands out (or not at all):
+                # ask /resolve, as huggingface_hub does, from now on.
+                self.commit_cache = False
+            else:
+                if reply is not None:
+                    reply.commit = reply.commit or commit
+                return reply
+        url = resolve_url(self.options.endpoint, self.repo_id, filename, revision)
+        return self.request(url, filename, revision, start=start, want=want, ranged=ranged, missing_ok=missing_ok, extra=extra)
 
     def commit_of(self, filename: str, revision: str) -> str | None:
         """The commit ``revision`` points at, from the first answer that names it (the redirect, usually)."""
@@ -422,11 +464,13 @@ class HubReader:
                 if probe and commit:
                     return Reply(b"", commit, linked_size)
                 continue
-            # kind == "retry": value is (problem, seconds to wait or None, rate limited)
-            problem, wait_for, limited = value
-            if limited:
-                self._wait_rate_limit(wait_for, problem, what, revision)
+            if kind == "limited":
+                # The pacer holds the next requests back for the wait; only the news is left here.
+                policy, seconds, announced = value
+                self._rate_limited(announced, seconds, policy, what, revision)
                 continue
+            # kind == "retry": value is (problem, seconds to wait or None)
+            problem, wait_for = value
             last_problem = problem
             tries += 1
             if tries >= self.options.max_tries:
@@ -441,7 +485,20 @@ class HubReader:
         )
 
     def _attempt(self, url, headers, what, revision, start, want, *, ranged, missing_ok, probe):
-        self.pacer.enter()
+        started_after = self.pacer.enter()
+        try:
+            kind, value = self._exchange(url, headers, what, revision, start, want, ranged=ranged, missing_ok=missing_ok, probe=probe)
+        except BaseException as exc:
+            # A hubprune error is the Hub's answer (404, 403, ...): it counts as one.
+            self.pacer.leave(started_after, answered=isinstance(exc, RemoteError))
+            raise
+        if kind == "limited":
+            policy, seconds = value
+            return kind, (policy, seconds, self.pacer.leave(started_after, limited_for=seconds))
+        self.pacer.leave(started_after, answered=kind != "retry")
+        return kind, value
+
+    def _exchange(self, url, headers, what, revision, start, want, *, ranged, missing_ok, probe):
         try:
             with self.session.stream(
                 "GET", url, headers=headers, timeout=self.options.timeout, follow_redirects=False
@@ -449,9 +506,9 @@ class HubReader:
                 status = response.status_code
                 if status == 429:
                     seconds, policy = _rate_limit_wait(response.headers)
-                    return "retry", (policy, seconds, True)
+                    return "limited", (policy, max(1.0, seconds if seconds is not None else self.options.backoff * 4))
                 if status in RETRY_STATUSES:
-                    return "retry", (f"the server answered {status}", _retry_after(response.headers), False)
+                    return "retry", (f"the server answered {status}", _retry_after(response.headers))
                 if status in REDIRECT_STATUSES and response.headers.get("Location"):
                     return "redirect", (response.headers, urljoin(url, response.headers["Location"]))
                 if status >= 400:
@@ -467,24 +524,20 @@ class HubReader:
                 repo=self.repo_id,
             ) from None
         except httpx2.TimeoutException:
-            return "retry", (f"no answer within {self.options.timeout:g} s", None, False)
+            return "retry", (f"no answer within {self.options.timeout:g} s", None)
         except _TooSlow:
-            return "retry", (f"the answer trickled in at under {MIN_BODY_RATE:,} bytes/s", None, False)
+            return "retry", (f"the answer trickled in at under {MIN_BODY_RATE:,} bytes/s", None)
         except httpx2.DecodingError:
             # A body labelled gzip (or deflate, ...) that does not decode: a broken proxy.
-            return "retry", ("its body could not be decoded (a proxy mislabels its Content-Encoding)", None, False)
+            return "retry", ("its body could not be decoded (a proxy mislabels its Content-Encoding)", None)
         except (httpx2.TransportError, httpx2.StreamError) as exc:
-            return "retry", (f"connection failed ({type(exc).__name__})", None, False)
-        finally:
-            self.pacer.leave()
+            return "retry", (f"connection failed ({type(exc).__name__})", None)
 
     def _sleep(self, seconds: float) -> None:
         if self.abandon.wait(seconds):
             raise Abandoned
 
-    def _wait_rate_limit(self, seconds: float | None, policy: str, what: str, revision: str) -> None:
-        seconds = max(1.0, seconds if seconds is not None else self.options.backoff * 4)
-        announced = self.pacer.rate_limited(seconds)
+    def _rate_limited(self, announced: float | None, seconds: float, policy: str, what: str, revision: str) -> None:
         if announced is not None and announced < 0:
             helps = "a token (HF_TOKEN or --token) raises the limit; " if not self.has_token else ""
             raise RateLimited(

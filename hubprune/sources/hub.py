@@ -11,8 +11,10 @@ When the endpoint has no such answer (404: an unsharded repo, a mirror) or anoth
 asked for, the index is read instead, then every shard's header in parallel (bounded), each in one
 range read sized from the index's tensor count for that shard, a second read only when the header
 is longer. Every read after the first is pinned to the commit the first answers name, so all
-shards come from one snapshot. How one read goes (redirects, retries, rate limits, tokens) is
-``_http``'s business.
+shards come from one snapshot. Small files at a known commit (``--revision`` a commit, the index
+after a 404 from the endpoint) are read from the commit cache the Hub's ``/resolve`` would
+redirect them to, one request sooner. How one read goes (redirects, retries, rate limits, tokens)
+is ``_http``'s business.
 """
 
 from __future__ import annotations
@@ -254,13 +256,13 @@ def _plan(
     one_request = revision == "main"
     # Level 1: independent reads at once.
     level1: dict[str, Future] = {
-        "config.json": pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True),
+        "config.json": pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True, small=True),
         SINGLE_NAME: pool.submit(reader.get, SINGLE_NAME, revision, length=SPECULATIVE_BYTES, missing_ok=True),
     }
     if one_request:
         metadata_future = pool.submit(sharded_metadata, reader)
     else:
-        level1[INDEX_NAME] = pool.submit(reader.get, INDEX_NAME, revision, limit=MAX_INDEX_BYTES, missing_ok=True)
+        level1[INDEX_NAME] = pool.submit(reader.get, INDEX_NAME, revision, limit=MAX_INDEX_BYTES, missing_ok=True, small=True)
     sizes: dict[str, int] = {}
     listing = pool.submit(list_files, reader, revision, sizes) if want_files else None
     index_future: Future | None = None
@@ -268,7 +270,7 @@ def _plan(
         # No safetensors in sight (an unsharded repo, a mirror): the index, if there is one, and
         # the listing, which says what the repo holds instead, while config.json is on its way.
         pin = reader.seen_commit or revision
-        index_future = pool.submit(reader.get, INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True)
+        index_future = pool.submit(reader.get, INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True, small=True)
         if listing is None:
             listing = pool.submit(list_files, reader, pin, sizes)
     commit = _first_commit(level1)
@@ -352,7 +354,7 @@ def _plan_other(
     from .other_formats import NoWeightsError, read_other_remote
 
     sizes: dict[str, int] = {}
-    config_future = pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True)
+    config_future = pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True, small=True)
     listed_commit, files = list_files(reader, revision, sizes)
     config_reply = config_future.result()
     commit = listed_commit or (config_reply.commit if config_reply else None)
@@ -371,7 +373,7 @@ def _reread(reader: HubReader, name: str, commit: str) -> Reply | None:
     if name == SINGLE_NAME:
         return reader.get(name, commit, length=SPECULATIVE_BYTES, missing_ok=True)
     limit = MAX_INDEX_BYTES if name == INDEX_NAME else MAX_CONFIG_BYTES
-    return reader.get(name, commit, limit=limit, missing_ok=True)
+    return reader.get(name, commit, limit=limit, missing_ok=True, small=True)
 
 
 def _first_commit(futures: dict[str, Future[Reply | None]]) -> str | None:
