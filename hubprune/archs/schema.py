@@ -329,7 +329,17 @@ def _pattern(family: str, role: str, item: object) -> Pattern:
 
 def _read(name: str) -> dict:
     text = resources.files("hubprune.archs").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    data = json.loads(text)
+    # A spelling written as a plain string was seen where *its own file* says: resolve that here,
+    # before a family that extends this one merges it under a seen_in of its own.
+    seen_in = data.get("seen_in", "")
+    for scope in ("layer_roles", "global_roles"):
+        roles = data.get(scope)
+        if isinstance(roles, dict):
+            for role, patterns in roles.items():
+                if isinstance(patterns, list):
+                    roles[role] = [{"pattern": p, "seen_in": seen_in} if isinstance(p, str) else p for p in patterns]
+    return data
 
 
 def _merged(name: str, seen: tuple[str, ...] = ()) -> dict:
