@@ -257,6 +257,16 @@ def _split_extra_layers(family: Family, config: dict | None, layers: dict[int, L
     return len(extra)
 
 
+def _name(*groups: list[Module]) -> str:
+    """The model's own name of the first matrix in ``groups``: findings quote it, not a role or
+    another family's spelling."""
+    for modules in groups:
+        for module in modules:
+            if module.shape and len(module.shape) == 2:
+                return module.name
+    return "?"
+
+
 def _heads(rows: int | None, head_dim: int | None, what: str, index: int, findings: list[Finding]) -> int | None:
     if rows is None:
         return None
@@ -296,8 +306,8 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
                 finding("head_dim_unknown", layer=index, variant="latent")
             )
         return (
-            _heads(q_rows, q_dim, "q_b_proj", index, findings),
-            _heads(kv_rows, kv_dim, "kv_b_proj", index, findings),
+            _heads(q_rows, q_dim, _name(roles.get(Role.ATTN_Q_B, []), roles.get(Role.ATTN_Q, [])), index, findings),
+            _heads(kv_rows, kv_dim, _name(roles.get(Role.ATTN_KV_B, [])), index, findings),
             q_dim,
             "mla",
         )
@@ -319,11 +329,15 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
             q_rows = o_cols
         if o_cols is not None and o_cols != q_rows:
             findings.append(
-                finding("attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows)
+                finding(
+                    "attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows,
+                    o_tensor=_name(roles.get(Role.ATTN_O, [])), q_tensor=_name(roles.get(Role.ATTN_Q, [])),
+                )  # fmt: skip
             )
     head_dim = _per_head_norm(roles, q_rows) or head_dim
-    q_heads = _heads(q_rows, head_dim, "q_proj", index, findings)
-    kv_heads = _heads(kv_rows, head_dim, "k_proj", index, findings)
+    fused_qkv = roles.get(Role.ATTN_QKV_FUSED, [])
+    q_heads = _heads(q_rows, head_dim, _name(roles.get(Role.ATTN_Q, []), fused_qkv), index, findings)
+    kv_heads = _heads(kv_rows, head_dim, _name(roles.get(Role.ATTN_K, []), fused_qkv), index, findings)
     return q_heads, kv_heads, head_dim, "full"
 
 
@@ -339,21 +353,21 @@ def _per_head_norm(roles: dict[Role, list[Module]], q_rows: int) -> int | None:
 
 
 def _width(roles: dict[str, list[Module]], gate: str, up: str, down: str, fused: str) -> dict[str, int]:
-    widths = {
-        f"{up} rows": _rows(roles.get(up, [])),
-        f"{gate} rows": _rows(roles.get(gate, [])),
-        f"{down} columns": _cols(roles.get(down, [])),
-    }
-    fused_rows = _rows(roles.get(fused, []))
-    if fused_rows is not None:
-        widths[f"{fused} rows / 2"] = fused_rows // 2
-    return {name: width for name, width in widths.items() if width is not None}
+    """The MLP width each projection implies, keyed by the model's own tensor name and shape
+    (``model.layers.0.mlp.up_proj [7337, 4096]``): words of no language, so any report can quote them."""
+    widths: dict[str, int] = {}
+    for role, axis, parts in ((up, 0, 1), (gate, 0, 1), (down, 1, 1), (fused, 0, 2)):
+        for module in roles.get(role, []):
+            if module.shape and len(module.shape) == 2:
+                widths[f"{module.name} {list(module.shape)}"] = module.shape[axis] // parts
+                break
+    return widths
 
 
 def _check_widths(seen: dict[str, int], index: int, findings: list[Finding]) -> None:
     if len(set(seen.values())) > 1:
         findings.append(
-            finding("mlp_dims_disagree", layer=index, widths=", ".join(f"{k} {v}" for k, v in seen.items()))
+            finding("mlp_dims_disagree", layer=index, widths="; ".join(f"{k}: {v}" for k, v in seen.items()))
         )
 
 

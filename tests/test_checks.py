@@ -402,7 +402,7 @@ def test_transformers_pruned_heads_are_expected(tmp_path: Path) -> None:
 def test_pruned_heads_that_do_not_match_the_tensors_are_still_found(tmp_path: Path) -> None:
     config = {**build.MINILM_CONFIG, "pruned_heads": {"0": [0, 1]}}  # says 10 heads, layer 0 has 8
     findings = {f.code: f for f in hubprune.check(_write(tmp_path / "m", config, _minilm(heads_kept=8))).findings}
-    assert "layer 0: query heads 8" in findings["config_num_attention_heads"].message
+    assert "layer 0 of 6 differs (query heads 8)" in findings["config_num_attention_heads"].message
     assert "output.dense.weight is [384, 256] but the config implies [384, 320]" in findings["config_shape_mismatch"].message
 
 
@@ -459,7 +459,7 @@ def test_experts_missing_behind_a_whole_router_are_found(tmp_path: Path) -> None
     path = _write(tmp_path / "m", MIXTRAL_2, _mixtral([list(range(8)), [0, 1, 2, 3, 4, 5]], router_rows=8))
     findings = {f.code: f for f in hubprune.check(path).findings}
     assert findings["config_num_experts"].layer == 1
-    assert "1 of 2 MoE layers differ (layers 1; layer 1: 6 routed experts, router with 8 rows)" in findings["config_num_experts"].message
+    assert "MoE layer 1 of 2 differs (6 routed experts, router with 8 rows)" in findings["config_num_experts"].message
     assert "config_shape_mismatch" not in findings
 
 

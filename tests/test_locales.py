@@ -158,7 +158,8 @@ def test_every_code_the_package_uses_has_text_in_every_language(key: str) -> Non
 
 
 def test_every_template_is_used() -> None:
-    assert set(FINDING_TEXT) - SCANNED == set()
+    # A "<key>.one" form is its key's, for count == 1.
+    assert {key.removesuffix(".one") for key in FINDING_TEXT} - SCANNED == set()
 
 
 def _fields(template: str) -> set[str]:
@@ -440,3 +441,61 @@ def test_every_registered_code_has_a_message_and_a_valid_scope(code: str) -> Non
 def test_every_registered_code_is_raised_by_some_check() -> None:
     raised = {key.split(".")[1] for key in SCANNED}
     assert set(findings.CODES) - raised == set(), "a registered code no check raises: remove it or raise it"
+
+
+def test_one_layer_reads_as_one_layer() -> None:
+    # Not "1 attention/MLP block(s) ... (layers 23; first: layer 23 attention)".
+    text = _invoke("check", str(TAYLOR), "--lang", "en")
+    assert "the attention block of layer 23 that the config implies has no tensors" in text
+    assert "layers 23;" not in text and "1 attention/MLP block(s)" not in text
+    assert "config 所需的第 23 层 Attention 模块没有张量" in _invoke("check", str(TAYLOR), "--lang", "zh")
+    many = t("finding.config_num_attention_heads", "en", claimed=32, count=2, layers=32, ranges="2-3", example=2, value=28)
+    assert "2 of 32 layers differ (layers 2-3;" in many
+
+
+def test_no_finding_has_an_empty_slot(produced: list[Finding]) -> None:
+    # An arg that is empty must not leave "(first: )" or "()" behind, in any language.
+    for item in produced:
+        for lang in LANGS:
+            text = finding_text(item, lang)
+            for hole in ("()", "（）", ": )", "：）", "(first: ,", "（首个：，", " , ", "  "):
+                assert hole not in text, (item.code, lang, text)
+
+
+# English a Chinese report may show: identifiers, file and tensor names, units, and the English
+# words the reference report keeps. Anything else in a zh report is a leak.
+KEPT_IN_ZH = re.compile(
+    r"(?:[\w.\-/*@]+\.(?:safetensors|json|bin|gguf|pt)|[a-z_]+_[a-z_]+|[\w.]*\.weight|model\.[\w.]+|"
+    r"Layer|Layers|Decoder|Attention|Attn|MLP|KV|MoE|config|head_dim|dtype|safetensors|transformers|hubprune|"
+    r"BF16|F16|F32|FLOPs|GFLOPs|MFLOPs|TFLOPs|KiB|MiB|GiB|TiB|B|bf16|int8|int4|token|tokens|x|vs|llama|"
+    r"torch_dtype|auto_map|trust_remote_code|True|False|SliceGPT|MLA|gptq|awq|bit|Llama|Instruct|taylor|only|"
+    r"qkv|q|k|norm|lm_head|pickle|GGUF|torch\.load|Python|ok)"
+)
+
+
+def _english_words(text: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]*(?:\.[A-Za-z_]+)*", KEPT_IN_ZH.sub(" ", text)))
+    return {w for w in words if len(w) > 1}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["compare", str(LLAMA), str(TAYLOR)], ["inspect", str(TAYLOR)], ["check", str(TAYLOR)],
+     ["compare", str(LLAMA), str(TAYLOR), "--format", "markdown"], ["check", str(TAYLOR), "--format", "html"]],
+    ids=["compare", "inspect", "check", "compare-md", "check-html"],
+)  # fmt: skip
+def test_no_english_leaks_into_a_chinese_report(args: list[str]) -> None:
+    text = _invoke(*args, "--lang", "zh")
+    if "--format" in args and "html" in args:
+        text = re.sub(r"<[^>]+>", " ", text.split("<body>", 1)[1])
+    text = text.replace("\\", "")  # Markdown's escapes (num\_attention\_heads)
+    assert _english_words(text) == set()
+
+
+def test_width_findings_name_the_models_own_tensors(produced: list[Finding]) -> None:
+    # Not "mlp_up rows 7337" (role names and English axis words inside a Chinese sentence), and not
+    # Llama's "q_proj" for a model whose query projection is called something else.
+    for item in produced:
+        if item.code in ("heads_not_whole", "mlp_dims_disagree", "attn_dims_disagree"):
+            chinese = finding_text(item, "zh")
+            assert not re.search(r"\b(rows|columns|mlp_up|mlp_gate|attn_q)\b", chinese), chinese

@@ -9,6 +9,8 @@ Two conventions keep the tables data rather than code:
 * a finding's text is ``finding.<code>`` or, when its args name a variant, ``finding.<code>.<variant>``;
 * a placeholder named after a ``fragment.<name>`` entry (``{and_more}``) is that fragment, filled
   with the same args, when the arg of that name is truthy, and nothing otherwise.
+* a ``<key>.one`` entry, where English has one, is used when the ``count`` arg is 1, so that one
+  layer reads "layer 23 differs", not "1 of 32 layers differ (layers 23; ...)".
 
 This package imports nothing of hubprune but the model's types, so every layer may use it.
 """
@@ -48,6 +50,8 @@ def t(key: str, lang: str, /, **args: Any) -> str:
     >>> t("label.total_params", "zh"), t("finding.no_index", "en", files=2)[:28]
     ('总参数量', '2 safetensors files but no m')
     """
+    if args.get("count") == 1 and f"{key}.one" in strings(DEFAULT):
+        key = f"{key}.one"
     template = _template(key, lang)
     values = dict(args)
     for name, value in args.items():

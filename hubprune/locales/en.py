@@ -131,13 +131,25 @@ STRINGS: dict[str, str] = {
         "config says num_attention_heads={claimed} but {count} of {layers} layers differ (layers "
         "{ranges}; layer {example}: query heads {value}): shapes win, stock loaders will fail"
     ),
+    "finding.config_num_attention_heads.one": (
+        "config says num_attention_heads={claimed} but layer {example} of {layers} differs (query heads "
+        "{value}): shapes win, stock loaders will fail"
+    ),
     "finding.config_num_key_value_heads": (
         "config says num_key_value_heads={claimed} but {count} of {layers} layers differ (layers "
         "{ranges}; layer {example}: KV heads {value}): shapes win, stock loaders will fail"
     ),
+    "finding.config_num_key_value_heads.one": (
+        "config says num_key_value_heads={claimed} but layer {example} of {layers} differs (KV heads "
+        "{value}): shapes win, stock loaders will fail"
+    ),
     "finding.config_intermediate_size": (
         "config says intermediate_size={claimed} but {count} of {layers} layers differ (layers {ranges}; "
         "layer {example}: MLP intermediate size {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_intermediate_size.one": (
+        "config says intermediate_size={claimed} but layer {example} of {layers} differs (MLP "
+        "intermediate size {value}): shapes win, stock loaders will fail"
     ),
     "finding.config_num_hidden_layers": "config says num_hidden_layers={claimed} but the tensors hold {layers} layers",
     "finding.config_value_invalid": "config.json: {key} is {value}, which is not a count; it is ignored",
@@ -147,6 +159,11 @@ STRINGS: dict[str, str] = {
         "{example}: {experts} routed experts, router with {router} rows): stock loaders fail on the "
         "router's size or fill the missing experts with random weights; load it with the pruning tool's "
         "code or a config that matches"
+    ),
+    "finding.config_num_experts.one": (
+        "config says {key}={claimed} but MoE layer {example} of {layers} differs ({experts} routed "
+        "experts, router with {router} rows): stock loaders fail on the router's size or fill the missing"
+        " experts with random weights; load it with the pruning tool's code or a config that matches"
     ),
     "finding.file_truncated": (
         "{file} is {size:,} bytes but its header describes {full:,}: an incomplete download; fetch it "
@@ -232,9 +249,17 @@ STRINGS: dict[str, str] = {
         "{count} attention/MLP block(s) the config implies have no tensors (layers {ranges}; first: layer"
         " {first} attention): stock transformers would fill them with random values"
     ),
+    "finding.config_tensors_missing.attention.one": (
+        "the attention block of layer {first} that the config implies has no tensors: stock transformers "
+        "would fill it with random values"
+    ),
     "finding.config_tensors_missing.mlp": (
         "{count} attention/MLP block(s) the config implies have no tensors (layers {ranges}; first: layer"
         " {first} MLP): stock transformers would fill them with random values"
+    ),
+    "finding.config_tensors_missing.mlp.one": (
+        "the MLP block of layer {first} that the config implies has no tensors: stock transformers would "
+        "fill it with random values"
     ),
     "finding.layers_past_config": (
         "tensors for layers {ranges} lie past num_hidden_layers={claimed}: stock transformers ignores "
@@ -301,7 +326,7 @@ STRINGS: dict[str, str] = {
     "finding.fused_qkv_ambiguous": (
         "fused qkv has {rows} rows and the output projection does not show the q part: heads unknown"
     ),
-    "finding.attn_dims_disagree": "o_proj takes {o_cols} inputs but q_proj gives {q_rows} rows",
+    "finding.attn_dims_disagree": "{o_tensor} takes {o_cols} inputs but {q_tensor} gives {q_rows} rows",
     "finding.expert_width_unknown": (
         "stacked expert tensor {tensor} {shape}: neither inner side is the hidden size {hidden}, so one "
         "expert's width is unknown"

@@ -139,16 +139,31 @@ STRINGS: dict[str, str] = {
         "如第 {example} 层：查询头 {value}）"
         "：以张量形状为准，标准加载器会加载失败"
     ),
+    "finding.config_num_attention_heads.one": (
+        "config 声明 num_attention_heads={claimed}，"
+        "但 {layers} 层中的第 {example} 层与之不符（查询头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
     "finding.config_num_key_value_heads": (
         "config 声明 num_key_value_heads={claimed}，"
         "但 {layers} 层中有 {count} 层与之不符（第 {ranges} 层；"
         "如第 {example} 层：KV头 {value}）"
         "：以张量形状为准，标准加载器会加载失败"
     ),
+    "finding.config_num_key_value_heads.one": (
+        "config 声明 num_key_value_heads={claimed}，"
+        "但 {layers} 层中的第 {example} 层与之不符（KV头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
     "finding.config_intermediate_size": (
         "config 声明 intermediate_size={claimed}，"
         "但 {layers} 层中有 {count} 层与之不符（第 {ranges} 层；"
         "如第 {example} 层：MLP中间维度 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_intermediate_size.one": (
+        "config 声明 intermediate_size={claimed}，"
+        "但 {layers} 层中的第 {example} 层与之不符（MLP中间维度 {value}）"
         "：以张量形状为准，标准加载器会加载失败"
     ),
     "finding.config_num_hidden_layers": "config 声明 num_hidden_layers={claimed}，但张量共有 {layers} 层",
@@ -158,6 +173,12 @@ STRINGS: dict[str, str] = {
         "config 声明 {key}={claimed}，"
         "但 {layers} 个 MoE 层中有 {count} 层与之不符（第 {ranges} 层；"
         "如第 {example} 层：{experts} 个路由专家，"
+        "路由器 {router} 行）：标准加载器会因路由器尺寸不符而失败，"
+        "或用随机权重填充缺失的专家；请用剪枝工具的代码或与之相符的 config 加载"
+    ),
+    "finding.config_num_experts.one": (
+        "config 声明 {key}={claimed}，"
+        "但 {layers} 个 MoE 层中的第 {example} 层与之不符（{experts} 个路由专家，"
         "路由器 {router} 行）：标准加载器会因路由器尺寸不符而失败，"
         "或用随机权重填充缺失的专家；请用剪枝工具的代码或与之相符的 config 加载"
     ),
@@ -247,10 +268,18 @@ STRINGS: dict[str, str] = {
         "首个：第 {first} 层 Attention）"
         "：标准 transformers 会用随机值填充它们"
     ),
+    "finding.config_tensors_missing.attention.one": (
+        "config 所需的第 {first} 层 Attention 模块没有张量："
+        "标准 transformers 会用随机值填充它"
+    ),
     "finding.config_tensors_missing.mlp": (
         "config 所需的 {count} 个 Attention/MLP 模块没有张量（第 {ranges} 层；"
         "首个：第 {first} 层 MLP）："
         "标准 transformers 会用随机值填充它们"
+    ),
+    "finding.config_tensors_missing.mlp.one": (
+        "config 所需的第 {first} 层 MLP 模块没有张量："
+        "标准 transformers 会用随机值填充它"
     ),
     "finding.layers_past_config": (
         "第 {ranges} 层的张量超出了 num_hidden_layers={claimed}："
@@ -316,7 +345,7 @@ STRINGS: dict[str, str] = {
     ),
     "finding.heads_not_whole": "{what} 有 {rows} 行，不是 head_dim {head_dim} 的整数倍",
     "finding.fused_qkv_ambiguous": "融合的 qkv 有 {rows} 行，而输出投影看不出其中 q 的部分：头数未知",
-    "finding.attn_dims_disagree": "o_proj 的输入为 {o_cols} 维，但 q_proj 输出 {q_rows} 行",
+    "finding.attn_dims_disagree": "{o_tensor} 的输入为 {o_cols} 维，但 {q_tensor} 输出 {q_rows} 行",
     "finding.expert_width_unknown": (
         "堆叠的专家张量 {tensor} {shape}："
         "两个内维都不等于 hidden size {hidden}，"
