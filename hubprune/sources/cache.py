@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -97,8 +98,12 @@ class HeaderCache:
         try:
             data = json.loads(text)
             files = [
-                parse_header(entry["header"].encode("utf-8"), file=entry["name"], file_size=entry["file_size"])
-                if "header" in entry else _unpack(entry)
+                replace(
+                    parse_header(entry["header"].encode("utf-8"), file=entry["name"], file_size=entry["file_size"]),
+                    marked_skeleton=entry.get("marked_skeleton") is True,
+                )
+                if "header" in entry
+                else _unpack(entry)
                 for entry in data["files"]
             ]
         except Exception:  # a corrupt entry must never stop a run: read from the Hub instead
@@ -128,8 +133,14 @@ class HeaderCache:
         if not headers.commit or not COMMIT_RE.fullmatch(headers.commit):
             return
         files = [
-            {"name": f.name, "file_size": f.file_size, "header": raw_headers[f.name].decode("utf-8")}
-            if f.name in raw_headers else _pack(f)
+            {
+                "name": f.name,
+                "file_size": f.file_size,
+                "header": raw_headers[f.name].decode("utf-8"),
+                "marked_skeleton": f.marked_skeleton,  # what the repo's skeleton marker said
+            }
+            if f.name in raw_headers
+            else _pack(f)
             for f in headers.files
         ]
         data = {

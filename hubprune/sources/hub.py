@@ -31,7 +31,16 @@ from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheM
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import NOT_A_HEADER, PREFIX_LEN, header_length, parse_header, starts_like_a_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
-from ._layout import INDEX_NAME, SINGLE_NAME, checked_file_name, json_object, shard_names_from_index
+from ._layout import (
+    INDEX_NAME,
+    MAX_MARKER_BYTES,
+    SINGLE_NAME,
+    SKELETON_MARKER,
+    checked_file_name,
+    json_object,
+    marked_skeletons,
+    shard_names_from_index,
+)
 from .cache import HeaderCache
 from .refs import COMMIT_RE, parse_repo_ref
 
@@ -341,7 +350,7 @@ def _plan(
             jobs = {name: pool.submit(read_header_remote, reader, name, pin) for name in names}
         results = _collect(jobs, progress)
 
-    files = [results[name].header for name in names]
+    files = _mark_skeletons(reader, [results[name].header for name in names], pin)
     headers = Snapshot.build(ref, repo_id, files, config=config, index=index, commit=commit, other_files=other_files)
     return headers, {name: results[name].raw for name in names}
 
@@ -367,6 +376,20 @@ def _plan_other(
         ref, repo_id, headers, config=config or weights_config, index=index, commit=commit, other_files=tuple(sorted(files))
     )
     return snapshot, {}
+
+
+def _mark_skeletons(reader: HubReader, files: list[HeaderFile], revision: str) -> list[HeaderFile]:
+    """The local rule, over the Hub: a file that ends right after its header is a skeleton only
+    where the repo's ``SKELETON_MARKER`` lists it, else a download cut short. The marker is asked
+    for only when there is such a file: one request more for a skeleton repo, none for any other."""
+    if not any(h.file_size is not None and h.file_size == h.data_start < h.full_size for h in files):
+        return files
+    reply = reader.get(SKELETON_MARKER, revision, limit=MAX_MARKER_BYTES, missing_ok=True)
+    try:
+        marked = marked_skeletons(json_object(reply.body, SKELETON_MARKER, ConfigError)) if reply else frozenset()
+    except ConfigError:  # a marker that cannot be read marks nothing
+        marked = frozenset()
+    return [replace(h, marked_skeleton=True) if h.name in marked else h for h in files]
 
 
 def _reread(reader: HubReader, name: str, commit: str) -> Reply | None:
