@@ -178,6 +178,25 @@ def test_families_output_validates() -> None:
     schema.FamiliesOutput.model_validate_json(_json(listing))
 
 
+@pytest.mark.parametrize(
+    ("args", "described"),
+    [
+        (["inspect", "fixtures/Qwen2.5-0.5B-Instruct-AWQ"], schema.InspectOutput),
+        (["compare", "fixtures/Llama-3-8B-Instruct", "fixtures/taylor_only_5000"], schema.CompareOutput),
+        (["check", "fixtures/pytorch/tiny-llama"], schema.CheckOutput),
+        (["tensors", "fixtures/gpt2", "*.h.1.*"], schema.TensorsOutput),
+        (["families"], schema.FamiliesOutput),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else None,
+)
+def test_what_the_command_line_writes_validates(args: list[str], described: type[BaseModel]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hubprune", *args, "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    described.model_validate_json(result.stdout)
+
+
 def test_the_schema_command_rejects_an_unknown_output() -> None:
     from typer.testing import CliRunner
 
