@@ -23,7 +23,7 @@ STRINGS: dict[str, str] = {
     "label.base_model": "Base model",
     "label.pruned_model": "Pruned model",
     "label.model": "Model",
-    "label.commit": "commit",
+    "label.commit": "Commit",
     "label.family": "Family",
     "label.overall": "Overall parameter statistics",
     "label.item": "Item",
