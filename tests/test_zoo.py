@@ -122,3 +122,17 @@ def test_a_mixer_under_an_unknown_spelling_is_unknown_not_removed() -> None:
     assert shape.layers[1].q_heads == 4
     unread = [f for f in shape.findings if f.code == "unrecognized_tensors"]
     assert unread and "model.layers.0.self_attn.w_" in unread[0].args["first"]
+
+
+def test_text_report_shows_each_layers_mixer_and_the_stored_buffers() -> None:
+    from typer.testing import CliRunner
+
+    from hubprune.cli import app
+
+    shape = hubprune.inspect(str(ZOO / "minimax")).shape
+    assert shape.buffer_params > 0
+    result = CliRunner().invoke(app, ["inspect", str(ZOO / "minimax"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"Stored buffers  {shape.buffer_params:,}".split() == [w for w in result.output.split("\n") if w.startswith("Stored buffers")][0].split()
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines() if line[:1].isdigit()}
+    assert "attention" in rows["0"] and "linear" in rows["1"]

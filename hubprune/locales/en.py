@@ -66,6 +66,15 @@ STRINGS: dict[str, str] = {
     "label.layer_table": "Per-layer structure",
     "label.attn_params": "Attn params",
     "label.mlp_params": "MLP params",
+    "label.mixer": "Mixer",
+    "mixer.attention": "attention",
+    "mixer.mamba": "mamba",
+    "mixer.linear_attention": "linear attention",
+    "mixer.recurrent": "recurrent (RG-LRU)",
+    "mixer.rwkv": "RWKV",
+    "mixer.mlstm": "mLSTM",
+    "mixer.fourier": "Fourier",
+    "label.buffer_params": "Stored buffers",
     "label.not_aligned": (
         "Layers are not compared one by one: the models have {base} and {pruned} decoder layers and "
         "nothing records which base layers survived. Pass --layer-map (e.g. 0-20,29-31) to pair them."

@@ -71,6 +71,15 @@ STRINGS: dict[str, str] = {
     "label.layer_table": "每层结构",
     "label.attn_params": "Attn参数",
     "label.mlp_params": "MLP参数",
+    "label.mixer": "混合层",
+    "mixer.attention": "注意力",
+    "mixer.mamba": "状态空间(Mamba)",
+    "mixer.linear_attention": "线性注意力",
+    "mixer.recurrent": "循环(RG-LRU)",
+    "mixer.rwkv": "RWKV",
+    "mixer.mlstm": "mLSTM",
+    "mixer.fourier": "傅里叶",
+    "label.buffer_params": "存储的缓冲区",
     "label.not_aligned": (
         "未逐层对比：两个模型分别有 {base} 层和 {pruned} 层，"
         "且没有记录保留了哪些原始层。请用 --layer-map（如 0-20,29-31）"

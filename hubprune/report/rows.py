@@ -7,7 +7,7 @@ text, Markdown and HTML reports show the same figures; the few derived values a 
 
 from __future__ import annotations
 
-from ..locales import finding_text, t
+from ..locales import finding_text, strings, t
 from ..model import CheckReport, Comparison, Estimates, FamilyList, Finding, LayerComparison, ModelShape, TensorListing
 from .style import Style
 
@@ -25,6 +25,14 @@ def num(value: int | None) -> str:
 
 def plain(value: int | None) -> str:
     return UNKNOWN if value is None else str(value)
+
+
+def mixer_name(mixer: str | None, lang: str) -> str:
+    """A layer's token mixer(s) in the report's language; "-" for a block without one."""
+    if mixer is None:
+        return "-"
+    known = strings("en")  # English has every key; a mixer without one is shown as named
+    return "+".join(t(f"mixer.{part}", lang) if f"mixer.{part}" in known else part for part in mixer.split("+"))
 
 
 def percent(value: float | None) -> str:
@@ -240,6 +248,7 @@ def summary_rows(shape: ModelShape, style: Style) -> list[list[str]]:
         [t("label.lm_head", lang), lm_head],
         [t("label.decoder_params", lang), num(shape.decoder_params)],
         [t("label.other_params", lang), num(shape.other_params)],
+        [t("label.buffer_params", lang), num(shape.buffer_params)],
         [t("label.num_layers", lang), str(shape.num_layers)],
         [t("label.hidden_size", lang), plain(shape.hidden_size)],
         [t("label.head_dim", lang), plain(shape.head_dim)],
@@ -260,7 +269,7 @@ def dtype_rows(shape: ModelShape, style: Style) -> list[list[str]]:
 
 
 def shape_layer_headers(style: Style) -> list[str]:
-    keys = ("layer", "params", "attn_params", "mlp_params", "q_heads", "kv_heads", "intermediate")
+    keys = ("layer", "params", "mixer", "attn_params", "mlp_params", "q_heads", "kv_heads", "intermediate")
     return [t(f"label.{k}", style.lang) for k in keys]
 
 
@@ -269,6 +278,7 @@ def shape_layer_rows(shape: ModelShape, style: Style) -> list[list[str]]:
         [
             str(layer.index),
             num(layer.params),
+            mixer_name(layer.mixer, style.lang),
             num(layer.attn_params),
             num(layer.mlp_params),
             plain(layer.q_heads),
