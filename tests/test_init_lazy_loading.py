@@ -45,10 +45,15 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         hubprune.no_such_thing  # noqa: B018
 
 
-# Modules a Hub read of safetensors repos never needs: the local reader (and the .bin/GGUF file
-# readers it brings), the skeleton writer, the renderers of formats not asked for, and
-# huggingface_hub's token lookup when there is no saved login to look up.
+# Modules a Hub read of safetensors repos never needs: the .bin and GGUF readers (the findings only
+# read the keys their headers carry, from formats.to_headers), the local reader, the skeleton
+# writer, the renderers of formats not asked for, and huggingface_hub's token lookup when there is
+# no saved login to look up.
 NOT_ON_THE_HUB_PATH = (
+    "hubprune.formats.pickle_walk",
+    "hubprune.formats.torch_checkpoint",
+    "hubprune.formats.gguf",
+    "hubprune.formats.zip_directory",
     "hubprune.sources.local",
     "hubprune.sources.other_formats",
     "hubprune.skeleton",
@@ -90,6 +95,7 @@ def test_the_library_api_loads_no_reader_until_one_is_needed() -> None:
     loaded = set(json.loads(result.stdout))
     unwanted = {"hubprune.sources.hub", "hubprune.sources.local", "hubprune.skeleton", "huggingface_hub", "httpx2"}
     assert not loaded & unwanted
+    assert not {m for m in loaded if m.startswith(NOT_ON_THE_HUB_PATH)}
 
 
 def test_a_hub_compare_loads_nothing_of_the_other_readers(tmp_path: Path) -> None:

@@ -13,12 +13,13 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import HeaderFile, TensorInfo
-from .gguf import GGUFFile
-from .pickle_walk import DTYPE_BYTES
-from .torch_checkpoint import TorchCheckpoint
+
+if TYPE_CHECKING:  # the readers themselves load only when a .bin or GGUF file is read
+    from .gguf import GGUFFile
+    from .torch_checkpoint import TorchCheckpoint
 
 # GGUF type names that are safetensors dtypes too; quantized types keep their GGUF name.
 GGUF_DTYPES = {"F32": "F32", "F16": "F16", "BF16": "BF16", "F64": "F64", "I8": "I8", "I16": "I16", "I32": "I32", "I64": "I64"}
@@ -128,6 +129,8 @@ def torch_header(checkpoint: TorchCheckpoint, name: str, file_size: int | None =
     described = cursor
     if checkpoint.container == "legacy":
         storages = {t.storage_key: t for t in checkpoint.tensors}
+        from .pickle_walk import DTYPE_BYTES
+
         stored = sum(8 + t.storage_numel * (DTYPE_BYTES.get(t.dtype) or 0) for t in storages.values())
         described = max(cursor, checkpoint.pickle_bytes + stored - 8)
     metadata = {FORMAT_KEY: f"pytorch-{checkpoint.container}"}
