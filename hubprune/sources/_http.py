@@ -38,7 +38,6 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import get_session, hf_raise_for_status, parse_ratelimit_headers
 
 from .._version import __version__
 from ..errors import (
@@ -198,6 +197,8 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
 def _rate_limit_wait(headers: httpx2.Headers) -> tuple[float | None, str]:
     """(seconds the Hub asks us to wait after a 429, which limit it is), from ``RateLimit`` and
     ``RateLimit-Policy`` (``"resolvers";r=0;t=55``, ``q=3000;w=300``), else ``Retry-After``."""
+    from huggingface_hub.utils import parse_ratelimit_headers  # only ever needed after a 429
+
     try:
         info = parse_ratelimit_headers(headers)
     except (ValueError, TypeError):
@@ -249,6 +250,28 @@ def user_agent() -> str:
 
     python = ".".join(str(part) for part in sys.version_info[:3])
     return f"hubprune/{__version__}; hf_hub/{hf_hub_version}; python/{python}"
+
+
+_CLIENT: httpx2.Client | None = None
+_CLIENT_LOCK = threading.Lock()
+
+
+def session() -> httpx2.Client:
+    """The HTTP client every read shares, built once.
+
+    A program that has loaded huggingface_hub's HTTP module may have configured its client (with
+    ``set_client_factory``: proxies, certificates): that one is used. Otherwise a plain client of
+    our own, the same as huggingface_hub's default one without its request hook (we check offline
+    mode ourselves), which spares a command-line run importing that module.
+    """
+    global _CLIENT
+    hf_http = sys.modules.get("huggingface_hub.utils._http")
+    if hf_http is not None:
+        return hf_http.get_session()
+    with _CLIENT_LOCK:
+        if _CLIENT is None:
+            _CLIENT = httpx2.Client(follow_redirects=False, timeout=None)
+        return _CLIENT
 
 
 class _Stop:
@@ -343,7 +366,7 @@ class HubReader:
     ) -> None:
         self.repo_id = repo_id
         self.options = options
-        self.session = get_session()
+        self.session = session()
         self.headers = {"user-agent": user_agent(), "Accept-Encoding": "identity"}
         self.token = find_token(token)
         self.has_token = self.token is not None
@@ -500,6 +523,8 @@ class HubReader:
 
     def _exchange(self, url, headers, what, revision, start, want, *, ranged, missing_ok, probe):
         try:
+            if self.options.offline:
+                raise OfflineModeIsEnabled(url)
             with self.session.stream(
                 "GET", url, headers=headers, timeout=self.options.timeout, follow_redirects=False
             ) as response:
@@ -624,6 +649,8 @@ class HubReader:
                 hint="check or renew it (--token, HF_TOKEN or `hf auth login`); public repos need none",
                 repo=self.repo_id,
             )
+        from huggingface_hub.utils import hf_raise_for_status  # error answers only
+
         try:
             hf_raise_for_status(complete)
         except GatedRepoError:
