@@ -47,7 +47,8 @@ LayerStatus = Literal[STATUSES]  # type: ignore[valid-type]
 
 class _Output(BaseModel):
     # strict: a count written as 3.0 or "3" is a bug in the writer, not a value to coerce.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # protected_namespaces: "model_types" is one of our keys, not a pydantic method.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, protected_namespaces=())
 
 
 class Finding(_Output):
@@ -243,7 +244,7 @@ FactName = Literal[tuple(Fact)]  # type: ignore[valid-type]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, protected_namespaces=())
 
 
 class Pattern(_Data):
