@@ -159,7 +159,7 @@ def _estimates(shape: ModelShape, family: Family, snapshot: Snapshot, context: i
         download=download_bytes(snapshot.files),
         context=context,
         batch=batch,
-        latent_kv_dim=latent_kv_dim(snapshot.config),
+        latent_kv_dim=latent_kv_dim(snapshot.config, family),
         experts_per_token=top_k_experts(load_family(shape.family), snapshot.config),
     )
 

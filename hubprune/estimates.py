@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .dims import latent_dims
 from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape, pct
 
 if TYPE_CHECKING:
@@ -169,14 +170,14 @@ def estimate(
     )
 
 
-def latent_kv_dim(config: dict | None) -> int | None:
-    """kv_lora_rank + qk_rope_head_dim of a multi-head latent attention config, else None.
+def latent_kv_dim(config: dict | None, family: "Family | None" = None) -> int | None:
+    """kv_lora_rank + qk_rope_head_dim of a multi-head latent attention config, else None
+    (read through the family's aliases when given; ``dims.latent_dims`` owns the rule).
 
     >>> latent_kv_dim({"kv_lora_rank": 512, "qk_rope_head_dim": 64}), latent_kv_dim({})
     (576, None)
     """
-    rank, rope = (config or {}).get("kv_lora_rank"), (config or {}).get("qk_rope_head_dim")
-    return rank + rope if isinstance(rank, int) and isinstance(rope, int) else None
+    return latent_dims(family, config).cache_dim
 
 
 def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MIXER_SIGNATURES, MLP_ROLES, Family, Role
 from .classify import LayerModules, Module, classify
+from .dims import latent_dims, positive, query_rows, resolve_head_dim
 from .findings import finding
 from .model import Finding, Snapshot, LayerShape, ModelShape, as_int
 from .quant import QuantConfig
@@ -38,67 +39,6 @@ def _cols(modules: list[Module]) -> int | None:
 
 def _params(modules: list[Module]) -> int:
     return sum(m.params for m in modules)
-
-
-def _positive(value: object) -> int | None:
-    number = as_int(value)
-    return number if number is not None and number > 0 else None
-
-
-def _query_rows(layers: dict[int, LayerModules]) -> list[int]:
-    """Rows of every q projection of plain attention (latent attention's q rows are not heads x head_dim)."""
-    return [
-        module.shape[0]
-        for layer in layers.values()
-        if Role.ATTN_KV_A not in layer.by_role
-        for module in layer.by_role.get(Role.ATTN_Q, [])
-        if module.shape and module.shape[0] > 0
-    ]
-
-
-def resolve_head_dim(
-    family: Family,
-    config: dict | None,
-    layers: dict[int, LayerModules],
-    rotary_dim: int | None = None,
-    base_head_dim: int | None = None,
-) -> tuple[int | None, str]:
-    """head_dim, and how sure we are (shapes give heads x head_dim, never head_dim alone).
-
-    In order: ``config.head_dim``; the length of a q/k norm; the base model's head_dim when
-    comparing (pruning removes whole heads and keeps head_dim); ``hidden_size /
-    num_attention_heads`` of the config when some layer still has that many query rows (LLM-Pruner
-    and FLAP leave the dense config); the rotary ``inv_freq`` length when it divides every layer's
-    query rows. Past that the config ratio is used but called ``ambiguous`` when every layer has
-    the same query rows, because a pruner that rewrote ``num_attention_heads`` (Torch-Pruning's
-    LLM example) makes ``q rows / num_attention_heads`` the right reading instead.
-
-    >>> from hubprune.archs.schema import load_family
-    >>> resolve_head_dim(load_family("llama"), {"hidden_size": 4096, "num_attention_heads": 32}, {})
-    (128, 'config hidden_size / num_attention_heads')
-    """
-    explicit = _positive(family.config_value(config, "head_dim"))
-    if explicit:
-        return explicit, "config.head_dim"
-    for layer in layers.values():
-        for role in (Role.ATTN_Q_NORM, Role.ATTN_K_NORM):
-            for module in layer.by_role.get(role, []):
-                if module.shape is not None and len(module.shape) == 1 and module.shape[0] > 0:
-                    return module.shape[0], f"{role} length"
-    q_rows = _query_rows(layers)
-    if base_head_dim and all(rows % base_head_dim == 0 for rows in q_rows):
-        return base_head_dim, "the base model's head_dim"
-    hidden = _positive(family.config_value(config, "hidden_size"))
-    heads = _positive(family.config_value(config, "num_attention_heads"))
-    ratio = hidden // heads if hidden and heads and hidden % heads == 0 else None
-    if ratio and (not q_rows or heads * ratio in q_rows):
-        return ratio, "config hidden_size / num_attention_heads"
-    if rotary_dim and q_rows and all(rows % rotary_dim == 0 for rows in q_rows):
-        return rotary_dim, "rotary inv_freq length x 2"
-    if ratio and all(rows % ratio == 0 for rows in q_rows):
-        uniform = len(set(q_rows)) == 1 and q_rows[0] % heads == 0 and q_rows[0] // heads != ratio
-        return ratio, "ambiguous" if uniform else "assumed"
-    return None, "unknown"
 
 
 @dataclass
@@ -159,8 +99,8 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     if head_dim is not None and head_dim_source == "assumed":
         findings.append(finding("head_dim_assumed", head_dim=head_dim))
     elif head_dim is not None and head_dim_source == "ambiguous":
-        heads = _positive(family.config_value(config, "num_attention_heads")) or 1
-        rows = _query_rows(layers)[0]
+        heads = positive(family.config_value(config, "num_attention_heads")) or 1
+        rows = query_rows(layers)[0]
         findings.append(
             finding(
                 "head_dim_ambiguous",
@@ -174,7 +114,7 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     # Depth gaps: an index below the highest one with no tensors is a block removed whole.
     indices = sorted(layers)
     all_indices: list[int] | range = range(indices[-1] + 1) if indices else range(0)
-    declared = _positive(family.config_value(config, "num_hidden_layers")) or 0
+    declared = positive(family.config_value(config, "num_hidden_layers")) or 0
     if indices and indices[-1] >= max(declared, 2 * len(indices) + 16):
         # Indices that jump far past the config and the layers present are not gaps to fill
         # (a tensor named layers.100000000 would otherwise mean 10^8 empty layers).
@@ -296,11 +236,10 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
     o_cols = _cols(roles.get(Role.ATTN_O, []))
     if roles.get(Role.ATTN_KV_B) or roles.get(Role.ATTN_KV_A):
         # MLA: q heads are (nope + rope) wide, kv_b gives each head (nope + v) rows.
-        nope, rope, v = ctx.fact("qk_nope_head_dim"), ctx.fact("qk_rope_head_dim"), ctx.fact("v_head_dim")
+        latent = latent_dims(ctx.family, ctx.config)
         q_rows = _rows(roles.get(Role.ATTN_Q_B, [])) or _rows(roles.get(Role.ATTN_Q, []))
         kv_rows = _rows(roles.get(Role.ATTN_KV_B, []))
-        q_dim = nope + rope if nope is not None and rope is not None else None
-        kv_dim = nope + v if nope is not None and v is not None else None
+        q_dim, kv_dim = latent.q_head_dim, latent.kv_head_dim
         if q_dim is None or kv_dim is None:
             findings.append(
                 finding("head_dim_unknown", layer=index, variant="latent")

@@ -7,6 +7,12 @@ Pattern syntax: a module path with ``{layer}`` standing for the layer index and 
 the index of a routed expert, without the final parameter name (``weight``, ``bias``, ...), e.g.
 ``model.layers.{layer}.self_attn.q_proj``. A family may ``extend`` another: it inherits every role
 it does not spell itself, so a Llama-like family only writes down what differs.
+
+A spelling is a plain string (seen where the file's ``seen_in`` says) or an object with its own
+``seen_in`` and, for GPT-2's ``Conv1D``, ``layout: in_out``. ``config_keys`` maps a fact to the
+config keys that hold it, first found wins; a fact left out is read from the key of its own name,
+and an empty list means the family's config never states it (DeciLM's per-block widths).
+``hooks`` names per-family knowledge that is code (``hooks.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from enum import Enum
 from typing import Any, Literal, get_args
 
 from ..model import _Value
+from .hooks import Hook
 
 
 class _Name(str, Enum):
@@ -196,6 +203,8 @@ class Family(_Value):
     config_keys: dict[str, list[str]] = field(default_factory=dict)
     tie_word_embeddings_default: bool = False
     extra_layers_past_config: bool = False
+    # Named per-family knowledge (hooks.py): DeciLM block_configs, OpenELM per-layer lists, ...
+    hooks: list[Hook] = field(default_factory=list)
     # Where this family's spellings were seen, for patterns written as plain strings.
     seen_in: str = ""
 
@@ -232,11 +241,17 @@ class Family(_Value):
         unknown_facts = sorted(set(config_keys) - set(Fact))
         if unknown_facts:
             raise ValueError(f"family {name}: unknown config fact(s) {', '.join(unknown_facts)}")
+        hooks = data.get("hooks", [])
+        if not _strings(hooks):
+            raise ValueError(f"family {name}: hooks must be a list of strings")
+        unknown_hooks = sorted(set(hooks) - {h.value for h in Hook})
+        if unknown_hooks:
+            raise ValueError(f"family {name}: unknown hook(s) {', '.join(unknown_hooks)}")
         roles = {
             scope: _roles(name, scope, data.get(scope, {}), allowed, data.get("seen_in", ""))
             for scope, allowed in (("layer_roles", LAYER_ROLES), ("global_roles", GLOBAL_ROLES))
         }
-        return cls(**{**data, **roles})
+        return cls(**{**data, **roles, "hooks": [Hook(h) for h in hooks]})
 
     def config_value(self, config: dict | None, fact: str) -> object | None:
         """Read one fact from a config through this family's aliases.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..archs.hooks import per_block_config, per_layer_lists, removed_heads
+from ..archs.hooks import pruned_heads as pruned_heads  # the findings package exports it
 from ..archs.schema import Family, Role
 from ..classify import classify
 from ..model import Finding, Snapshot, LayerShape, ModelShape, as_int
@@ -19,32 +21,6 @@ from .registry import finding
 def config_key(family: Family, config: dict, fact: str) -> str | None:
     """The config key that ``family.config_value`` reads ``fact`` from (the first alias set)."""
     return next((key for key in family.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
-
-
-def pruned_heads(config: dict | None) -> dict[int, int]:
-    """Layer -> how many attention heads ``config.pruned_heads`` removes.
-
-    transformers' own head pruning (BERT-style models; nn_pruning saves such checkpoints) records
-    the removed heads in the config and prunes them again when the model is built, so the stored
-    layers are expected to be that much smaller.
-
-    >>> pruned_heads({"pruned_heads": {"0": [0, 1, 2, 3], "2": [5, 5], "x": [1]}})
-    {0: 4, 2: 1}
-    """
-    raw = (config or {}).get("pruned_heads")
-    if not isinstance(raw, dict):
-        return {}
-    counts: dict[int, int] = {}
-    for key, heads in raw.items():
-        try:
-            layer = int(key)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(heads, list):
-            removed = {head for head in heads if as_int(head) is not None and head >= 0}
-            if removed:
-                counts[layer] = len(removed)
-    return counts
 
 
 # Facts the reports read as counts; a value that is not one is ignored, with a finding.
@@ -83,8 +59,10 @@ def config_value_findings(shape: ModelShape, family: Family, headers: Snapshot) 
     findings: list[Finding] = []
     for fact in COUNT_FACTS:
         key = config_key(family, config, fact)
-        # Lists are per-layer values (OpenELM's num_query_heads), read by the family's own rules.
-        if key is not None and not isinstance(config[key], (list, dict)) and as_int(config[key]) is None:
+        # Per-layer lists (OpenELM's num_query_heads) are a hook's to read, not invalid counts.
+        value = config[key] if key is not None else None
+        per_layer = isinstance(value, dict) or (isinstance(value, list) and per_layer_lists(family))
+        if key is not None and not per_layer and as_int(value) is None:
             findings.append(finding("config_value_invalid", key=key, value=shown_value(config[key])))
     return findings
 
@@ -103,10 +81,9 @@ def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> lis
     if config is None:
         return [finding("no_config")]
     findings: list[Finding] = []
-    # Nemotron-NAS / DeciLM configs declare every block in block_configs (no_op, linear, own head
-    # group and FFN size); their top-level uniform keys describe no layer and loaders ignore them.
-    per_layer_facts = [] if isinstance(config.get("block_configs"), list) else PER_LAYER_FACTS
-    removed_heads = pruned_heads(config)
+    # A config that describes each block itself (hooks.py) makes no uniform per-layer claim.
+    per_layer_facts = [] if per_block_config(family, config) else PER_LAYER_FACTS
+    removed = removed_heads(family, config)
     heads_key = config_key(family, config, "num_attention_heads")
     for fact, value_of, code in per_layer_facts:
         claimed = as_int(family.config_value(config, fact))
@@ -117,11 +94,11 @@ def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> lis
             # key): the config states no KV head count, and the query-head finding covers it.
             continue
         # transformers re-applies config.pruned_heads on load: those layers are meant to have fewer.
-        removed = removed_heads if fact == "num_attention_heads" else {}
+        fewer = removed if fact == "num_attention_heads" else {}
         differing = [
             layer
             for layer in shape.layers
-            if value_of(layer) is not None and value_of(layer) != max(0, claimed - removed.get(layer.index, 0))
+            if value_of(layer) is not None and value_of(layer) != max(0, claimed - fewer.get(layer.index, 0))
         ]
         if not differing:
             continue

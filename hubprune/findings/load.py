@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ..archs.hooks import per_block_config, removed_heads, uniform_attention
 from ..archs.schema import ATTN_ROLES, MLP_ROLES, Family, Role
 from ..classify import Module, classify
+from ..dims import config_head_dim
 from ..model import Finding, Snapshot, ModelShape, TensorInfo, as_int
 from ._ranges import compress_ranges, format_runs, gaps, union
-from .config import pruned_heads
 from .content import FLOAT_DTYPES
 from .registry import finding
 
@@ -21,7 +22,7 @@ def _expected_shapes(family: Family, config: dict, removed_heads: int = 0) -> di
 
     hidden, heads, kv = fact("hidden_size"), fact("num_attention_heads"), fact("num_key_value_heads")
     inter, vocab, experts = fact("intermediate_size"), fact("vocab_size"), fact("num_experts")
-    head_dim = fact("head_dim") or (hidden // heads if hidden and heads and hidden % heads == 0 else None)
+    head_dim = config_head_dim(family, config)
     # No fallback from KV heads to query heads here: the family's aliases say when that holds
     # (Llama's do); Falcon-7B's multi-query attention has neither key and one KV head.
     shapes: dict[str, tuple[int, ...]] = {}
@@ -77,17 +78,17 @@ def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[
     stock = _config_names(family, config)
     # Latent attention (head_dim = nope + rope dims) and per-layer NAS configs: the uniform
     # formulas do not describe these attention weights.
-    uniform_attention = not (config.get("kv_lora_rank") or config.get("block_configs"))
+    uniform = uniform_attention(family, config)
 
     def expected_shapes(removed_heads: int = 0) -> dict[str, tuple[int, ...]]:
         if not stock:
             return {}
         shapes = _expected_shapes(family, config, removed_heads)
-        return shapes if uniform_attention else {role: want for role, want in shapes.items() if role not in ATTN_ROLES}
+        return shapes if uniform else {role: want for role, want in shapes.items() if role not in ATTN_ROLES}
 
     expected = expected_shapes()
     # transformers re-applies config.pruned_heads when it builds the model: those layers are smaller.
-    expected_in = {index: expected_shapes(removed) for index, removed in pruned_heads(config).items()}
+    expected_in = {index: expected_shapes(removed) for index, removed in removed_heads(family, config).items()}
     modules = classify(headers, family)
     mismatched: list[tuple[Module, TensorInfo, tuple[int, ...]]] = []
     present: dict[str, set[int]] = {}
@@ -115,7 +116,7 @@ def load_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[
             )
         )
     claimed_layers = as_int(family.config_value(config, "num_hidden_layers"))
-    per_layer_config = "block_configs" in config  # Nemotron-NAS: the config itself says which blocks are no-ops
+    per_layer_config = per_block_config(family, config)  # the config itself says which blocks are no-ops
     if claimed_layers and not per_layer_config:
         # Whole blocks, not single roles: MoE layers hold experts instead of a dense MLP, and
         # some layers legitimately use another spelling; a block with no tensors at all is absent.
