@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from .archs.hooks import Hook
 from .archs.schema import GLOBAL_ROLES, LAYER_ROLES, Fact
 from .comparison import STATUSES
 from .findings.registry import CODES
@@ -241,6 +242,7 @@ class FamiliesOutput(RootModel[list[FamilyInfo]]):
 LayerRoleName = Literal[tuple(sorted(LAYER_ROLES))]  # type: ignore[valid-type]
 GlobalRoleName = Literal[tuple(sorted(GLOBAL_ROLES))]  # type: ignore[valid-type]
 FactName = Literal[tuple(Fact)]  # type: ignore[valid-type]
+HookName = Literal[tuple(h.value for h in Hook)]  # type: ignore[valid-type]
 
 
 class _Data(BaseModel):
@@ -276,6 +278,7 @@ class FamilyFile(_Data):
     )
     tie_word_embeddings_default: bool = False
     extra_layers_past_config: bool = False
+    hooks: list[HookName] = Field([], description="named per-family knowledge that is code (archs/hooks.py)")
     seen_in: str = Field("", description="where this family's spellings were seen, for patterns given as strings")
 
 
