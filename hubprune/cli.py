@@ -172,6 +172,8 @@ class Output:
         """Render ``result`` and write it to stdout or FILE (never half-written)."""
         if not supports(self.fmt.value, type(result)):
             raise UsageError(f"--format {self.fmt.value} has no such report", hint="use --format text or json")
+        if (self.bom or self.section) and self.fmt.value != "csv":
+            raise UsageError("--bom and --section shape a CSV file", hint="add --format csv")
         lang = self.lang.value if self.lang else default_lang()
         to_file = self.output is not None
         text = render(

@@ -160,6 +160,12 @@ def test_csv_sections_and_bom() -> None:
     assert bad.exit_code == EXIT_USAGE and "choose one of findings, estimates" in bad.stderr
 
 
+def test_csv_options_need_the_csv_format() -> None:
+    result = invoke("inspect", str(TAYLOR), "--section", "summary")
+    assert result.exit_code == EXIT_USAGE and result.stdout == ""
+    assert result.stderr == "hubprune: error: --bom and --section shape a CSV file: add --format csv\n"
+
+
 def test_a_format_without_such_a_report_is_a_usage_error() -> None:
     result = invoke("families", "-f", "html")
     assert result.exit_code == EXIT_USAGE and result.stderr.startswith("hubprune: error: families has no html listing")
