@@ -649,7 +649,10 @@ class HubReader:
                 hint="check or renew it (--token, HF_TOKEN or `hf auth login`); public repos need none",
                 repo=self.repo_id,
             )
-        from huggingface_hub.utils import hf_raise_for_status  # error answers only
+        if missing_ok and response.status_code == 404 and response.headers.get("X-Error-Code") == "EntryNotFound":
+            # The speculative reads' usual answer, as huggingface_hub reads it, without loading it.
+            return valid_commit(response.headers.get("X-Repo-Commit"))
+        from huggingface_hub.utils import hf_raise_for_status  # other error answers only
 
         try:
             hf_raise_for_status(complete)
