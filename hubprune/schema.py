@@ -11,6 +11,7 @@ resolved). The runtime loader (``archs/schema.py``) stays a plain-Python reader,
 module is only imported to print a schema or to validate in the tests: building these models
 costs more than inspecting a small checkpoint. The tests check that the loader and this model
 accept the same keys, roles, facts and layouts, and reject the same malformed files.
+``GgufNames`` does the same for the GGUF name table (``formats/data/gguf_names.json``).
 
     >>> schema = json_schema("inspect")
     >>> schema["title"], schema["properties"]["schema_version"]["const"]
@@ -280,6 +281,30 @@ class FamilyFile(_Data):
     extra_layers_past_config: bool = False
     hooks: list[HookName] = Field([], description="named per-family knowledge that is code (archs/hooks.py)")
     seen_in: str = Field("", description="where this family's spellings were seen, for patterns given as strings")
+
+
+# The GGUF name table, formats/data/gguf_names.json: llama.cpp spellings -> transformers ones.
+
+
+class GgufMoe(_Data):
+    """How one GGUF architecture with routed experts reads as a transformers MoE model."""
+
+    model_type: str
+    architecture: str
+    expert_count: str = Field(description="the config key the GGUF expert count becomes")
+    tensors: dict[str, str]
+    experts: dict[str, str] = Field(description="stacked expert tensors ({n} block, {e} expert in the name they stand for)")
+    config: dict[str, str]
+
+
+class GgufNames(_Data):
+    comment: str = Field(alias="_comment")
+    architectures: dict[str, str] = Field(description="GGUF general.architecture -> transformers architecture")
+    tensors: dict[str, str] = Field(description="GGUF tensor name -> transformers name; {n} is the block number")
+    config: dict[str, str] = Field(description="GGUF metadata key (after the architecture prefix) -> config key")
+    per_layer_config: dict[str, str]
+    comment_moe: str = Field(alias="_comment_moe")
+    moe: dict[str, GgufMoe]
 
 
 OUTPUTS: dict[str, type[BaseModel]] = {

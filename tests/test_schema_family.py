@@ -2,7 +2,7 @@
 
 The loader is what hubprune runs; the pydantic model is what ``hubprune schema family`` prints for
 editors and what validates the shipped files here. They must accept the same files and reject the
-same mistakes, field for field.
+same mistakes, field for field. The GGUF name table is checked against its schema here too.
 """
 
 from __future__ import annotations
@@ -153,3 +153,16 @@ def test_both_refuse_each_shipped_file_with_one_unknown_key_anywhere(name: str) 
             break
     for data in variants:
         assert (_loader_accepts(copy.deepcopy(data)), _schema_accepts(data)) == (False, False)
+
+
+def test_the_gguf_name_table_validates_and_keeps_its_placeholders() -> None:
+    table = resources.files("hubprune.formats").joinpath("data", "gguf_names.json").read_text(encoding="utf-8")
+    names = schema.GgufNames.model_validate_json(table)
+    pairs = [*names.tensors.items(), *(item for moe in names.moe.values() for item in moe.tensors.items())]
+    # A block number on one side only would map every block onto one name, or invent one.
+    assert pairs and all(("{n}" in gguf) == ("{n}" in hf) for gguf, hf in pairs)
+    experts = [item for moe in names.moe.values() for item in moe.experts.items()]
+    assert experts and all("{n}" in gguf and "{n}" in hf and "{e}" in hf for gguf, hf in experts)
+    assert set(names.moe) <= set(names.architectures)
+    with pytest.raises(ValidationError):
+        schema.GgufNames.model_validate({**json.loads(table), "tensor": {}})
