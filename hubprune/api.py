@@ -45,7 +45,7 @@ from .findings import (
     scan_findings,
     unreadable_header_finding,
 )
-from .errors import HeaderError, NoSafetensorsError
+from .errors import HeaderError, NoSafetensorsError, UsageError
 from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
 from .infer import infer_shape
 from .model import (
@@ -81,6 +81,10 @@ __all__ = [
     "write_skeleton",
 ]
 
+# The weight formats ``ReadOptions.weights`` may name (None: what transformers would load).
+WEIGHTS = (None, "safetensors", "bin", "gguf")
+
+
 def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
     """``options`` with the ``ReadOptions`` fields given as keywords on top (a misspelt one is a TypeError)."""
     return replace(options or ReadOptions(), **read)
@@ -101,6 +105,8 @@ def read_snapshot(
     ``abandon`` stops a Hub read at its next step once set.
     """
     options = _options(options, read)
+    if options.weights not in WEIGHTS:
+        raise UsageError(f"no weights format {options.weights!r}", hint="use safetensors, bin or gguf")
     where = locate(ref, options.revision)
     if not where.hub:
         if where.shadows:
@@ -110,7 +116,7 @@ def read_snapshot(
         # The local reader brings the .bin and GGUF readers along: a Hub run does not load them.
         from .sources.local import read_local
 
-        return read_local(ref)
+        return read_local(ref, options.weights)
     # huggingface_hub is needed for Hub reads only: a local run does not pay for importing it.
     from .sources.hub import read_hub
 
@@ -118,7 +124,7 @@ def read_snapshot(
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
     return read_hub(
         where.ref, revision=options.revision, token=options.token, use_cache=options.use_cache, progress=on_shard,
-        list_files=list_files, abandon=abandon,
+        list_files=list_files, abandon=abandon, weights=options.weights,
     )  # fmt: skip
 
 

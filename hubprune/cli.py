@@ -131,19 +131,26 @@ ModelArg = Annotated[
 RevisionOpt = Annotated[Optional[str], typer.Option("--revision", metavar="REV", help="Hub revision (branch, tag or commit).")]
 
 
+Weights = Enum("Weights", {name: name for name in ("safetensors", "bin", "gguf")}, type=str)
+
+
 @dataclass(frozen=True)
 class Hub:
-    """Where and how Hub reads go."""
+    """Where and how Hub reads go (and, local or not, which weights are read)."""
 
     token: Annotated[
         Optional[str],
         typer.Option("--token", metavar="TOKEN", help="Hub token (default: HF_TOKEN or the saved login).", show_default=False),
     ] = None
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the on-disk header cache.")] = False
+    weights: Annotated[
+        Optional[Weights],
+        typer.Option("--weights", help="Which weights to read when there are several formats (default: safetensors, then .bin, as transformers loads).", show_default=False),
+    ] = None
 
     @property
     def read(self) -> dict[str, Any]:
-        return {"token": self.token, "use_cache": not self.no_cache}
+        return {"token": self.token, "use_cache": not self.no_cache, "weights": self.weights.value if self.weights else None}
 
 
 @dataclass(frozen=True)

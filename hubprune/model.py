@@ -58,13 +58,14 @@ class ReadOptions:
     ``inspect(ref, revision="v1")`` is ``inspect(ref, ReadOptions(revision="v1"))``.
 
     >>> ReadOptions(revision="v1", token="hf_secret")
-    ReadOptions(revision='v1', use_cache=True, progress=None)
+    ReadOptions(revision='v1', use_cache=True, progress=None, weights=None)
     """
 
     revision: str | None = None  # branch, tag or commit; ``org/name@rev`` in the reference also works
     token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a traceback
     use_cache: bool = True  # False reads past the on-disk header cache
     progress: Progress | None = None
+    weights: str | None = None  # "safetensors", "bin" or "gguf"; None: what transformers would load
 
 
 @dataclass(frozen=True, slots=True)

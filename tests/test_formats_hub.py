@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import hubprune
 from hubprune.cli import app
 
 from .conftest import FIXTURES, use_hub
@@ -194,3 +195,30 @@ def test_a_warm_run_is_one_request(huge_hub, repo: str) -> None:
     hub.wait_idle()
     assert second.exit_code == 0 and json.loads(second.stdout) == json.loads(first.stdout)
     assert len(hub.log) == 1 and hub.levels() == 1  # does main still point at the cached commit?
+
+
+@pytest.fixture
+def three_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    folder = tmp_path_factory.mktemp("three") / "model"
+    shutil.copytree(PYTORCH / "tiny-llama-safetensors", folder)
+    shutil.copy(PYTORCH / "tiny-llama/pytorch_model.bin", folder)
+    shutil.copy(GGUF / "tiny-llama-q4_0.gguf", folder)
+    with FakeHub([Repo("fmt/three", folder)]) as server:
+        use_hub(server.endpoint, monkeypatch, tmp_path, max_tries=4)
+        yield server, folder
+
+
+@pytest.mark.parametrize("weights", [None, "safetensors", "bin", "gguf"])
+def test_weights_picks_the_format_over_the_hub(three_hub, weights) -> None:
+    hub, folder = three_hub
+    option = ["--weights", weights] if weights else []
+    remote = CliRunner().invoke(app, ["check", "fmt/three", "--format", "json", *option])
+    local = CliRunner().invoke(app, ["check", str(folder), "--format", "json", *option])
+    assert remote.exit_code == local.exit_code == 0, remote.output + local.output
+    remote_report, local_report = json.loads(remote.stdout), json.loads(local.stdout)
+    assert [f["code"] for f in remote_report["findings"]] == [f["code"] for f in local_report["findings"]]
+    assert "other_weights" in [f["code"] for f in remote_report["findings"]]
+    read = hubprune.read_snapshot("fmt/three", weights=weights, use_cache=False)
+    expected = {None: "model.safetensors", "safetensors": "model.safetensors", "bin": "pytorch_model.bin", "gguf": "tiny-llama-q4_0.gguf"}
+    assert [f.name for f in read.files] == [expected[weights]]
+    assert layers("fmt/three") == layers(str(folder))

@@ -7,6 +7,7 @@ modules that were saved); every format of that one model must give those numbers
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -123,3 +124,40 @@ def test_local_files_know_their_size_so_a_cut_download_shows(tmp_path) -> None:
         short.write_bytes(source.read_bytes()[:-cut])
         codes = [f.code for f in hubprune.check(str(short)).findings]
         assert "file_truncated" in codes, codes
+
+
+# --- several formats in one folder --------------------------------------------------------------
+
+
+@pytest.fixture
+def three_formats(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(PYTORCH / "tiny-llama-safetensors", folder)
+    shutil.copy(PYTORCH / "tiny-llama/pytorch_model.bin", folder)
+    shutil.copy(GGUF / "tiny-llama-q4_0.gguf", folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("weights", "read", "others"),
+    [(None, "model.safetensors", "bin, gguf"), ("bin", "pytorch_model.bin", "safetensors, gguf"), ("gguf", "tiny-llama-q4_0.gguf", "safetensors, bin")],
+)
+def test_weights_picks_the_format_and_a_note_names_the_others(three_formats, weights, read, others) -> None:
+    report = hubprune.inspect(str(three_formats), weights=weights)
+    snapshot = hubprune.read_snapshot(str(three_formats), weights=weights)
+    assert [f.name for f in snapshot.files] == [read]
+    note = next(f for f in report.findings if f.code == "other_weights")
+    assert note.severity == "info" and note.args["others"] == others
+    assert layer_numbers(three_formats) == layer_numbers(PYTORCH / "tiny-llama-safetensors")
+
+
+def test_weights_on_the_command_line_and_a_format_that_is_not_there(three_formats) -> None:
+    result = CliRunner().invoke(app, ["inspect", str(three_formats), "--weights", "gguf", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["layers"] == json.loads(
+        CliRunner().invoke(app, ["inspect", str(GGUF / "tiny-llama-q4_0.gguf"), "--format", "json"]).stdout
+    )["layers"]
+    missing = CliRunner().invoke(app, ["inspect", str(PYTORCH / "tiny-llama"), "--weights", "gguf"])
+    assert missing.exit_code == 3 and "has no gguf weights" in missing.stderr and "Traceback" not in missing.output
+    wrong = CliRunner().invoke(app, ["inspect", str(PYTORCH / "tiny-llama"), "--weights", "onnx"])
+    assert wrong.exit_code == 2

@@ -26,7 +26,7 @@ from ..errors import (
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, FileScan, HeaderScan, header_extent, invalid, scan
 from ..formats.errors import FormatError
-from .other_formats import read_other_file, read_other_folder
+from .other_formats import NoWeightsError, read_other_file, read_other_folder
 from ._layout import (
     INDEX_NAME,
     MAX_CONFIG_BYTES,
@@ -263,11 +263,12 @@ def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
     return [folder / n for n in names], index
 
 
-def read_local(path_str: str) -> Snapshot:
+def read_local(path_str: str, weights: str | None = None) -> Snapshot:
     """Read every header of a local checkpoint.
 
-    A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``.
-    A file: that file, with ``config.json`` beside it when present.
+    A folder: the index's shards, else ``model.safetensors``, else every ``*.safetensors``, else
+    the ``.bin`` and then the GGUF weights; ``weights`` (``safetensors``, ``bin``, ``gguf``) picks
+    the format instead. A file: that file, with ``config.json`` beside it when present.
 
     >>> read_local("fixtures/Llama-3-8B-Instruct").files[0].name
     'model-00001-of-00004.safetensors'
@@ -286,14 +287,19 @@ def read_local(path_str: str) -> Snapshot:
     weights_config: dict[str, Any] | None = None
     if path.is_dir():
         folder = ModelFolder(_snapshot_folder(path))
-        names, index = weight_file_names(folder)
+        names, index = weight_file_names(folder) if weights in (None, "safetensors") else ([], None)
         if names:
             headers = [folder.header(n) for n in names]
         else:
             try:
-                headers, index, weights_config, _ = read_other_folder(folder)
+                found = read_other_folder(folder, weights) if weights != "safetensors" else ([], None, None, ())
+                headers, index, weights_config, _ = found
             except FormatError:
+                if weights is not None:
+                    raise  # the format asked for, and it does not read: say why
                 headers = []  # an unreadable pickle: what is left to say is that it is one
+            if not headers and weights in ("bin", "gguf"):
+                raise NoWeightsError(path_str, weights, folder.names())
             if not headers:
                 raise NoSafetensorsError(path_str, pickle_files(folder.names()))
         display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
