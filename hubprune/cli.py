@@ -190,8 +190,7 @@ class Output:
         if to_file:
             api.write_output(self.output, text)
         else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            to_stdout(text)
 
 
 @dataclass(frozen=True)
@@ -457,11 +456,23 @@ def schema(
     """Print the JSON Schema of a --format json output (inspect, compare, check, tensors, families), or of a family file."""
     from .schema import schema_text
 
-    sys.stdout.write(schema_text(name.value))
-    sys.stdout.flush()
+    to_stdout(schema_text(name.value))
 
 
 # --- the process ---------------------------------------------------------------------------------------
+
+
+def to_stdout(text: str) -> None:
+    """Write ``text`` to stdout. A reader that stops early (``| head``) is no failure of the run:
+    the rest is dropped without a word and the command keeps its own exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's last flush finds nothing to complain about.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _interrupted(signum: int, frame: object) -> None:

@@ -28,8 +28,30 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx2
-from huggingface_hub import constants
-from huggingface_hub.errors import (
+
+
+def _import_constants():
+    """``huggingface_hub.constants``, imported without the variables it cannot parse.
+
+    It reads these as whole numbers when imported, and ``nan`` or ``0.5`` stops that import with
+    a bare ValueError. hubprune reads them itself (``_env_timeout``: a clear usage error for a
+    bad value, fractions allowed), so huggingface_hub gets its defaults for them instead.
+    """
+    hidden: dict[str, str] = {}
+    for name in ("HF_HUB_DOWNLOAD_TIMEOUT", "HF_HUB_ETAG_TIMEOUT"):
+        value = os.environ.get(name)
+        if value is not None and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            hidden[name] = os.environ.pop(name)
+    try:
+        from huggingface_hub import constants
+    finally:
+        os.environ.update(hidden)
+    return constants
+
+
+constants = _import_constants()
+
+from huggingface_hub.errors import (  # noqa: E402
     DisabledRepoError,
     EntryNotFoundError,
     GatedRepoError,
