@@ -46,7 +46,8 @@ from .findings import (
     unreadable_header_finding,
 )
 from .errors import HeaderError, NoSafetensorsError, UsageError
-from .estimates import download_bytes, estimate, latent_kv_dim, top_k_experts
+from .estimates import download_bytes, estimate, latent_kv_dim, routed_params_by_layer, top_k_experts
+from .classify import classify
 from .infer import infer_shape
 from .model import (
     CheckReport,
@@ -167,6 +168,7 @@ def _estimates(shape: ModelShape, family: Family, snapshot: Snapshot, context: i
         batch=batch,
         latent_kv_dim=latent_kv_dim(snapshot.config, family),
         experts_per_token=top_k_experts(load_family(shape.family), snapshot.config),
+        routed_params=routed_params_by_layer(classify(snapshot, family)),
     )
 
 

@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING
 from .dims import latent_dims
 from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape, pct
 
+from .archs.schema import EXPERT_ROLES
+
 if TYPE_CHECKING:
     from .archs.schema import Family
+    from .classify import ModuleMap
 
 # Bytes per cached element. Inference stacks keep the KV cache in the compute dtype, which is
 # bf16/fp16 for every released LLM checkpoint we know of; a caller can ask for 1 (fp8 caches).
@@ -106,17 +109,42 @@ def routed_expert_params(layer: LayerShape, hidden: int | None) -> int | None:
     return min(3 * hidden * total_width, layer.mlp_params)
 
 
-def flops_per_token(shape: ModelShape, experts_per_token: int | None = None) -> int | None:
+def routed_params_by_layer(modules: "ModuleMap") -> dict[int, int]:
+    """Layer -> parameters of its routed experts, counted on the classified modules: exact for
+    every expert layout (per-expert w1/w2/w3, fused gate_up, 3-D stacked tensors, biases).
+
+    >>> from hubprune.classify import classify
+    >>> from hubprune.sources.local import read_local
+    >>> from hubprune.archs.schema import load_family
+    >>> routed_params_by_layer(classify(read_local("fixtures/zoo/mixtral"), load_family("mixtral")))[0] > 0
+    True
+    """
+    routed: dict[int, int] = {}
+    for index, layer in modules.layers.items():
+        groups = [layer.by_role[role] for role in EXPERT_ROLES if role in layer.by_role]
+        if groups:
+            routed[index] = sum(module.params for group in groups for module in group)
+    return routed
+
+
+def flops_per_token(
+    shape: ModelShape, experts_per_token: int | None = None, routed_params: dict[int, int] | None = None
+) -> int | None:
     """2 x the parameters one token multiplies through, with only the active share of routed experts.
 
     None for a mixture-of-experts model when ``experts_per_token`` is unknown: counting every
-    expert would overstate Mixtral-8x7B's compute 3.6 times.
+    expert would overstate Mixtral-8x7B's compute 3.6 times. ``routed_params`` (from
+    ``routed_params_by_layer``) gives each layer's routed-expert parameters as stored; without it
+    they are rebuilt from the widths, assuming gated experts.
     """
     active = matmul_params(shape)
     for layer in shape.layers:
         if not layer.experts:
             continue
-        routed = routed_expert_params(layer, shape.hidden_size or layer.input_dim)
+        if routed_params is not None and layer.index in routed_params:
+            routed: int | None = min(routed_params[layer.index], layer.mlp_params)
+        else:
+            routed = routed_expert_params(layer, shape.hidden_size or layer.input_dim)
         if routed is None or experts_per_token is None:
             return None
         # Shared experts and the router run for every token; of the routed experts, k of E do.
@@ -134,6 +162,7 @@ def estimate(
     kv_dtype_bytes: int = DEFAULT_KV_DTYPE_BYTES,
     latent_kv_dim: int | None = None,
     experts_per_token: int | None = None,
+    routed_params: dict[int, int] | None = None,
 ) -> Estimates:
     """Estimates for one model. ``download`` is the byte size of its weight files.
 
@@ -166,7 +195,7 @@ def estimate(
         context=context,
         batch=batch,
         kv_cache_bytes=kv_cache,
-        flops_per_token=flops_per_token(shape, experts_per_token),
+        flops_per_token=flops_per_token(shape, experts_per_token, routed_params),
     )
 
 

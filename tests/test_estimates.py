@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -242,3 +243,23 @@ def test_more_experts_per_token_than_a_layer_keeps_runs_them_all(llama) -> None:
     shape = dataclasses.replace(llama, layers=[moe], total_params=moe.params, embed_params=0)
     assert flops_per_token(shape, experts_per_token=2) == 2 * moe.params
     assert flops_per_token(shape, experts_per_token=None) is None
+
+
+def test_routed_expert_parameters_come_from_the_classified_modules() -> None:
+    # Gated experts without biases: the stored count is the 3 x hidden x width rebuild.
+    from hubprune.archs.detect import detect_family
+    from hubprune.classify import classify
+    from hubprune.estimates import routed_params_by_layer
+    from hubprune.sources.local import read_local
+
+    zoo = Path(__file__).resolve().parent.parent / "fixtures" / "zoo"
+    for case, same in (("mixtral", True), ("gpt_oss", False)):
+        snapshot = read_local(str(zoo / case))
+        family, _ = detect_family(snapshot.config, snapshot.tensors)
+        shape = hubprune.inspect(str(zoo / case)).shape
+        routed = routed_params_by_layer(classify(snapshot, family))
+        moe = [layer for layer in shape.layers if layer.experts]
+        assert moe and set(routed) >= {layer.index for layer in moe}
+        rebuilt = [routed_expert_params(layer, shape.hidden_size) for layer in moe]
+        # gpt_oss experts carry biases (and a fused gate_up): only the stored count is exact.
+        assert ([routed[layer.index] for layer in moe] == rebuilt) is same
