@@ -325,3 +325,15 @@ def test_output_into_a_pipe_that_closes_is_one_line_and_exit_2(tmp_path: Path) -
     code, stderr = _read_a_little(["tensors", model, "-o", "/dev/stdout"])
     lines = stderr.splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("hubprune: error: cannot write /dev/stdout"), stderr
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    # The README backs its promises with named tests: a renamed or deleted test breaks this.
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(test_[a-z0-9_]+)\b", readme))
+    defined = {m for path in (ROOT / "tests").glob("test_*.py") for m in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
+    files = {Path(p).stem for p in re.findall(r"tests/(test_\w+\.py)", readme)}
+    assert len(named - files) >= 10 and named - files - defined == set()
+    assert {f for f in files if not (ROOT / "tests" / f"{f}.py").exists()} == set()
