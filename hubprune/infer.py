@@ -13,10 +13,11 @@ transposed Conv1D), so the rest of this module reads a quantized model like the 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, replace
 
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MIXER_SIGNATURES, MLP_ROLES, Family, Role
-from .classify import LayerModules, Module, classify
+from .classify import LayerModules, Module, ModuleMap, classify, collector_paused
 from .dims import latent_dims, positive, query_rows, resolve_head_dim
 from .findings import finding
 from .model import Finding, Snapshot, LayerShape, ModelShape, as_int
@@ -79,6 +80,11 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     (4015140864, 28, 0)
     """
     modules = classify(headers, family)
+    with collector_paused():  # a few objects per layer, no cycles (see classify.py)
+        return _infer(headers, family, modules, base_head_dim)
+
+
+def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim: int | None) -> ModelShape:
     config = headers.config
     hidden_cfg = as_int(family.config_value(config, "hidden_size"))
     hidden_known = modules.hidden
@@ -379,10 +385,18 @@ def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tup
 
 def _child(template: str) -> str | None:
     """The block's child a module sits in: ``model.layers.{layer}.self_attn.q_proj`` -> ``self_attn``."""
+    return _child_parts(template)[0]
+
+
+@lru_cache(maxsize=4096)
+def _child_parts(template: str) -> tuple[str | None, tuple[str, ...]]:
+    """(child, the names below the layer) of a template; a model has a few dozen templates and
+    tens of thousands of modules, so each is cut once."""
     at = template.find("{layer}.")
     if at < 0:
-        return None
-    return template[at + len("{layer}.") :].split(".", 1)[0]
+        return None, ()
+    names = tuple(template[at + len("{layer}.") :].split("."))
+    return names[0], names
 
 
 def _mixer_children(layer: LayerModules, buffers: list[Module]) -> dict[str, str]:
@@ -391,12 +405,12 @@ def _mixer_children(layer: LayerModules, buffers: list[Module]) -> dict[str, str
     parts: dict[str, set[str]] = defaultdict(set)
     every = [m for ms in layer.by_role.values() for m in ms] + layer.other + buffers
     for module in every:
-        child = _child(module.template)
+        child, names = _child_parts(module.template)
         if child is None:
             continue
-        at = module.template.find("{layer}.") + len("{layer}.")
-        parts[child].update(module.template[at:].split("."))
-        parts[child].update(module.tensors)
+        held = parts[child]
+        held.update(names)
+        held.update(module.tensors)
     kinds = {}
     for child, names in parts.items():
         for kind, needed in MIXER_SIGNATURES:
