@@ -307,10 +307,16 @@ def families() -> FamilyList:
 
 
 def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = None, **read: Any) -> list[Path]:
-    """Write a header-only copy of a model (config, index, shard headers) to the folder ``target``."""
+    """Write a header-only copy of a model (config, index, shard headers) to the folder ``target``.
+
+    A ``.bin`` model's copy is the safetensors checkpoint of the same tensors; a GGUF is refused
+    (``UsageError``): its quantized types and translated names have no faithful safetensors form.
+    """
     from . import skeleton
 
-    snapshot = read_snapshot(ref, options, **read)
+    from .formats.to_headers import as_safetensors
+
+    snapshot = as_safetensors(read_snapshot(ref, options, **read))  # .bin: the same tensors; GGUF: refused
     return skeleton.write_skeleton(snapshot, Path(target))
 
 

@@ -161,3 +161,25 @@ def test_weights_on_the_command_line_and_a_format_that_is_not_there(three_format
     assert missing.exit_code == 3 and "has no gguf weights" in missing.stderr and "Traceback" not in missing.output
     wrong = CliRunner().invoke(app, ["inspect", str(PYTORCH / "tiny-llama"), "--weights", "onnx"])
     assert wrong.exit_code == 2
+
+
+# --- skeletons ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["tiny-llama", "tiny-llama-sharded", "tiny-llama-legacy", "llm-pruner"])
+def test_a_bin_skeleton_is_the_safetensors_of_the_same_tensors(source: str, tmp_path) -> None:
+    result = CliRunner().invoke(app, ["skeleton", str(PYTORCH / source), "-o", str(tmp_path / "sk")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "sk").iterdir())
+    assert not [name for name in written if name.endswith(".bin")]
+    assert any(name.endswith(".safetensors") for name in written)
+    original, copy = hubprune.read_snapshot(str(PYTORCH / source)), hubprune.read_snapshot(str(tmp_path / "sk"))
+    assert {n: (t.dtype, t.shape) for n, t in original.tensors.items()} == {n: (t.dtype, t.shape) for n, t in copy.tensors.items()}
+    assert layer_numbers(tmp_path / "sk") == layer_numbers(PYTORCH / source)
+    assert all(f.is_skeleton for f in copy.files)
+
+
+def test_a_gguf_skeleton_is_refused_with_a_reason(tmp_path) -> None:
+    result = CliRunner().invoke(app, ["skeleton", str(GGUF / "tiny-llama-q4_0.gguf"), "-o", str(tmp_path / "sk")])
+    assert result.exit_code == 2 and "GGUF" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "sk").exists()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..model import HeaderFile, TensorInfo
+from ..errors import UsageError
+from ..model import HeaderFile, Snapshot, TensorInfo
 
 if TYPE_CHECKING:  # the readers themselves load only when a .bin or GGUF file is read
     from .gguf import GGUFFile
@@ -193,3 +195,50 @@ def gguf_config(parsed: GGUFFile) -> dict[str, Any] | None:
                 config[key] = value
     config["tie_word_embeddings"] = not any(t.name == "output.weight" for t in parsed.tensors)
     return config
+
+
+def safetensors_names(names: list[str]) -> dict[str, str]:
+    """The safetensors file each ``.bin`` file becomes, as ``save_pretrained`` names them.
+
+    >>> safetensors_names(["pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"])
+    {'pytorch_model-00001-of-00002.bin': 'model-00001-of-00002.safetensors', 'pytorch_model-00002-of-00002.bin': 'model-00002-of-00002.safetensors'}
+    >>> safetensors_names(["pytorch_model.bin"])
+    {'pytorch_model.bin': 'model.safetensors'}
+    """
+    if len(names) == 1:
+        return {names[0]: "model.safetensors"}
+    return {name: f"model-{number:05d}-of-{len(names):05d}.safetensors" for number, name in enumerate(names, 1)}
+
+
+def as_safetensors(snapshot: Snapshot) -> Snapshot:
+    """A snapshot read from ``.bin`` files as the safetensors checkpoint with the same tensors:
+    what a skeleton of it holds. Safetensors snapshots come back unchanged.
+
+    A ``.bin`` state dict converts faithfully: names, dtypes and shapes are the file's own, the
+    data laid end to end as the safetensors writer lays it. A GGUF does not: its quantized block
+    types have no safetensors dtype, its tensor names and config are translations, so a
+    safetensors skeleton would claim a checkpoint that no writer produced. It is refused.
+    """
+    kinds = {weights_format(header) for header in snapshot.files}
+    if kinds <= {"safetensors"}:
+        return snapshot
+    if "gguf" in kinds:
+        raise UsageError(
+            f"{snapshot.display_name} is GGUF: a safetensors skeleton of it would be made up (quantized "
+            "types have no safetensors dtype, names and config are translated)",
+            hint="inspect, compare and check read GGUF directly; skeleton the safetensors model it came from",
+        )
+    renamed = safetensors_names([header.name for header in snapshot.files])
+    files = []
+    for header in snapshot.files:
+        name = renamed[header.name]
+        tensors = tuple(replace(t, file=name) for t in header.tensors)
+        end = max((t.end for t in tensors), default=0)
+        files.append(HeaderFile(name, 0, tensors, {"format": "pt"}, end, None))
+    index = None
+    if len(files) > 1:
+        index = {
+            "metadata": {"total_size": sum(f.data_len for f in files)},
+            "weight_map": {t.name: f.name for f in files for t in f.tensors},
+        }
+    return Snapshot.build(snapshot.source, snapshot.display_name, files, config=snapshot.config, index=index, commit=snapshot.commit)
