@@ -222,3 +222,59 @@ def test_weights_picks_the_format_over_the_hub(three_hub, weights) -> None:
     expected = {None: "model.safetensors", "safetensors": "model.safetensors", "bin": "pytorch_model.bin", "gguf": "tiny-llama-q4_0.gguf"}
     assert [f.name for f in read.files] == [expected[weights]]
     assert layers("fmt/three") == layers(str(folder))
+
+
+# --- one model, three formats, local and remote: the same numbers from every command -------------
+
+SAME_MODEL = {
+    "fmt/same-safetensors": PYTORCH / "tiny-llama-safetensors",
+    "fmt/same-bin": PYTORCH / "tiny-llama",
+    "fmt/same-gguf-f16": GGUF / "tiny-llama-f16.gguf",
+    "fmt/same-gguf-q4": GGUF / "tiny-llama-q4_0.gguf",
+}
+# What depends on how the weights are stored, not on the model: file and weight bytes.
+STORAGE = {"download_bytes", "weight_bytes"}
+
+
+@pytest.fixture
+def same_model_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    repos = []
+    for repo, source in SAME_MODEL.items():
+        if source.is_dir():
+            repos.append(Repo(repo, source))
+        else:
+            folder = tmp_path_factory.mktemp(repo.split("/")[1])
+            shutil.copy(source, folder)
+            repos.append(Repo(repo, folder))
+    with FakeHub(repos) as server:
+        use_hub(server.endpoint, monkeypatch, tmp_path, max_tries=4)
+        yield server
+
+
+def _run_json(*args: str) -> dict:
+    result = CliRunner().invoke(app, [*args, "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _numbers(source: str) -> dict:
+    """Per-layer numbers of inspect, check and compare (against the safetensors copy) for ``source``."""
+    inspected = _run_json("inspect", source)["layers"]
+    checked = _run_json("check", source)
+    compared = _run_json("compare", str(SAME_MODEL["fmt/same-safetensors"]), source)
+    return {
+        "inspect": [(l["q_heads"], l["kv_heads"], l["head_dim"], l["intermediate_size"], l["params"], l["attn_params"], l["mlp_params"]) for l in inspected],
+        "check": {k: v for k, v in checked["estimates"].items() if k not in STORAGE},
+        "check_errors": [f["code"] for f in checked["findings"] if f["severity"] == "error"],
+        "compare": [{k: v for k, v in l.items()} for l in compared["layers"]],
+        "compare_totals": compared["totals"],
+    }
+
+
+def test_one_model_in_every_format_gives_the_same_numbers_locally_and_over_the_hub(same_model_hub) -> None:
+    expected = _numbers(str(SAME_MODEL["fmt/same-safetensors"]))
+    assert expected["check_errors"] == [] and len(expected["inspect"]) == 2
+    assert all(l["pruned_pct"] == 0.0 for l in expected["compare"])
+    for repo, local in SAME_MODEL.items():
+        assert _numbers(str(local)) == expected, local
+        assert _numbers(repo) == expected, repo
