@@ -172,7 +172,7 @@ class Reply:
 
 def resolve_url(endpoint: str, repo_id: str, filename: str, revision: str) -> str:
     """``{endpoint}/{repo}/resolve/{revision}/{filename}``, encoded as huggingface_hub encodes it
-    (its ``hf_hub_url`` lives in a module that costs ~150 ms to import, on every run)."""
+    (its ``hf_hub_url`` lives in a module a header read otherwise never needs)."""
     return f"{endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
 
 
@@ -207,7 +207,7 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
         return max(0.0, seconds) if math.isfinite(seconds) else None
     except ValueError:
         pass
-    import email.utils  # rare (an HTTP date), and ~9 ms to import on every run
+    import email.utils  # only for the rare Retry-After given as an HTTP date
 
     try:
         parsed = email.utils.parsedate_to_datetime(value)
@@ -249,8 +249,8 @@ def find_token(token: str | bool | None) -> str | None:
     if token is False or (token is None and constants._is_true(os.environ.get("HF_HUB_DISABLE_IMPLICIT_TOKEN"))):
         return None
     if not os.environ.get("HF_OIDC_RESOURCE"):
-        # huggingface_hub's lookup costs ~20 ms of imports; where it can only find the token in the
-        # environment, or nothing at all, the answer is the same without it.
+        # huggingface_hub's lookup imports modules a read does not need; where it can only find the
+        # token in the environment, or nothing at all, the answer is the same without it.
         named = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
         cleaned = named.replace("\r", "").replace("\n", "").strip() if named else None
         if cleaned:
