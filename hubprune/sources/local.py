@@ -257,12 +257,6 @@ def weight_file_names(folder: ModelFolder) -> tuple[list[str], dict[str, Any] | 
     return [n for n in folder.names() if n.endswith(".safetensors") and folder.has(n)], None
 
 
-def weight_files(folder: Path) -> tuple[list[Path], dict[str, Any] | None]:
-    """``weight_file_names`` as paths inside ``folder``."""
-    names, index = weight_file_names(ModelFolder(folder))
-    return [folder / n for n in names], index
-
-
 def read_local(path_str: str, weights: str | None = None) -> Snapshot:
     """Read every header of a local checkpoint.
 
