@@ -1,4 +1,4 @@
-"""``hubprune check`` and the options issue 5 added to inspect/compare, through the real CLI."""
+"""``hubprune check``, and the estimate, format and tensor options of inspect/compare, through the real CLI."""
 
 from __future__ import annotations
 
