@@ -49,6 +49,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatc
         Repo("fmt/legacy", PYTORCH / "tiny-llama-legacy"),
         Repo("fmt/sharded", PYTORCH / "tiny-llama-sharded"),
         Repo("fmt/pruner", PYTORCH / "llm-pruner"),
+        Repo("fmt/hostile", PYTORCH / "hostile"),
         Repo("fmt/gguf", gguf_only),
         Repo("fmt/split", GGUF / "tiny-llama-split"),
         Repo("fmt/big-bin", empty, extra_files={"pytorch_model.bin": padded_zip(PYTORCH / "tiny-llama/pytorch_model.bin"), "config.json": config}),
@@ -279,3 +280,12 @@ def test_one_model_in_every_format_gives_the_same_numbers_locally_and_over_the_h
     for repo, local in SAME_MODEL.items():
         assert _numbers(str(local)) == expected, local
         assert _numbers(repo) == expected, repo
+
+
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_the_hostile_pickle_over_the_hub_is_named_and_cached_with_its_globals(hub: FakeHub, command: str) -> None:
+    for _ in range(2):  # cold, then from the header cache
+        result = CliRunner().invoke(app, [command, "fmt/hostile", "--format", "json"])
+        assert result.exit_code == (1 if command == "check" else 0), result.output
+        imports = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "pickle_imports"]
+        assert len(imports) == 1 and imports[0]["severity"] == "error" and "os.system" in imports[0]["message"]
