@@ -2,7 +2,9 @@
 
 ``seed.txt`` below is the pruning report of Llama-3-8B-Instruct vs the Taylor-pruned model that
 hubprune must reproduce. Numbers are parsed out of both reports and compared section by
-section, so layout may differ but no number may.
+section, so layout may differ but no number may. A percentage is compared as written, except that
+zero is zero whatever its sign: the reference writes an unchanged part as ``(-0.00%)``, hubprune as
+``(0.00%)``.
 """
 
 from __future__ import annotations
@@ -27,24 +29,29 @@ def _int(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+def _pct(text: str) -> str:
+    """A percentage as written, with ``-0.00`` read as the number it is (``0.00``)."""
+    return "0.00" if float(text) == 0 else text
+
+
 def parse_report(text: str, labels: dict[str, str]) -> dict:
     """Pull every number of the three sections out of a compare text report."""
     totals = {}
     for key in ("total", "decoder"):
         match = re.search(rf"^{re.escape(labels[key])}\s+{NUM}\s+{NUM}\s+{NUM}\s+{PCT}", text, re.M)
         assert match, f"no {key} row"
-        totals[key] = (_int(match[1]), _int(match[2]), _int(match[3]), match[4])
+        totals[key] = (_int(match[1]), _int(match[2]), _int(match[3]), _pct(match[4]))
     rows = {}
     for match in re.finditer(rf"^(\d+)\s+{NUM}\s+{NUM}\s+{PCT}\s+{PCT}\s+{PCT}\s+{PCT}[ \t]*([^\n]*)$", text, re.M):
-        rows[int(match[1])] = (_int(match[2]), _int(match[3]), *match.group(4, 5, 6, 7), match[8].strip())
+        rows[int(match[1])] = (_int(match[2]), _int(match[3]), *map(_pct, match.group(4, 5, 6, 7)), match[8].strip())
     details = {}
     parts = re.split(r"^Layer (\d+):$", text, flags=re.M)
     for index, body in zip(parts[1::2], parts[2::2]):
-        params = re.findall(rf"{re.escape(labels['params'])}: {NUM} → {NUM} \((-[\d.]+)%\)", body)
+        params = re.findall(rf"{re.escape(labels['params'])}: {NUM} → {NUM} \((-?[\d.]+)%\)", body)
         width = re.search(rf"{re.escape(labels['intermediate'])}: (\d+) → (\d+)", body)
         assert len(params) == 2 and width, f"layer {index} details incomplete"
         details[int(index)] = (
-            [(_int(a), _int(b), pct) for a, b, pct in params],
+            [(_int(a), _int(b), _pct(pct)) for a, b, pct in params],
             (int(width[1]), int(width[2])),
         )
     return {"totals": totals, "rows": rows, "details": details}
@@ -117,3 +124,11 @@ def test_columns_stay_aligned_with_chinese_labels() -> None:
     header = next(line for line in lines if line.startswith("Layer"))
     assert len(ends) == 1
     assert wcswidth(header[: header.index("MLP剪枝%") + len("MLP剪枝%")]) == ends.pop()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_unchanged_part_has_no_minus_sign(lang: str) -> None:
+    # The reference's unchanged attention blocks read "(-0.00%)"; hubprune writes no sign for zero.
+    assert "(-0.00%)" in SEED.read_text(encoding="utf-8")
+    text = run_compare("--lang", lang)
+    assert "(0.00%)" in text and "-0.00%" not in text

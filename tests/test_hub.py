@@ -230,6 +230,14 @@ def test_persistent_failure_gives_up_after_bounded_tries(env: FakeHub) -> None:
     assert len(env.log) <= 3 * 3  # three level-1 reads, three tries each
 
 
+def test_a_single_try_is_said_in_the_singular(env: FakeHub) -> None:
+    env.fail_next = 1_000
+    options = HubOptions(endpoint=env.endpoint, max_tries=1, backoff=0.01)
+    with pytest.raises(NetworkError) as excinfo:
+        read_hub(PRUNED, use_cache=False, options=options)
+    assert "answered 503 after 1 try:" in str(excinfo.value)
+
+
 # (arguments, words the one-line message must hold) -- each a way a Hub read fails.
 FAILURES = [
     (["inspect", "gated-org/gated"], ["gated-org/gated is gated", "accept its licence", "HF_TOKEN"]),

@@ -40,8 +40,16 @@ def percent(value: float | None) -> str:
 
 
 def change(pruned_pct: float) -> str:
-    """A reduction reads ``-12.50%``, growth ``+3.00%`` (the reference report's style, ``-0.00%`` included)."""
-    return f"-{pruned_pct:.2f}%" if pruned_pct >= 0 else f"+{-pruned_pct:.2f}%"
+    """A reduction reads ``-12.50%``, growth ``+3.00%``, no change ``0.00%`` (without a sign, which the
+    reference report's ``-0.00%`` had: nothing was removed).
+
+    >>> change(12.5), change(-3.0), change(0.0), change(0.001)
+    ('-12.50%', '+3.00%', '0.00%', '0.00%')
+    """
+    text = f"{abs(pruned_pct):.2f}%"
+    if text == "0.00%":
+        return text
+    return f"-{text}" if pruned_pct > 0 else f"+{text}"
 
 
 def share(part: int | None, whole: int | None) -> float | None:

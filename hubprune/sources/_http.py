@@ -523,7 +523,7 @@ class HubReader:
             self._sleep(self._delay(tries, wait_for))
         raise NetworkError(
             f"could not read {what} of {self.repo_id} from {self.options.endpoint}: {last_problem} "
-            f"after {self.options.max_tries} tries",
+            f"after {self.options.max_tries} {'try' if self.options.max_tries == 1 else 'tries'}",
             hint="check your connection or HF_ENDPOINT and try again later",
             repo=self.repo_id,
             revision=revision,
