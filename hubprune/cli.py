@@ -505,4 +505,12 @@ def main() -> None:
             stream.reconfigure(errors="replace")
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, _interrupted)
-    app()
+    # One command reads headers into objects that all live until it ends, and makes no cycles
+    # worth collecting: each pass of the cyclic collector over that growing heap is pure cost.
+    import gc
+
+    gc.disable()
+    try:
+        app()
+    finally:
+        gc.enable()

@@ -172,13 +172,23 @@ class _Value:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types, fields in declaration order (the JSON contract's order)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:  # ``fields()`` rebuilds its tuple on every call: once per class is enough
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def to_json(self, *, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# Most values are already JSON: one type lookup answers for them.
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, _Value):
         return value.to_dict()
     if isinstance(value, Enum):
