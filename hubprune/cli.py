@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import api
-from .errors import HubpruneError, InputError, UsageError
+from .errors import HubpruneError, InputError, UsageError, keyword
 from .locales import DEFAULT, LANGS, for_locale, t
 from .model import FamilyList, Severity
 from .report import FORMATS, render, supports
@@ -39,6 +39,31 @@ ERRORS: list[tuple[type[HubpruneError], int, str]] = [
     (HubpruneError, EXIT_INPUT, "error.other"),
 ]
 
+# An option the library names (by its Python keyword, ``{option.layer_map}``) -> its flag here. A
+# "keyword=value" row is a flag that stands for that value (``use_cache=False`` is ``--no-cache``).
+FLAGS: dict[str, str] = {
+    "layer_map": "--layer-map",
+    "weights": "--weights",
+    "revision": "--revision",
+    "token": "--token",
+    "use_cache=False": "--no-cache",
+}
+
+
+def flag(name: str, value: str | None = None) -> str:
+    """How the command line names option ``name`` (``errors.Spell``): its flag, and the value after it.
+    A name without a flag (from text a user wrote into an error) stays the keyword.
+
+    >>> flag("layer_map"), flag("weights", "gguf"), flag("use_cache", "False"), flag("nothing")
+    ('--layer-map', '--weights gguf', '--no-cache', 'nothing=')
+    """
+    if name not in FLAGS and f"{name}={value}" not in FLAGS:
+        return keyword(name, value)
+    if value is not None and f"{name}={value}" in FLAGS:
+        return FLAGS[f"{name}={value}"]
+    return FLAGS[name] if value is None else f"{FLAGS[name]} {value}"
+
+
 EPILOG = (
     "\b\nExit codes:\n"
     f"  {EXIT_OK}  success\n"
@@ -52,7 +77,7 @@ EPILOG = (
 def error_line(error: HubpruneError, lang: str) -> tuple[int, str]:
     """The exit code and the one stderr line for ``error``."""
     code, key = next((code, key) for kind, code, key in ERRORS if isinstance(error, kind))
-    return code, t(key, lang, error=str(error))
+    return code, t(key, lang, error=error.text(flag))
 
 
 class _Commands(TyperGroup):
@@ -185,7 +210,7 @@ class Output:
         to_file = self.output is not None
         text = render(
             result, self.fmt.value, lang, ascii=not to_file and not _can_encode(sys.stdout),
-            width=None if to_file else terminal_width(), bom=self.bom, section=self.section,
+            width=None if to_file else terminal_width(), bom=self.bom, section=self.section, spell=flag,
         )  # fmt: skip
         if to_file:
             api.write_output(self.output, text)

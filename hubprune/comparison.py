@@ -14,6 +14,7 @@ import re
 from .errors import CannotAlign, UsageError
 from .estimates import compare_estimates
 from .findings import finding
+from .locales import said
 from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals, pct
 
 # Status flags are ids; the language files (hubprune/locales) turn them into words.
@@ -27,6 +28,8 @@ INPUT_DIM_CHANGED = "input_dim_changed"
 STATUSES = (ATTN_REMOVED, MLP_REMOVED, LAYER_REMOVED, ATTN_LINEAR, MLP_LINEAR, EXPERTS_PRUNED, INPUT_DIM_CHANGED)
 
 
+# The option, named the caller's way when the error is shown (``errors.spell_options``).
+_MAP = "the layer map ({option.layer_map})"
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
@@ -44,14 +47,14 @@ def parse_layer_map(text: str) -> list[int]:
     for part in text.split(","):
         match = _RANGE.match(part)
         if match is None:
-            raise UsageError(f"--layer-map: cannot read {part.strip()!r}", hint="write base layer ranges like 0-20,29-31")
+            raise UsageError(f"{_MAP}: cannot read {part.strip()!r}", hint="write base layer ranges like 0-20,29-31")
         start = int(match.group(1))
         end = int(match.group(2)) if match.group(2) is not None else start
         if end < start:
-            raise UsageError(f"--layer-map: range {start}-{end} runs backwards", hint="write ranges low-high, e.g. 0-20")
+            raise UsageError(f"{_MAP}: range {start}-{end} runs backwards", hint="write ranges low-high, e.g. 0-20")
         if len(indices) + end - start >= MAX_MAPPED_LAYERS:
             raise UsageError(
-                f"--layer-map names more than {MAX_MAPPED_LAYERS:,} layers", hint="give the base layer of each pruned layer"
+                f"{_MAP} names more than {MAX_MAPPED_LAYERS:,} layers", hint="give the base layer of each pruned layer"
             )
         indices.extend(range(start, end + 1))
     return indices
@@ -113,13 +116,13 @@ def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = 
 def _mapped_layers(base: ModelShape, pruned: ModelShape, layer_map: list[int]) -> list[LayerComparison]:
     if len(layer_map) != pruned.num_layers:
         raise UsageError(
-            f"--layer-map names {len(layer_map)} base layers but the pruned model has {pruned.num_layers}",
+            f"{_MAP} names {len(layer_map)} base layers but the pruned model has {pruned.num_layers}",
             hint="give one base layer per pruned layer, in order",
         )
     outside = [i for i in layer_map if i >= base.num_layers]
     if outside:
         raise UsageError(
-            f"--layer-map names base layer {outside[0]} but the base model has layers 0-{base.num_layers - 1}",
+            f"{_MAP} names base layer {outside[0]} but the base model has layers 0-{base.num_layers - 1}",
             hint="use indices of the base model",
         )
     sources: dict[int, list[int]] = {}
@@ -204,7 +207,7 @@ def compare_shapes(
 
     Layers are paired by their stored index, or through ``layer_map`` (the base index of each
     pruned layer). Different layer counts without a map raise ``CannotAlign`` (the CLI's exit 2
-    with a ``--layer-map`` hint); with ``allow_unaligned`` only totals are compared instead, and
+    with the advice to give a layer map); with ``allow_unaligned`` only totals are compared instead, and
     a ``depth_pruned`` finding says how many layers went and that their positions are unknown.
 
     >>> from hubprune import inspect
@@ -222,7 +225,7 @@ def compare_shapes(
             findings.append(_depth_finding(base, pruned, mapped=True))
     elif base.num_layers != pruned.num_layers:
         if not allow_unaligned:
-            raise CannotAlign(base.num_layers, pruned.num_layers)
+            raise CannotAlign(base.num_layers, pruned.num_layers, hint=said("advice.layer_map"))
         layers, aligned = [], False
         findings.append(_depth_finding(base, pruned, mapped=False))
     else:

@@ -2,27 +2,66 @@
 
 Every error carries the structured fields a caller needs (which file, which repo) so that the
 message can be rebuilt or translated without parsing strings.
+
+An error or a finding that tells the user to set an option names it as ``{option.NAME}`` (or
+``{option.NAME:VALUE}``), NAME being the keyword of the Python API (``layer_map``). The library
+spells it as that keyword (``layer_map=``), which is what ``str(error)`` and a finding's
+``message`` say; the command line spells it as its flag (``--layer-map``) through its one table,
+``cli.FLAGS``, passed here as ``spell``.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Callable
+
+_OPTION = re.compile(r"\{option\.(\w+)(?::(\{\w+\}|[^{}]*))?\}")
+
+# ``spell(name, value)``: how an option is written; ``value`` is None when none is given.
+Spell = Callable[[str, "str | None"], str]
+
+
+def keyword(name: str, value: str | None = None) -> str:
+    """An option as the Python API's keyword argument.
+
+    >>> keyword("layer_map"), keyword("use_cache", "False"), keyword("weights", "{option}")
+    ('layer_map=', 'use_cache=False', 'weights="{option}"')
+    """
+    if value is None:
+        return f"{name}="
+    return f'{name}="{value}"' if value.startswith("{") else f"{name}={value}"
+
+
+def spell_options(text: str, spell: Spell = keyword) -> str:
+    """``text`` with each ``{option.NAME}`` written by ``spell``; any other brace is left alone.
+
+    >>> spell_options("drop {option.revision}, or set {option.use_cache:False}")
+    'drop revision=, or set use_cache=False'
+    """
+    return _OPTION.sub(lambda m: spell(m[1], m[2]), text)
 
 
 class HubpruneError(Exception):
     """Base class: anything hubprune raises on purpose.
 
-    ``hint`` is the "what to do" half of the one-line message.
+    ``hint`` is the "what to do" half of the one-line message. Both halves name options as the
+    Python API's keywords; ``text(spell)`` names them another way (the command line's flags).
     """
 
     hint: str = ""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if hint is not None:
-            self.hint = hint
+        self._said = (message, self.hint if hint is None else hint)
+        self.message, self.hint = (spell_options(part) for part in self._said)
+        super().__init__(self.message)
+
+    def text(self, spell: Spell = keyword) -> str:
+        """The one-line message, each option it names spelled by ``spell``."""
+        message, hint = (spell_options(part, spell) for part in self._said)
+        return f"{message}: {hint}" if hint else message
 
     def __str__(self) -> str:
-        return f"{self.message}: {self.hint}" if self.hint else self.message
+        return self.text()
 
 
 class InputError(HubpruneError):
@@ -98,9 +137,9 @@ class NotAFile(HeaderError):
     leading outside the model folder. ``hint`` says what to do instead of downloading again."""
 
     def __init__(self, file: str, problem: str, *, hint: str) -> None:
-        super().__init__(file, problem)
-        self.message = f"{file} {problem}"
-        self.hint = hint
+        InputError.__init__(self, f"{file} {problem}", hint=hint)
+        self.file = file
+        self.problem = problem
 
 
 class ConfigError(InputError):
@@ -173,15 +212,14 @@ class OutputError(UsageError):
 
 
 class CannotAlign(UsageError):
-    """``compare`` cannot pair layers of the two models honestly without a layer map (exit code 2)."""
+    """``compare`` cannot pair layers of the two models honestly without a layer map (exit code 2).
 
-    def __init__(self, base_layers: int, pruned_layers: int) -> None:
+    ``hint`` is the advice of the locales (``advice.layer_map``), written there once."""
+
+    def __init__(self, base_layers: int, pruned_layers: int, *, hint: str) -> None:
         super().__init__(
-            f"the models have {base_layers} and {pruned_layers} decoder layers",
-            hint=(
-                "depth pruning renumbers layers and records nothing about which survived; "
-                "pass --layer-map (e.g. 0-20,29-31) to say which base layers the pruned ones are"
-            ),
+            f"the models have {base_layers} and {pruned_layers} decoder layers and nothing records which base layers survived",
+            hint=hint,
         )
         self.base_layers = base_layers
         self.pruned_layers = pruned_layers

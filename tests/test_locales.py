@@ -499,3 +499,62 @@ def test_width_findings_name_the_models_own_tensors(produced: list[Finding]) -> 
         if item.code in ("heads_not_whole", "mlp_dims_disagree", "attn_dims_disagree"):
             chinese = finding_text(item, "zh")
             assert not re.search(r"\b(rows|columns|mlp_up|mlp_gate|attn_q)\b", chinese), chinese
+
+
+# --- options: the library's keyword, the command line's flag ----------------------------------
+
+OPTION_NAMES = re.compile(r"\{option\.(\w+)(?::([^{}]*|\{\w+\}))?\}")
+
+
+def _named_options() -> set[tuple[str, str | None]]:
+    """Every ``{option.NAME}`` / ``{option.NAME:VALUE}`` the package's texts and errors name."""
+    named: set[tuple[str, str | None]] = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        named |= {(name, value or None) for name, value in OPTION_NAMES.findall(path.read_text(encoding="utf-8"))}
+    return named - {("NAME", None), ("NAME", "VALUE")}  # the docstring that explains the syntax
+
+
+def test_every_option_a_text_names_is_a_keyword_and_a_flag() -> None:
+    import inspect as _inspect
+
+    from hubprune import api, cli
+    from hubprune.model import ReadOptions
+
+    keywords = set(_inspect.signature(api.compare).parameters) | {f.name for f in dataclasses.fields(ReadOptions)}
+    named = _named_options()
+    assert {"layer_map", "weights", "revision", "token"} <= {name for name, _ in named}
+    for name, value in named:
+        assert name in keywords, f"{{option.{name}}} is no keyword of the Python API"
+        assert name in cli.FLAGS or f"{name}={value}" in cli.FLAGS, f"{{option.{name}}} has no flag in cli.FLAGS"
+
+
+def test_the_layer_map_advice_is_written_once_per_language() -> None:
+    for lang in LANGS:
+        holders = [key for key, text in strings(lang).items() if "0-20,29-31" in text]
+        assert holders == ["advice.layer_map"], lang
+    # Outside the language files the advice is only referred to (``said("advice.layer_map")``).
+    source = "".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py") if p.parent.name != "locales")
+    assert "pass --layer-map" not in source and "pass {option.layer_map}" not in source
+
+
+def test_the_library_names_keywords_and_the_command_line_names_flags(tmp_path: Path) -> None:
+    from hubprune.errors import CannotAlign
+
+    from .test_compare_pruning import QWEN, build, variant
+
+    shallow = variant(tmp_path / "depth", {"num_hidden_layers": 20}, build.qwen25_05b(layers=20))
+    # The Python API: the error and the finding's message say the keyword.
+    with pytest.raises(CannotAlign) as raised:
+        hubprune.compare(QWEN, shallow, allow_unaligned=False)
+    assert "layer_map=" in str(raised.value) and "--layer-map" not in str(raised.value)
+    depth = next(f for f in hubprune.compare(QWEN, shallow, allow_unaligned=True).findings if f.code == "depth_pruned")
+    assert "layer_map=" in depth.message and "--" not in depth.message
+    # The command line: the same advice names the flag, in every report language and in the error line.
+    runner = CliRunner()
+    for lang in LANGS:
+        report = runner.invoke(app, ["compare", QWEN, shallow, "--lang", lang])
+        assert report.exit_code == 0 and "--layer-map" in report.stdout and "layer_map=" not in report.stdout
+    refused = runner.invoke(app, ["compare", QWEN, shallow, "--layer-map", "x"])
+    assert refused.exit_code == 2 and "(--layer-map)" in refused.stderr and "layer_map=" not in refused.stderr
+    json_run = runner.invoke(app, ["compare", QWEN, shallow, "--format", "json"])
+    assert "layer_map=" in json.dumps(json.loads(json_run.stdout)["findings"])  # JSON carries the library's text

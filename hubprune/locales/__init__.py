@@ -11,6 +11,10 @@ Two conventions keep the tables data rather than code:
   with the same args, when the arg of that name is truthy, and nothing otherwise.
 * a ``<key>.one`` entry, where English has one, is used when the ``count`` arg is 1, so that one
   layer reads "layer 23 differs", not "1 of 32 layers differ (layers 23; ...)".
+* ``{advice.<name>}`` is the ``advice.<name>`` entry of the same language, so advice that several
+  texts give is written once;
+* ``{option.<keyword>}`` names an option (``errors.spell_options``): by its Python keyword unless
+  the caller passes another ``spell`` (the command line passes its flags).
 
 This package imports nothing of hubprune but the model's types, so every layer may use it.
 """
@@ -20,7 +24,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+import re
 from typing import TYPE_CHECKING, Any
+
+from ..errors import Spell, keyword, spell_options
 
 if TYPE_CHECKING:
     from ..model import Finding
@@ -44,15 +51,16 @@ def strings(lang: str) -> dict[str, str]:
     return _module(lang).STRINGS
 
 
-def t(key: str, lang: str, /, **args: Any) -> str:
-    """The string ``key`` in ``lang`` filled with ``args`` (English when ``lang`` lacks the key).
+def t(key: str, lang: str, /, *, spell: Spell = keyword, **args: Any) -> str:
+    """The string ``key`` in ``lang`` filled with ``args`` (English when ``lang`` lacks the key),
+    each option it names written by ``spell``.
 
     >>> t("label.total_params", "zh"), t("finding.no_index", "en", files=2)[:28]
     ('总参数量', '2 safetensors files but no m')
     """
     if args.get("count") == 1 and f"{key}.one" in strings(DEFAULT):
         key = f"{key}.one"
-    template = _template(key, lang)
+    template = spell_options(said(key, lang), spell)
     values = dict(args)
     for name, value in args.items():
         fragment = f"fragment.{name}"
@@ -66,6 +74,15 @@ def _template(key: str, lang: str) -> str:
     return strings(DEFAULT)[key] if template is None else template
 
 
+_ADVICE = re.compile(r"\{advice\.(\w+)\}")
+
+
+def said(key: str, lang: str = DEFAULT) -> str:
+    """The template ``key`` with its advice put in and its ``{option.*}`` names still unspelled:
+    the form an error keeps as its hint, so that each edge spells the options its own way."""
+    return _ADVICE.sub(lambda m: _template(f"advice.{m[1]}", lang), _template(key, lang))
+
+
 def finding_key(code: str, args: dict[str, Any] | None) -> str:
     """``finding.<code>.<variant>`` when the args name a variant, else ``finding.<code>``.
 
@@ -76,8 +93,8 @@ def finding_key(code: str, args: dict[str, Any] | None) -> str:
     return f"finding.{code}.{variant}" if variant else f"finding.{code}"
 
 
-def finding_text(item: Finding, lang: str) -> str:
-    """What ``item`` says in ``lang``, filled from its args.
+def finding_text(item: Finding, lang: str, spell: Spell = keyword) -> str:
+    """What ``item`` says in ``lang``, filled from its args, each option it names written by ``spell``.
 
     A finding whose code has no text here (built by hand, or by another program) says its stored
     message: for a finding, that message is the English.
@@ -85,7 +102,7 @@ def finding_text(item: Finding, lang: str) -> str:
     key = finding_key(item.code, item.args)
     if item.args is None or key not in strings(DEFAULT):
         return item.message
-    return t(key, lang, **item.args)
+    return t(key, lang, spell=spell, **item.args)
 
 
 def for_locale(value: str) -> str:

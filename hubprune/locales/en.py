@@ -77,8 +77,10 @@ STRINGS: dict[str, str] = {
     "label.buffer_params": "Stored buffers",
     "label.not_aligned": (
         "Layers are not compared one by one: the models have {base} and {pruned} decoder layers and "
-        "nothing records which base layers survived. Pass --layer-map (e.g. 0-20,29-31) to pair them."
+        "nothing records which base layers survived: {advice.layer_map}."
     ),
+    # The one advice for a compare of models with different layer counts (``{advice.layer_map}``).
+    "advice.layer_map": "pass {option.layer_map} (the base layer of each pruned layer, e.g. 0-20,29-31) to pair them",
     "label.findings": "Findings",
     "label.no_findings": "No findings.",
     # status
@@ -301,7 +303,7 @@ STRINGS: dict[str, str] = {
     ),
     "finding.other_weights": (
         "read the {read} weights; the model also has {others} weights ({first}{and_more}): pick them with"
-        " --weights {option}"
+        " {option.weights:{option}}"
     ),
     "finding.mixed_dtypes": "weights mix floating dtypes ({parts}): loaders cast them all to one torch_dtype",
     "finding.config_dtype": "config says torch_dtype={torch_dtype} but the weights are {stored}",
@@ -357,14 +359,14 @@ STRINGS: dict[str, str] = {
     "finding.depth_pruned": (
         "{removed} of {base_layers} decoder layers were removed (depth pruning; {pruned_layers} remain). "
         "The pruned model numbers its layers 0-{last} and records nothing about which base layers they "
-        "were, so which positions went is unknown and layers are not compared one by one; pass "
-        "--layer-map (e.g. 0-20,29-31) to pair them"
+        "were, so which positions went is unknown and layers are not compared one by one; "
+        "{advice.layer_map}"
     ),
     "finding.depth_pruned.added": (
         "the pruned model has {added} more decoder layers than the base ({pruned_layers} vs "
         "{base_layers}). The pruned model numbers its layers 0-{last} and records nothing about which "
         "base layers they were, so which positions went is unknown and layers are not compared one by "
-        "one; pass --layer-map (e.g. 0-20,29-31) to pair them"
+        "one; {advice.layer_map}"
     ),
     "finding.depth_pruned.mapped": (
         "{removed} of {base_layers} decoder layers were removed (depth pruning; {pruned_layers} remain); "

@@ -82,9 +82,9 @@ STRINGS: dict[str, str] = {
     "label.buffer_params": "存储的缓冲区",
     "label.not_aligned": (
         "未逐层对比：两个模型分别有 {base} 层和 {pruned} 层，"
-        "且没有记录保留了哪些原始层。请用 --layer-map（如 0-20,29-31）"
-        "指定对应关系。"
+        "且没有记录保留了哪些原始层：{advice.layer_map}。"
     ),
+    "advice.layer_map": "请用 {option.layer_map}（每个剪枝层对应的原始层，如 0-20,29-31）指定对应关系",
     "label.findings": "发现的问题",
     "label.no_findings": "未发现问题。",
     # status
@@ -320,7 +320,7 @@ STRINGS: dict[str, str] = {
         "{file} 是恶意 pickle：加载它会调用 {first}{and_more}，任何模型都不需要这些；切勿加载"
         "（hubprune 只列出了这些全局对象，未导入或执行）"
     ),
-    "finding.other_weights": "读取的是 {read} 权重；模型还有 {others} 权重（{first}{and_more}）：可用 --weights {option} 选择",
+    "finding.other_weights": "读取的是 {read} 权重；模型还有 {others} 权重（{first}{and_more}）：可用 {option.weights:{option}} 选择",
     "finding.mixed_dtypes": "权重混用了多种浮点 dtype（{parts}）：加载器会把它们全部转换为同一个 torch_dtype",
     "finding.config_dtype": "config 声明 torch_dtype={torch_dtype}，但权重为 {stored}",
     "finding.layer_indices_sparse": (
@@ -376,15 +376,13 @@ STRINGS: dict[str, str] = {
         "剩余 {pruned_layers} 层）"
         "。剪枝模型的层编号为 0-{last}，"
         "且没有记录它们对应原始模型的哪些层，因此无法得知删除了哪些位置，"
-        "也不做逐层对比；请用 --layer-map（如 0-20,29-31）"
-        "指定对应关系"
+        "也不做逐层对比；{advice.layer_map}"
     ),
     "finding.depth_pruned.added": (
         "剪枝模型比原始模型多 {added} 个 decoder 层（{pruned_layers} 层 vs {base_layers} 层）"
         "。剪枝模型的层编号为 0-{last}，"
         "且没有记录它们对应原始模型的哪些层，因此无法得知删除了哪些位置，"
-        "也不做逐层对比；请用 --layer-map（如 0-20,29-31）"
-        "指定对应关系"
+        "也不做逐层对比；{advice.layer_map}"
     ),
     "finding.depth_pruned.mapped": (
         "原始模型的 {base_layers} 个 decoder 层中有 {removed} 层被删除（深度剪枝；"

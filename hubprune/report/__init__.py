@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from ..errors import Spell, keyword
 from ..model import CheckReport, Comparison, FamilyList, InspectReport, TensorListing
 from .style import Style
 
@@ -57,12 +58,14 @@ def render(
     width: int | None = None,
     bom: bool = False,
     section: str | None = None,
+    spell: Spell = keyword,
 ) -> str:
     """Render an inspect, compare, check, tensors or families result in ``fmt``.
 
     ``ascii`` draws arrows and bar charts without non-ASCII glyphs; ``width`` is the text report's
     line width (terminal columns); ``bom`` starts a CSV with a UTF-8 byte-order mark, which
-    spreadsheet programs need to read non-ASCII text as UTF-8; ``section`` picks a CSV's table.
+    spreadsheet programs need to read non-ASCII text as UTF-8; ``section`` picks a CSV's table;
+    ``spell`` names the options a text points to (their Python keywords unless told otherwise).
     """
-    style = Style(lang=lang, ascii=ascii, width=width or Style.width, bom=bom, section=section)
+    style = Style(lang=lang, ascii=ascii, width=width or Style.width, bom=bom, section=section, spell=spell)
     return renderer(fmt, type(obj))(obj, style)

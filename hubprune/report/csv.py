@@ -86,7 +86,7 @@ def _pruned_index(comparison: Comparison, layer) -> int | None:
 def _findings(findings: list[Finding], style: Style) -> Table:
     """One row per finding: severity, code, layer, message (the message in ``lang``; scripts key on ``code``)."""
     return ["severity", "code", "layer", "message"], [
-        [f.severity.value, f.code, f.layer, finding_text(f, style.lang)] for f in findings
+        [f.severity.value, f.code, f.layer, finding_text(f, style.lang, style.spell)] for f in findings
     ]
 
 

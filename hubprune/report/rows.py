@@ -205,7 +205,7 @@ def kept_shares(comparison: Comparison) -> list[tuple[int, float | None, float |
 
 def not_aligned_note(comparison: Comparison, style: Style) -> str:
     """Why a depth-pruned comparison without a layer map has no per-layer sections."""
-    return t("label.not_aligned", style.lang, base=comparison.base.shape.num_layers, pruned=comparison.pruned.shape.num_layers)
+    return t("label.not_aligned", style.lang, spell=style.spell, base=comparison.base.shape.num_layers, pruned=comparison.pruned.shape.num_layers)
 
 
 def comparison_findings(comparison: Comparison) -> list[Finding]:
@@ -221,7 +221,7 @@ def finding_lines(findings: list[Finding], style: Style) -> list[str]:
     for finding in findings:
         where = f" [{t('label.layer', style.lang)} {finding.layer}]" if finding.layer is not None else ""
         severity = t("severity." + finding.severity, style.lang)
-        lines.append(f"{severity}: {finding_text(finding, style.lang)} ({finding.code}){where}")
+        lines.append(f"{severity}: {finding_text(finding, style.lang, style.spell)} ({finding.code}){where}")
     return lines
 
 
@@ -229,7 +229,7 @@ def finding_table(findings: list[Finding], style: Style) -> tuple[list[str], lis
     """Headers and rows of a findings table: severity, code, layer, message."""
     headers = [t(f"label.{k}", style.lang) for k in ("severity", "code", "layer", "message")]
     body = [
-        [t("severity." + f.severity, style.lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, style.lang)]
+        [t("severity." + f.severity, style.lang), f.code, "" if f.layer is None else str(f.layer), finding_text(f, style.lang, style.spell)]
         for f in findings
     ]
     return headers, body

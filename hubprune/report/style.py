@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import Spell, keyword
+
 # Glyphs and their ASCII stand-ins, for output that cannot encode them.
 GLYPHS = {
     "arrow": ("\u2192", "->"),
@@ -16,7 +18,8 @@ GLYPHS = {
 class Style:
     """``lang``: a language of ``hubprune.locales``; ``ascii``: no glyph outside ASCII;
     ``width``: the text report's line width in terminal cells; ``bom``: CSV starts with a UTF-8 BOM;
-    ``section``: which table a CSV holds (None: the report's main one).
+    ``section``: which table a CSV holds (None: the report's main one); ``spell``: how texts name an
+    option (``errors.keyword``; the command line passes its flags).
     """
 
     lang: str = "en"
@@ -24,6 +27,7 @@ class Style:
     width: int = 100
     bom: bool = False
     section: str | None = None
+    spell: Spell = keyword
 
     def glyph(self, name: str) -> str:
         """``style.glyph("arrow")`` is ``→``, or ``->`` in ASCII."""

@@ -586,7 +586,7 @@ class HubReader:
 
     def _rate_limited(self, announced: float | None, seconds: float, policy: str, what: str, revision: str) -> None:
         if announced is not None and announced < 0:
-            helps = "a token (HF_TOKEN or --token) raises the limit; " if not self.has_token else ""
+            helps = "a token (HF_TOKEN or {option.token}) raises the limit; " if not self.has_token else ""
             raise RateLimited(
                 f"rate limited by {self.options.endpoint} while reading {what} of {self.repo_id}: "
                 f"{policy} is used up for {seconds:.0f} s more",
@@ -668,7 +668,7 @@ class HubReader:
         if response.status_code == 401 and message == "Invalid credentials in Authorization header":
             raise InvalidToken(
                 f"{endpoint} refused the token (invalid credentials)",
-                hint="check or renew it (--token, HF_TOKEN or `hf auth login`); public repos need none",
+                hint="check or renew it ({option.token}, HF_TOKEN or `hf auth login`); public repos need none",
                 repo=self.repo_id,
             )
         if missing_ok and response.status_code == 404 and response.headers.get("X-Error-Code") == "EntryNotFound":
@@ -682,12 +682,12 @@ class HubReader:
             if response.status_code == 403 or self.has_token:
                 hint = "your token has no access yet: request access on the model page, then retry"
             else:
-                hint = "accept its licence on the Hub and set HF_TOKEN (or pass --token)"
+                hint = "accept its licence on the Hub and set HF_TOKEN (or pass {option.token})"
             raise GatedRepo(f"{self.repo_id} is gated", hint=hint, repo=self.repo_id) from None
         except RevisionNotFoundError:
             raise RevisionNotFound(
                 f"revision {revision!r} of {self.repo_id} does not exist",
-                hint="check the branch, tag or commit hash (--revision or org/name@revision)",
+                hint="check the branch, tag or commit hash ({option.revision} or org/name@revision)",
                 repo=self.repo_id,
                 revision=revision,
             ) from None
@@ -704,7 +704,7 @@ class HubReader:
             hint = (
                 "check the repo id; your token cannot see it"
                 if self.has_token
-                else "check the repo id; if it is private, set HF_TOKEN (or pass --token)"
+                else "check the repo id; if it is private, set HF_TOKEN (or pass {option.token})"
             )
             raise RepoNotFound(f"{self.repo_id} was not found on {endpoint}", hint=hint, repo=self.repo_id) from None
         except DisabledRepoError:

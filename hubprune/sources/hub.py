@@ -219,7 +219,7 @@ def _read(
     if options.offline:
         raise OfflineCacheMiss(
             f"{repo_id}@{wanted} is not in the header cache and HF_HUB_OFFLINE is set",
-            hint="run once online (without --no-cache), or unset HF_HUB_OFFLINE",
+            hint="run once online (without {option.use_cache:False}), or unset HF_HUB_OFFLINE",
             repo=repo_id,
             revision=wanted,
         )

@@ -211,7 +211,7 @@ class NoWeightsError(InputError):
         present = sorted({kind for kind, test in _KIND_TESTS if any(test(n) for n in names if "/" not in n)})
         super().__init__(
             f"{where} has no {weights} weights",
-            hint=f"it has {', '.join(present)}: pick one of those with --weights" if present else "check the name of the model",
+            hint=f"it has {', '.join(present)}: pick one of those with {{option.weights}}" if present else "check the name of the model",
         )
         self.where, self.weights = where, weights
 

@@ -70,8 +70,8 @@ def locate(ref: str, revision: str | None = None) -> Where:
         return Where(True, ref)
     if revision is not None:
         raise UsageError(
-            f"--revision applies to Hub repos, and {ref} is read as a local path",
-            hint=f"drop --revision, or write hf://{ref} for the Hub repo" if is_repo_id(ref) else "drop --revision",
+            f"{{option.revision}} applies to Hub repos, and {ref} is read as a local path",
+            hint=f"drop {{option.revision}}, or write hf://{ref} for the Hub repo" if is_repo_id(ref) else "drop {option.revision}",
         )
     return Where(False, ref, shadows=exists and is_repo_id(ref) and not ref.startswith(_PATH_PREFIXES))
 
