@@ -1,5 +1,6 @@
 """The language files: every language has every key with the same placeholders, and every finding
-code has text in every language and is raised by some check.
+code has text in every language, is produced by a real run and is documented (the table of codes in
+CONTRIBUTING.md); options in texts are Python keywords for the library and flags for the CLI.
 
 The package is scanned for ``finding(...)`` calls, so a new code or variant without a template in
 every language fails here; then real findings (every fixture, every broken copy of
@@ -441,6 +442,20 @@ def test_every_registered_code_has_a_message_and_a_valid_scope(code: str) -> Non
 def test_every_registered_code_is_raised_by_some_check() -> None:
     raised = {key.split(".")[1] for key in SCANNED}
     assert set(findings.CODES) - raised == set(), "a registered code no check raises: remove it or raise it"
+
+
+def test_every_registered_code_is_produced_by_a_real_run(produced: list[Finding]) -> None:
+    # Not only written in a check: each code comes out of a run on a fixture or a constructed input.
+    assert set(findings.CODES) - {f.code for f in produced} == set(), "add a case that produces these codes"
+
+
+def test_every_registered_code_is_documented() -> None:
+    # CONTRIBUTING.md lists every code with its severity, scope and a one-line meaning.
+    text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (\w+) \| (.+?) \|$", text, re.M)
+    assert [code for code, *_ in rows] == list(findings.CODES), "CONTRIBUTING.md's table of finding codes"
+    for code, severity, scope, meaning in rows:
+        assert (severity, scope) == tuple(findings.CODES[code]) and meaning.strip(), code
 
 
 def test_one_layer_reads_as_one_layer() -> None:
