@@ -26,7 +26,6 @@ from ..errors import (
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, FileScan, HeaderScan, header_extent, invalid, scan
 from ..formats.errors import FormatError
-from .other_formats import NoWeightsError, read_other_file, read_other_folder
 from ._layout import (
     INDEX_NAME,
     MAX_CONFIG_BYTES,
@@ -285,6 +284,9 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         if names:
             headers = [folder.header(n) for n in names]
         else:
+            # The .bin and GGUF readers (about 20 ms of imports) only for a folder without safetensors.
+            from .other_formats import NoWeightsError, read_other_folder
+
             try:
                 found = read_other_folder(folder, weights) if weights != "safetensors" else ([], None, None, ())
                 headers, index, weights_config, _ = found
@@ -299,6 +301,8 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
     else:
         folder, display = ModelFolder(path.parent), path.stem
+        from .other_formats import read_other_file
+
         other = read_other_file(path)
         if other is None:
             headers = [read_header_file(path)]
