@@ -163,10 +163,11 @@ def test_the_sparse_zip64_fixture_is_a_real_zip(tmp_path: Path) -> None:
 
 # (requests, request levels) a cold read costs. A level is one round trip on the critical path,
 # counted by the test Hub: an LFS file's read is the Hub's 302 and then the CDN's 206, two levels.
-# Level 1 (config.json, model.safetensors, the one-request metadata) finds no safetensors; the
-# listing (with sizes) and the index follow; then every first read of the weights at once: a
-# zip's head and tail side by side, a GGUF's first 256 KB.
-COLD = {"huge/bin": (10, 4), "huge/gguf": (7, 4)}
+# Level 1 (config.json, model.safetensors, the one-request metadata) finds no safetensors, and
+# pytorch_model.bin's 302 names its size and CDN location: its head's 206 and its tail's go out
+# side by side in level 2, beside the listing, the index and config.json's second hop. A GGUF's
+# name is known only from the listing (level 2): its 302 and its first 256 KB follow.
+COLD = {"huge/bin": (9, 2), "huge/gguf": (8, 4)}
 
 
 @pytest.mark.parametrize("repo", ["huge/bin", "huge/gguf"])

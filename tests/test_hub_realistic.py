@@ -366,23 +366,23 @@ def _together(a: LoggedRequest, b: LoggedRequest) -> bool:
 
 
 def test_after_a_429_one_request_runs_at_a_time_until_one_is_answered(env: FakeHub) -> None:
-    env.rate_limit_next, env.rate_limit_reset = 5, 1
+    env.rate_limit_next, env.rate_limit_reset = 6, 1
     notices: list[str] = []
     headers = read_hub(PRUNED, use_cache=False, options=HubOptions(endpoint=env.endpoint, notice=notices.append))
     assert len(headers.files) == 2 and notices
     log = sorted(env.log, key=lambda e: e.t_start)
     limited = [e for e in log if e.status == 429]
-    assert len(limited) == 5
-    # The first level's three requests went out together, before any answer; every later one is
+    assert len(limited) == 6
+    # The first level's four requests went out together, before any answer; every later one is
     # a retry or a next step, sent after a 429 had been seen.
     firsts: dict[tuple[str, str | None], LoggedRequest] = {}
     for entry in log:
         firsts.setdefault((entry.path, entry.range), entry)
     first_level = [
         e for e in firsts.values()
-        if e.path.endswith(("/resolve/main/config.json", "/resolve/main/model.safetensors")) or "/safetensors-metadata/" in e.path
+        if e.path.endswith(("/resolve/main/config.json", "/resolve/main/model.safetensors", "/resolve/main/pytorch_model.bin")) or "/safetensors-metadata/" in e.path
     ]
-    assert len(first_level) == 3
+    assert len(first_level) == 4
     last = limited[-1]
     recovered = next(e for e in log if e.t_start > (last.t_answer or last.t_end) and e.status != 429)
     window = [e for e in log if e.t_start <= recovered.t_start]
@@ -438,12 +438,12 @@ def test_small_files_at_a_known_commit_skip_the_redirect(env: FakeHub, case: str
     if case == "at a commit":
         # config and index straight from the commit cache; the shards' 302s to the CDN remain.
         assert not [e for e in log if e.status == 307]
-        assert env.levels() == 3 and len(log) == 7
+        assert env.levels() == 3 and len(log) == 8
     else:
         # config.json's redirect names the commit; the index (and the file list, in case the repo
         # holds other weights) is read as soon as the endpoint and the single-file read have said
         # there is nothing there, beside config.json's second hop.
-        assert env.levels() == 4 and len(log) == 10
+        assert env.levels() == 4 and len(log) == 11
 
 
 def test_a_hub_that_serves_its_commit_cache_only_where_it_redirects_is_read_through_resolve(env: FakeHub) -> None:

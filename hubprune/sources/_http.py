@@ -420,12 +420,15 @@ class HubReader:
         limit: int = 10_000_000,
         missing_ok: bool = False,
         small: bool = False,
+        on_redirect: Callable[[str, int | None], bool] | None = None,
     ) -> Reply | None:
         """GET ``filename`` (bytes ``start``..``start+length-1`` when ``length``), at most ``limit`` bytes.
 
         Returns None for a missing file when ``missing_ok``; raises hubprune errors otherwise.
         ``small`` says the file is kept in git, not LFS (a config, an index): at a known commit it
         is read from the commit cache the Hub would redirect to, without the redirect.
+        ``on_redirect(location, size)`` hears each redirect as it arrives (an LFS file's names its
+        size): more reads of the file can start there at once; False drops this read (None).
         """
         want = limit if length is None else length
         extra = {"Range": f"bytes={start}-{start + length - 1}"} if length is not None else {}
@@ -446,7 +449,10 @@ class HubReader:
                     reply.commit = reply.commit or commit
                 return reply
         url = resolve_url(self.options.endpoint, self.repo_id, filename, revision)
-        return self.request(url, filename, revision, start=start, want=want, ranged=ranged, missing_ok=missing_ok, extra=extra)
+        return self.request(
+            url, filename, revision, start=start, want=want, ranged=ranged, missing_ok=missing_ok, extra=extra,
+            on_redirect=on_redirect,
+        )
 
     def commit_of(self, filename: str, revision: str) -> str | None:
         """The commit ``revision`` points at, from the first answer that names it (the redirect, usually)."""
@@ -466,6 +472,7 @@ class HubReader:
         missing_ok: bool,
         probe: bool = False,
         extra: dict[str, str] | None = None,
+        on_redirect: Callable[[str, int | None], bool] | None = None,
     ) -> Reply | None:
         """One read, its redirects followed and each hop retried: at most ``want`` body bytes kept.
 
@@ -498,6 +505,8 @@ class HubReader:
                 size = response_headers.get("X-Linked-Size")
                 linked_size = linked_size if linked_size is not None else (int(size) if size and size.isdigit() else None)
                 self._note_rename(url, location)
+                if on_redirect is not None and not on_redirect(location, linked_size):
+                    return None
                 url = location
                 hops += 1
                 if hops > MAX_REDIRECTS:

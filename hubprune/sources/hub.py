@@ -240,7 +240,7 @@ def _read_online(
     want_files: bool = False,
     weights: str | None = None,
 ) -> tuple[Snapshot, dict[str, bytes]]:
-    pool = ThreadPoolExecutor(max_workers=max(4, options.concurrency))
+    pool = ThreadPoolExecutor(max_workers=max(6, options.concurrency))
     try:
         if weights in ("bin", "gguf"):
             return _plan_other(ref, repo_id, revision, reader, pool, weights)
@@ -274,6 +274,18 @@ def _plan(
         level1[INDEX_NAME] = pool.submit(reader.get, INDEX_NAME, revision, limit=MAX_INDEX_BYTES, missing_ok=True, small=True)
     sizes: dict[str, int] = {}
     listing = pool.submit(list_files, reader, revision, sizes) if want_files else None
+    bin_future: Future | None = None
+    if weights is None:
+        # Beside them, pytorch_model.bin's head (and, once its redirect names the size, its
+        # tail): a repo without safetensors then needs no listing before its weights. On a
+        # safetensors repo this is one 404, or a read dropped at its redirect.
+        from .other_formats import probe_torch_single
+
+        def wanted() -> bool:
+            found = [level1[SINGLE_NAME]] + ([metadata_future] if one_request else [])
+            return not any(f.done() and f.exception() is None and f.result() is not None for f in found)
+
+        bin_future = pool.submit(probe_torch_single, reader, revision, pool, wanted)
     index_future: Future | None = None
     if one_request and level1[SINGLE_NAME].result() is None and metadata_future.result() is None:
         # No safetensors in sight (an unsharded repo, a mirror): the index, if there is one, and
@@ -336,7 +348,8 @@ def _plan(
                 from .other_formats import read_other_remote
 
                 try:
-                    other = None if weights == "safetensors" else read_other_remote(reader, files, pin, pool, sizes)
+                    probed = _probed(bin_future, commit)
+                    other = None if weights == "safetensors" else read_other_remote(reader, files, pin, pool, sizes, probed=probed)
                 except FormatError:
                     other = None  # an unreadable pickle: what is left to say is that it is one
                 if other is None:
@@ -376,6 +389,17 @@ def _plan_other(
         ref, repo_id, headers, config=config or weights_config, index=index, commit=commit, other_files=tuple(sorted(files))
     )
     return snapshot, {}
+
+
+def _probed(future: Future | None, commit: str | None) -> list | None:
+    """The speculative ``pytorch_model.bin`` reads, when they are of this snapshot."""
+    try:
+        reads = future.result() if future is not None else None
+    except RemoteError:
+        return None  # read again the ordinary way, which says what went wrong
+    if reads and commit and reads[0][1].commit and reads[0][1].commit != commit:
+        return None  # a push between the reads: the file is read again at the commit
+    return reads
 
 
 def _mark_skeletons(reader: HubReader, files: list[HeaderFile], revision: str) -> list[HeaderFile]:

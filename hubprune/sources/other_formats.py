@@ -204,6 +204,35 @@ def parse_remote(reader, name: str, revision: str, kind: str, replies: list[tupl
     return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow), size
 
 
+def probe_torch_single(reader, revision: str, pool, wanted=lambda: True) -> tuple[object, list[tuple[int, object]]] | None:
+    """Speculative first reads of ``pytorch_model.bin``, sent before anyone knows it is there.
+
+    The head goes to ``/resolve``; the Hub's redirect names the file's size and its CDN location,
+    so the tail (the zip directory) goes to that location as soon as the redirect arrives, beside
+    the head's own answer: both in one round trip after the redirect. ``wanted()`` turning False
+    (the safetensors turned up) drops the reads still to be sent. Returns the first reads as
+    ``read_other_remote`` takes them, or None when there is no such file.
+    """
+    tails: list[tuple[int, object]] = []
+
+    def on_redirect(location: str, size: int | None) -> bool:
+        if not wanted():
+            return False
+        if size is not None and size > HEAD_BYTES and not tails:
+            start = max(HEAD_BYTES, size - TAIL_BYTES)
+            job = pool.submit(
+                reader.request, location, BIN_SINGLE, revision, start=start, want=size - start, ranged=True,
+                missing_ok=False, extra={"Range": f"bytes={start}-{size - 1}"},
+            )
+            tails.append((start, job))
+        return True
+
+    head = reader.get(BIN_SINGLE, revision, start=0, length=HEAD_BYTES, missing_ok=True, on_redirect=on_redirect)
+    if head is None:
+        return None
+    return [(0, head)] + [(start, job.result()) for start, job in tails]
+
+
 class NoWeightsError(InputError):
     """The weights format asked for (``--weights``) is not in the folder or repo."""
 
@@ -224,12 +253,15 @@ _KIND_TESTS = (
 
 
 def read_other_remote(
-    reader, files: list[str], revision: str, pool, sizes: dict[str, int] | None = None, weights: str | None = None
+    reader, files: list[str], revision: str, pool, sizes: dict[str, int] | None = None, weights: str | None = None,
+    probed: list[tuple[int, object]] | None = None,
 ) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
     """Headers of a Hub repo's ``.bin`` or GGUF weights; None when it has neither.
 
     Every file's first reads go out at once (one level); parsing them needs nothing more when
-    the metadata fits, which it does for any state dict and most GGUFs.
+    the metadata fits, which it does for any state dict and most GGUFs. ``probed`` are first
+    reads of ``pytorch_model.bin`` already made (``probe_torch_single``), used when that is the
+    file to read.
     """
     from ._layout import checked_file_name, json_object
 
@@ -247,8 +279,11 @@ def read_other_remote(
     jobs = {
         name: [(offset, pool.submit(reader.get, name, revision, start=offset, length=length)) for offset, length in first_ranges(kind, sizes.get(name))]
         for name in names
+        if not (probed and kind == "bin" and name == BIN_SINGLE)
     }
     firsts = {name: [(offset, job.result()) for offset, job in reads] for name, reads in jobs.items()}
+    if probed and kind == "bin" and BIN_SINGLE in names:
+        firsts[BIN_SINGLE] = probed
     parsed = {name: parse_remote(reader, name, revision, kind, firsts[name]) for name in names}
     if kind == "gguf":
         headers = [gguf_header(parsed[name][0], name, parsed[name][1]) for name in names]
