@@ -57,6 +57,12 @@ MAX_CONFIG_BYTES = 10_000_000
 MAX_INDEX_BYTES = 100_000_000
 MAX_LISTING_BYTES = 20_000_000  # a model-info answer listing ~100,000 files
 MAX_METADATA_BYTES = 200_000_000  # every header of a repo: headers are capped at 100 MB each
+# The speculative reads of a single .bin, sized as its reader's first reads (its pickle starts the
+# file, the zip directory ends it). Any sizes would do: the reader asks for what they lack. Kept
+# here so that a safetensors read loads none of the other formats' readers.
+BIN_SINGLE_NAME = "pytorch_model.bin"
+PROBE_HEAD = 64 * 1024
+PROBE_TAIL = 22 + 65_535  # the end-of-directory record and the longest zip comment
 
 
 def resolve(reader: HubReader, revision: str) -> str | None:
@@ -279,8 +285,6 @@ def _plan(
         # Beside them, pytorch_model.bin's head (and, once its redirect names the size, its
         # tail): a repo without safetensors then needs no listing before its weights. On a
         # safetensors repo this is one 404, or a read dropped at its redirect.
-        from .other_formats import probe_torch_single
-
         def wanted() -> bool:
             found = [level1[SINGLE_NAME]] + ([metadata_future] if one_request else [])
             return not any(f.done() and f.exception() is None and f.result() is not None for f in found)
@@ -389,6 +393,35 @@ def _plan_other(
         ref, repo_id, headers, config=config or weights_config, index=index, commit=commit, other_files=tuple(sorted(files))
     )
     return snapshot, {}
+
+
+def probe_torch_single(reader, revision: str, pool, wanted=lambda: True) -> tuple[object, list[tuple[int, object]]] | None:
+    """Speculative first reads of ``pytorch_model.bin``, sent before anyone knows it is there.
+
+    The head goes to ``/resolve``; the Hub's redirect names the file's size and its CDN location,
+    so the tail (the zip directory) goes to that location as soon as the redirect arrives, beside
+    the head's own answer: both in one round trip after the redirect. ``wanted()`` turning False
+    (the safetensors turned up) drops the reads still to be sent. Returns the first reads as
+    the ``.bin`` reader takes them, or None when there is no such file.
+    """
+    tails: list[tuple[int, object]] = []
+
+    def on_redirect(location: str, size: int | None) -> bool:
+        if not wanted():
+            return False
+        if size is not None and size > PROBE_HEAD and not tails:
+            start = max(PROBE_HEAD, size - PROBE_TAIL)
+            job = pool.submit(
+                reader.request, location, BIN_SINGLE_NAME, revision, start=start, want=size - start, ranged=True,
+                missing_ok=False, extra={"Range": f"bytes={start}-{size - 1}"},
+            )
+            tails.append((start, job))
+        return True
+
+    head = reader.get(BIN_SINGLE_NAME, revision, start=0, length=PROBE_HEAD, missing_ok=True, on_redirect=on_redirect)
+    if head is None:
+        return None
+    return [(0, head)] + [(start, job.result()) for start, job in tails]
 
 
 def _probed(future: Future | None, commit: str | None) -> list | None:

@@ -204,35 +204,6 @@ def parse_remote(reader, name: str, revision: str, kind: str, replies: list[tupl
     return parse_on_demand(read_torch, view, fetch, name, cap=REMOTE_CAP, grow=_torch_grow), size
 
 
-def probe_torch_single(reader, revision: str, pool, wanted=lambda: True) -> tuple[object, list[tuple[int, object]]] | None:
-    """Speculative first reads of ``pytorch_model.bin``, sent before anyone knows it is there.
-
-    The head goes to ``/resolve``; the Hub's redirect names the file's size and its CDN location,
-    so the tail (the zip directory) goes to that location as soon as the redirect arrives, beside
-    the head's own answer: both in one round trip after the redirect. ``wanted()`` turning False
-    (the safetensors turned up) drops the reads still to be sent. Returns the first reads as
-    ``read_other_remote`` takes them, or None when there is no such file.
-    """
-    tails: list[tuple[int, object]] = []
-
-    def on_redirect(location: str, size: int | None) -> bool:
-        if not wanted():
-            return False
-        if size is not None and size > HEAD_BYTES and not tails:
-            start = max(HEAD_BYTES, size - TAIL_BYTES)
-            job = pool.submit(
-                reader.request, location, BIN_SINGLE, revision, start=start, want=size - start, ranged=True,
-                missing_ok=False, extra={"Range": f"bytes={start}-{size - 1}"},
-            )
-            tails.append((start, job))
-        return True
-
-    head = reader.get(BIN_SINGLE, revision, start=0, length=HEAD_BYTES, missing_ok=True, on_redirect=on_redirect)
-    if head is None:
-        return None
-    return [(0, head)] + [(start, job.result()) for start, job in tails]
-
-
 class NoWeightsError(InputError):
     """The weights format asked for (``--weights``) is not in the folder or repo."""
 
@@ -260,7 +231,7 @@ def read_other_remote(
 
     Every file's first reads go out at once (one level); parsing them needs nothing more when
     the metadata fits, which it does for any state dict and most GGUFs. ``probed`` are first
-    reads of ``pytorch_model.bin`` already made (``probe_torch_single``), used when that is the
+    reads of ``pytorch_model.bin`` already made (the Hub plan's speculative ones), used when that is the
     file to read.
     """
     from ._layout import checked_file_name, json_object
