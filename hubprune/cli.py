@@ -532,10 +532,13 @@ def main() -> None:
         signal.signal(number, _interrupted)
     # One command reads headers into objects that all live until it ends, and makes no cycles
     # worth collecting: each pass of the cyclic collector over that growing heap is pure cost.
+    # Afterwards they are frozen out of its reach, so the pass the interpreter makes at exit does
+    # not walk them either (about 0.2 s on 200,000 tensors); reference counting still frees them.
     import gc
 
     gc.disable()
     try:
         app()
     finally:
+        gc.freeze()
         gc.enable()
