@@ -166,8 +166,9 @@ def test_the_sparse_zip64_fixture_is_a_real_zip(tmp_path: Path) -> None:
 # Level 1 (config.json, model.safetensors, the one-request metadata) finds no safetensors, and
 # pytorch_model.bin's 302 names its size and CDN location: its head's 206 and its tail's go out
 # side by side in level 2, beside the listing, the index and config.json's second hop. A GGUF's
-# name is known only from the listing (level 2): its 302 and its first 256 KB follow.
-COLD = {"huge/bin": (9, 2), "huge/gguf": (8, 4)}
+# name is known only from the listing (level 2, beside a sharded .bin's index, a 404 here): its
+# 302 and its first 256 KB follow.
+COLD = {"huge/bin": (9, 2), "huge/gguf": (9, 4)}
 
 
 @pytest.mark.parametrize("repo", ["huge/bin", "huge/gguf"])
@@ -185,6 +186,49 @@ def test_a_multi_gb_file_costs_a_few_reads_in_bounded_levels(huge_hub, repo: str
     assert hub.bytes_sent < 300_000  # of a 5 GB file
     ranged = [entry for entry in hub.log if entry.origin == "cdn"]
     assert ranged and all(entry.range for entry in ranged)
+
+
+@pytest.fixture
+def slow_hub(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    repos = [Repo("slow/sharded", PYTORCH / "tiny-llama-sharded"), Repo("slow/safetensors", PYTORCH / "tiny-llama-safetensors")]
+    with FakeHub(repos, latency=0.2) as server:
+        use_hub(server.endpoint, monkeypatch, tmp_path, max_tries=4)
+        yield server
+
+
+def test_a_sharded_bin_reads_its_index_beside_the_listing(slow_hub: FakeHub) -> None:
+    slow_hub.reset_log()
+    assert layers("slow/sharded") == layers(str(PYTORCH / "tiny-llama-sharded"))
+    slow_hub.wait_idle()
+    # Level 1 finds neither safetensors nor a single .bin; the listing and the index of the
+    # .bin shards (from the commit cache) go out together; then each shard's 302 and its 206s.
+    index = [e for e in slow_hub.log if e.path.endswith("/pytorch_model.bin.index.json")]
+    assert len(index) == 1 and index[0].status == 200
+    shards = [e for e in slow_hub.log if e.origin == "cdn"]
+    assert shards and all(e.range for e in shards)
+    assert len(slow_hub.log) == 12 and slow_hub.levels() <= 4
+
+
+def test_on_a_safetensors_repo_the_bin_probe_is_one_404(slow_hub: FakeHub) -> None:
+    slow_hub.reset_log()
+    assert layers("slow/safetensors") == layers(str(PYTORCH / "tiny-llama-safetensors"))
+    slow_hub.wait_idle()
+    probes = [e for e in slow_hub.log if "pytorch_model.bin" in e.path]
+    assert [(e.origin, e.status) for e in probes] == [("hub", 404)]
+    # Otherwise the plan of a single-file safetensors repo: config.json's 307 and 200, the
+    # endpoint's 404, model.safetensors' 302 and 206; still two levels.
+    assert len(slow_hub.log) == 5 + 1 and slow_hub.levels() <= 2
+
+
+def test_weights_bin_reads_a_single_bin_beside_the_listing(three_hub) -> None:
+    hub, _ = three_hub
+    hub.latency = 0.2
+    hub.reset_log()
+    read = hubprune.read_snapshot("fmt/three", weights="bin", use_cache=False)
+    hub.wait_idle()
+    assert [f.name for f in read.files] == ["pytorch_model.bin"]
+    # config.json's 307 and 200, the listing, pytorch_model.bin's 302, its head's and tail's 206.
+    assert len(hub.log) == 6 and hub.levels() <= 2
 
 
 @pytest.mark.parametrize("repo", ["huge/bin", "huge/gguf"])

@@ -61,6 +61,7 @@ MAX_METADATA_BYTES = 200_000_000  # every header of a repo: headers are capped a
 # file, the zip directory ends it). Any sizes would do: the reader asks for what they lack. Kept
 # here so that a safetensors read loads none of the other formats' readers.
 BIN_SINGLE_NAME = "pytorch_model.bin"
+BIN_INDEX_NAME = "pytorch_model.bin.index.json"
 PROBE_HEAD = 64 * 1024
 PROBE_TAIL = 22 + 65_535  # the end-of-directory record and the longest zip comment
 
@@ -291,6 +292,7 @@ def _plan(
 
         bin_future = pool.submit(probe_torch_single, reader, revision, pool, wanted)
     index_future: Future | None = None
+    bin_index_future: Future | None = None
     if one_request and level1[SINGLE_NAME].result() is None and metadata_future.result() is None:
         # No safetensors in sight (an unsharded repo, a mirror): the index, if there is one, and
         # the listing, which says what the repo holds instead, while config.json is on its way.
@@ -298,6 +300,9 @@ def _plan(
         index_future = pool.submit(reader.get, INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True, small=True)
         if listing is None:
             listing = pool.submit(list_files, reader, pin, sizes)
+        if bin_future is not None and _probed(bin_future, None) is None:
+            # Nor a single .bin: a sharded one's index, beside the listing (one 404 when absent).
+            bin_index_future = pool.submit(reader.get, BIN_INDEX_NAME, pin, limit=MAX_INDEX_BYTES, missing_ok=True, small=True)
     commit = _first_commit(level1)
     replies: dict[str, Reply | None] = {name: future.result() for name, future in level1.items()}
     commit = commit or next((r.commit for r in replies.values() if r and r.commit), None) or reader.seen_commit
@@ -353,7 +358,10 @@ def _plan(
 
                 try:
                     probed = _probed(bin_future, commit)
-                    other = None if weights == "safetensors" else read_other_remote(reader, files, pin, pool, sizes, probed=probed)
+                    index_reply = _probed_index(bin_index_future, commit)
+                    other = None if weights == "safetensors" else read_other_remote(
+                        reader, files, pin, pool, sizes, probed=probed, index_reply=index_reply
+                    )
                 except FormatError:
                     other = None  # an unreadable pickle: what is left to say is that it is one
                 if other is None:
@@ -375,17 +383,21 @@ def _plan(
 def _plan_other(
     ref: str, repo_id: str, revision: str, reader: HubReader, pool: ThreadPoolExecutor, weights: str
 ) -> tuple[Snapshot, dict[str, bytes]]:
-    """The ``.bin`` or GGUF weights asked for by name: the listing (with sizes) and config.json in
-    one level, then each file's head (and a zip's tail) in the next."""
+    """The ``.bin`` or GGUF weights asked for by name: the listing (with sizes), config.json and
+    (for ``.bin``) the speculative reads of ``pytorch_model.bin`` at once, then each other file's
+    head (and a zip's tail)."""
     from .other_formats import NoWeightsError, read_other_remote
 
     sizes: dict[str, int] = {}
     config_future = pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True, small=True)
+    # A single .bin's first reads need no listing (see probe_torch_single).
+    bin_future = pool.submit(probe_torch_single, reader, revision, pool) if weights == "bin" else None
     listed_commit, files = list_files(reader, revision, sizes)
     config_reply = config_future.result()
     commit = listed_commit or (config_reply.commit if config_reply else None)
     config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
-    other = read_other_remote(reader, files, commit or revision, pool, sizes, weights)
+    probed = _probed(bin_future, commit)
+    other = read_other_remote(reader, files, commit or revision, pool, sizes, weights, probed=probed)
     if other is None:
         raise NoWeightsError(f"{repo_id}@{revision}", weights, files)
     headers, index, weights_config, _ = other
@@ -433,6 +445,15 @@ def _probed(future: Future | None, commit: str | None) -> list | None:
     if reads and commit and reads[0][1].commit and reads[0][1].commit != commit:
         return None  # a push between the reads: the file is read again at the commit
     return reads
+
+
+def _probed_index(future: Future | None, commit: str | None):
+    """The speculative read of a sharded ``.bin``'s index, when it is of this snapshot."""
+    try:
+        reply = future.result() if future is not None else None
+    except RemoteError:
+        return None
+    return None if reply is None or (commit and reply.commit and reply.commit != commit) else reply
 
 
 def _mark_skeletons(reader: HubReader, files: list[HeaderFile], revision: str) -> list[HeaderFile]:

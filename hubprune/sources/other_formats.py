@@ -225,14 +225,14 @@ _KIND_TESTS = (
 
 def read_other_remote(
     reader, files: list[str], revision: str, pool, sizes: dict[str, int] | None = None, weights: str | None = None,
-    probed: list[tuple[int, object]] | None = None,
+    probed: list[tuple[int, object]] | None = None, index_reply=None,
 ) -> tuple[list[HeaderFile], dict | None, dict | None, tuple[str, ...]] | None:
     """Headers of a Hub repo's ``.bin`` or GGUF weights; None when it has neither.
 
     Every file's first reads go out at once (one level); parsing them needs nothing more when
     the metadata fits, which it does for any state dict and most GGUFs. ``probed`` are first
     reads of ``pytorch_model.bin`` already made (the Hub plan's speculative ones), used when that is the
-    file to read.
+    file to read; ``index_reply``, a read of ``pytorch_model.bin.index.json`` already made.
     """
     from ._layout import checked_file_name, json_object
 
@@ -242,7 +242,7 @@ def read_other_remote(
     kind, names = chosen
     index = None
     if kind == "bin-index":
-        reply = reader.get(BIN_INDEX, revision, limit=MAX_INDEX_BYTES)
+        reply = index_reply or reader.get(BIN_INDEX, revision, limit=MAX_INDEX_BYTES)
         index = json_object(reply.body, BIN_INDEX, ShardIndexError)
         names, kind = shard_names_from_index(index, BIN_INDEX), "bin"
     names = [checked_file_name(name, source="the file list") for name in names]
