@@ -138,6 +138,19 @@ class ModelFolder:
         other non-file: each with its own message, and without opening it.
         """
         path = self.path / name
+        if "/" not in name and "\\" not in name and name not in ("", ".", ".."):
+            # A plain name that is not a link is a file of the folder itself, so its real path is
+            # the folder's: one lstat instead of stat and a realpath walk over every component.
+            try:
+                mode = os.lstat(path).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+            except OSError:
+                mode = stat.S_IFLNK  # whatever it is, the full check below says so in its words
+            if not stat.S_ISLNK(mode):
+                if not stat.S_ISREG(mode):
+                    raise _not_a_file(name, mode, hint="replace it with the file itself")
+                return self.roots[0] / name
         try:
             mode = os.stat(path).st_mode
         except (FileNotFoundError, NotADirectoryError):
