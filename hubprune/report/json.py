@@ -8,6 +8,9 @@ from typing import Any
 from .style import Style
 
 _CONTAINERS = (dict, list, tuple)
+_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
+# One encoder per depth (json.dumps with separators would build one per call).
+_ONE_LINE: dict[str, Any] = {}
 
 
 def _encode(value: Any, indent: str, out: list[str]) -> None:
@@ -23,14 +26,17 @@ def _encode(value: Any, indent: str, out: list[str]) -> None:
     elif isinstance(value, (list, tuple)):
         items = value
     else:
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_SCALAR(value))
         return
     if not items:
         out.append("{}" if isinstance(value, dict) else "[]")
         return
     inner = indent + "  "
     if not any(isinstance(item, _CONTAINERS) for item in items):
-        text = json.dumps(value, ensure_ascii=False, separators=(",\n" + inner, ": "))
+        encode = _ONE_LINE.get(inner)
+        if encode is None:
+            encode = _ONE_LINE[inner] = json.JSONEncoder(ensure_ascii=False, separators=(",\n" + inner, ": ")).encode
+        text = encode(value)
         out.append(f"{text[0]}\n{inner}{text[1:-1]}\n{indent}{text[-1]}")
         return
     opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
@@ -40,7 +46,7 @@ def _encode(value: Any, indent: str, out: list[str]) -> None:
         for key, item in value.items():
             out.append(separator)
             # The key as json writes it (a non-string key the same way json.dumps turns it into one).
-            out.append(json.dumps({key: None}, ensure_ascii=False)[1:-7])
+            out.append(_SCALAR(key) if type(key) is str else _SCALAR({key: None})[1:-7])
             out.append(": ")
             _encode(item, inner, out)
             separator = ",\n" + inner
