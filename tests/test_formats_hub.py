@@ -16,7 +16,7 @@ import hubprune
 from hubprune.cli import app
 
 from .conftest import FIXTURES, use_hub
-from .hubserver import FakeHub, Repo
+from .hubserver import DEFAULT_TOKEN, FakeHub, Repo
 
 PYTORCH = FIXTURES / "pytorch"
 GGUF = FIXTURES / "gguf"
@@ -334,3 +334,15 @@ def test_the_hostile_pickle_over_the_hub_is_named_and_cached_with_its_globals(hu
         assert result.exit_code == (1 if command == "check" else 0), result.output
         imports = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "pickle_imports"]
         assert len(imports) == 1 and imports[0]["severity"] == "error" and "os.system" in imports[0]["message"]
+
+
+def test_the_tail_read_sent_at_the_redirect_carries_no_token_to_the_cdn(huge_hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub, _ = huge_hub
+    monkeypatch.setenv("HF_TOKEN", DEFAULT_TOKEN)
+    hub.reset_log()
+    layers("huge/bin")
+    hub.wait_idle()
+    cdn = [e for e in hub.log if e.origin == "cdn"]
+    assert len(cdn) == 2 and all(e.range for e in cdn)  # the head and the tail
+    assert not any(e.authorization for e in cdn)
+    assert all(e.authorization for e in hub.log if e.origin == "hub")
