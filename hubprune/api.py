@@ -125,7 +125,7 @@ def read_snapshot(
     on_shard = (lambda done, total: progress(ref, done, total)) if progress else None
     return read_hub(
         where.ref, revision=options.revision, token=options.token, use_cache=options.use_cache, progress=on_shard,
-        list_files=list_files, abandon=abandon, weights=options.weights,
+        list_files=list_files, abandon=abandon, weights=options.weights, file=where.file,
     )  # fmt: skip
 
 

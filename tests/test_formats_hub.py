@@ -346,3 +346,65 @@ def test_the_tail_read_sent_at_the_redirect_carries_no_token_to_the_cdn(huge_hub
     assert len(cdn) == 2 and all(e.range for e in cdn)  # the head and the tail
     assert not any(e.authorization for e in cdn)
     assert all(e.authorization for e in hub.log if e.origin == "hub")
+
+
+# --- one weight file named in the reference -----------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["huge/gguf/model-Q4_0.gguf", "hf://huge/gguf/model-Q4_0.gguf", "huge/bin/pytorch_model.bin"])
+def test_a_named_file_is_read_in_two_levels(huge_hub, source: str) -> None:
+    hub, folders = huge_hub
+    repo = "/".join(source.removeprefix("hf://").split("/")[:2])
+    expected = layers(str(folders[repo]))
+    hub.reset_log()
+    assert layers(source) == expected
+    hub.wait_idle()
+    name = source.rsplit("/", 1)[1]
+    weights = [e for e in hub.log if e.path.endswith("/" + name)]
+    config = [e for e in hub.log if e.path.endswith("/config.json")]
+    # config.json (its 307 and 200, or one 404); the file's 302 (size, commit, CDN location), then
+    # its head's 206 (and a zip's tail's, sent at the redirect): no listing, no other file.
+    assert len(hub.log) == len(config) + len(weights) and hub.levels() <= 2
+    assert len(config) == (2 if repo == "huge/bin" else 1)
+    assert len(weights) == (3 if name.endswith(".bin") else 2)
+    cdn = [e for e in hub.log if e.origin == "cdn"]
+    assert cdn and all(e.range for e in cdn)
+    assert hub.bytes_sent < 300_000  # of a 5 GB file
+
+
+def test_a_named_split_gguf_reads_every_part(hub: FakeHub) -> None:
+    part = next(p.name for p in sorted((GGUF / "tiny-llama-split").iterdir()) if p.suffix == ".gguf")
+    read = hubprune.read_snapshot(f"fmt/split/{part}", use_cache=False)
+    assert len(read.files) > 1 and all(f.name.endswith(".gguf") for f in read.files)
+    assert layers(f"fmt/split/{part}") == layers(str(GGUF / "tiny-llama-split"))
+
+
+def test_a_named_file_wins_over_the_repos_default(three_hub) -> None:
+    read = hubprune.read_snapshot("fmt/three/tiny-llama-q4_0.gguf", use_cache=False)
+    assert [f.name for f in read.files] == ["tiny-llama-q4_0.gguf"]
+
+
+def test_a_missing_named_file_is_one_line_and_exit_3(hub: FakeHub) -> None:
+    result = CliRunner().invoke(app, ["inspect", "fmt/gguf/nope.gguf"])
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope.gguf" in lines[0] and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("source", ["fmt/gguf/../x.gguf", "hf://fmt/gguf/../x.gguf", "fmt/gguf/%2e%2e/x.gguf", "fmt/gguf//etc/x.bin"])
+def test_a_hostile_named_file_is_refused_without_a_request(hub: FakeHub, source: str) -> None:
+    hub.reset_log()
+    result = CliRunner().invoke(app, ["inspect", source])
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert hub.log == []
+
+
+def test_an_existing_local_path_wins_over_a_named_file(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = tmp_path / "fmt" / "gguf"
+    local.mkdir(parents=True)
+    shutil.copy(GGUF / "tiny-llama-q4_0.gguf", local / "model.gguf")
+    monkeypatch.chdir(tmp_path)
+    hub.reset_log()
+    assert layers("fmt/gguf/model.gguf") == layers(str(GGUF / "tiny-llama-q4_0.gguf"))
+    assert hub.log == []

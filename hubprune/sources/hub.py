@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
-from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, ShardIndexError
+from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, RemoteFileNotFound, ShardIndexError
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import NOT_A_HEADER, PREFIX_LEN, header_length, parse_header, starts_like_a_header
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
@@ -177,6 +177,7 @@ def read_hub(
     list_files: bool = False,
     abandon: threading.Event | None = None,
     weights: str | None = None,
+    file: str | None = None,
 ) -> Snapshot:
     """Read the headers, config and index of a Hub repo with header-only range requests.
 
@@ -186,12 +187,27 @@ def read_hub(
     that ``check`` can see pickles and stray weights beside the shards. Setting ``abandon`` makes the read stop at its next step and
     raise ``Abandoned``: nothing keeps running after the call returns. ``weights`` (``safetensors``,
     ``bin`` or ``gguf``) reads that format instead of the one transformers would load; such a read
-    bypasses the header cache, whose entries hold the default choice.
+    bypasses the header cache, whose entries hold the default choice. ``file`` (a checked name)
+    reads that one weight file of the repo (all parts of a split GGUF), beside config.json.
     """
     options = options or HubOptions()
     repo = parse_repo_ref(ref, revision)
     wanted = repo.revision or "main"
     reader = HubReader(repo.repo_id, token, options, abandon)
+    if file is not None:
+        if options.offline:
+            raise OfflineCacheMiss(
+                f"{repo.repo_id}/{file} is read from the Hub only and HF_HUB_OFFLINE is set",
+                hint="unset HF_HUB_OFFLINE", repo=repo.repo_id, revision=wanted,
+            )
+        pool = ThreadPoolExecutor(max_workers=max(6, options.concurrency))
+        try:
+            return _plan_file(f"{ref}/{file}", repo.repo_id, wanted, reader, pool, file, list_files)
+        except BaseException:
+            reader.abandon.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     cache = HeaderCache(options.endpoint, repo.repo_id, warn=reader.notice) if use_cache and not weights else None
     return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files, weights)
 
@@ -407,7 +423,62 @@ def _plan_other(
     return snapshot, {}
 
 
-def probe_torch_single(reader, revision: str, pool, wanted=lambda: True) -> tuple[object, list[tuple[int, object]]] | None:
+def _plan_file(
+    ref: str, repo_id: str, revision: str, reader: HubReader, pool: ThreadPoolExecutor, name: str, want_files: bool
+) -> Snapshot:
+    """One weight file named by the user: level 1 sends its first read (the Hub's 302 names its
+    size, commit and CDN location), config.json and, for ``check``, the listing; level 2 is the
+    CDN's answer (with a zip's tail, sent at the redirect). A split GGUF's parts follow from the
+    name and are read side by side."""
+    from ..formats.gguf import split_names
+    from ..formats.to_headers import gguf_config, gguf_header, torch_header
+    from .other_formats import GGUF_FIRST_REMOTE, TORCH_SUFFIXES, parse_remote
+
+    lower = name.lower()
+    kind = "gguf" if lower.endswith(".gguf") else "bin" if lower.endswith(TORCH_SUFFIXES) else "safetensors"
+    names = (split_names(name) if kind == "gguf" else None) or [name]
+    config_future = pool.submit(reader.get, "config.json", revision, limit=MAX_CONFIG_BYTES, missing_ok=True, small=True)
+    listing = pool.submit(list_files, reader, revision) if want_files else None
+
+    def first(part: str):
+        if kind == "bin":
+            reads = probe_torch_single(reader, revision, pool, name=part)
+        else:
+            length = GGUF_FIRST_REMOTE if kind == "gguf" else SPECULATIVE_BYTES
+            head = reader.get(part, revision, start=0, length=length, missing_ok=True)
+            reads = None if head is None else [(0, head)]
+        if reads is None:
+            raise RemoteFileNotFound(
+                f"{part} is not in {repo_id} at {revision}", hint="check the file name against the repo's files",
+                repo=repo_id, revision=revision,
+            )
+        return reads
+
+    jobs = {part: pool.submit(first, part) for part in names}
+    firsts = {part: job.result() for part, job in jobs.items()}
+    commit = next((reads[0][1].commit for reads in firsts.values() if reads[0][1].commit), None) or reader.seen_commit
+    pin = commit or revision
+    config_reply = config_future.result()
+    if config_reply is not None and commit and config_reply.commit and config_reply.commit != commit:
+        config_reply = reader.get("config.json", pin, limit=MAX_CONFIG_BYTES, missing_ok=True, small=True)
+    config = json_object(config_reply.body, "config.json", ConfigError) if config_reply else None
+    other_files: tuple[str, ...] = tuple(sorted(listing.result()[1])) if listing is not None else ()
+    if kind == "safetensors":
+        results = {part: read_header_remote(reader, part, pin, firsts[part][0][1]) for part in names}
+        files = _mark_skeletons(reader, [results[part].header for part in names], pin)
+        return Snapshot.build(ref, repo_id, files, config=config, commit=commit, other_files=other_files)
+    parsed = {part: parse_remote(reader, part, pin, kind, firsts[part]) for part in names}
+    if kind == "gguf":
+        headers = [gguf_header(parsed[part][0], part, parsed[part][1]) for part in names]
+        config = config or next((c for c in (gguf_config(parsed[part][0]) for part in names) if c), None)
+    else:
+        headers = [torch_header(parsed[part][0], part, parsed[part][1]) for part in names]
+    return Snapshot.build(ref, repo_id, headers, config=config, commit=commit, other_files=other_files)
+
+
+def probe_torch_single(
+    reader, revision: str, pool, wanted=lambda: True, name: str = BIN_SINGLE_NAME
+) -> tuple[object, list[tuple[int, object]]] | None:
     """Speculative first reads of ``pytorch_model.bin``, sent before anyone knows it is there.
 
     The head goes to ``/resolve``; the Hub's redirect names the file's size and its CDN location,
@@ -424,13 +495,13 @@ def probe_torch_single(reader, revision: str, pool, wanted=lambda: True) -> tupl
         if size is not None and size > PROBE_HEAD and not tails:
             start = max(PROBE_HEAD, size - PROBE_TAIL)
             job = pool.submit(
-                reader.request, location, BIN_SINGLE_NAME, revision, start=start, want=size - start, ranged=True,
+                reader.request, location, name, revision, start=start, want=size - start, ranged=True,
                 missing_ok=False, extra={"Range": f"bytes={start}-{size - 1}"},
             )
             tails.append((start, job))
         return True
 
-    head = reader.get(BIN_SINGLE_NAME, revision, start=0, length=PROBE_HEAD, missing_ok=True, on_redirect=on_redirect)
+    head = reader.get(name, revision, start=0, length=PROBE_HEAD, missing_ok=True, on_redirect=on_redirect)
     if head is None:
         return None
     return [(0, head)] + [(start, job.result()) for start, job in tails]

@@ -1,5 +1,10 @@
 """Parse what the user typed: ``org/name``, ``name``, ``org/name@revision``, or a local path.
 
+``org/name/file.gguf`` (also ``.bin``, ``.pt``, ``.pth``, ``.safetensors``; ``@revision`` after
+the repo or at the end) names one weight file of a Hub repo: that file is read, nothing else is
+looked for. The file part obeys the same rule as every name a checkpoint gives (a plain relative
+path inside the repo), checked before any request.
+
 A reference is read from the Hub when it is written ``hf://...``, or when it is a repo id and no
 such path exists. It is local when it exists, or when it is written as a path (``./org/name``,
 ``../x``, ``/abs``, ``~/x``). A folder that shadows a repo id is read, and the caller is told so.
@@ -11,7 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UnsafeFileName, UsageError
+from ._layout import checked_file_name
 
 # The Hub's repo-name rules: letters, digits, "-", "_", "."; no "--" or ".." ; at most 96 chars.
 # Ids without a namespace ("gpt2", "bert-base-uncased") are older repos the Hub still serves.
@@ -19,6 +25,8 @@ _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 HUB_PREFIX = "hf://"
 # A name ending like a file hubprune reads is a missing file, not a namespace-less repo id.
 _FILE_SUFFIXES = (".safetensors", ".json", ".bin", ".gguf", ".pt", ".pth", ".ckpt")
+# The weight files a reference may name inside a repo.
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
 _PATH_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
 
 # A full commit sha: the only revision string that may name a cache file or a pinned url.
@@ -38,6 +46,34 @@ class Where:
     hub: bool
     ref: str
     shadows: bool = False  # a local path that is also a valid repo id
+    file: str | None = None  # one weight file of the Hub repo, named in the reference
+
+
+def split_file(ref: str) -> tuple[str, str] | None:
+    """``org/name[@rev]/file.gguf[@rev]`` -> (``org/name[@rev]``, ``file.gguf``); None when
+    ``ref`` names no weight file inside a repo. The file part is checked like any name a
+    checkpoint gives (``UnsafeFileName``), before anything is requested.
+
+    >>> split_file("org/name/model-Q4_0.gguf"), split_file("org/name@v1/sub/x.bin"), split_file("org/name")
+    (('org/name', 'model-Q4_0.gguf'), ('org/name@v1', 'sub/x.bin'), None)
+    """
+    parts = ref.split("/", 2)
+    if len(parts) < 3 or not parts[2]:
+        return None
+    file, at, tail_rev = parts[2].rpartition("@") if "@" in parts[2] else (parts[2], "", "")
+    if not file.lower().endswith(_WEIGHT_SUFFIXES):
+        return None
+    repo = "/".join(parts[:2])
+    if at:
+        if "@" in repo:
+            raise UsageError(f"{ref} names two revisions", hint="write org/name@revision/file or org/name/file@revision")
+        repo = f"{repo}@{tail_rev}"
+    if not is_repo_id(repo):
+        return None
+    try:
+        return repo, checked_file_name(file, source="the reference")
+    except UnsafeFileName as error:
+        raise UsageError(f"{ref} names {error.name}, which {error.problem}", hint="name a file inside the repo, like org/name/model.gguf") from None
 
 
 def is_repo_id(ref: str) -> bool:
@@ -58,16 +94,23 @@ def locate(ref: str, revision: str | None = None) -> Where:
     """Decide between the Hub and a local path; ``--revision`` with a local path is a usage error.
 
     >>> locate("hf://org/name"), locate("./org/name").hub, locate("gpt2").hub
-    (Where(hub=True, ref='org/name', shadows=False), False, True)
+    (Where(hub=True, ref='org/name', shadows=False, file=None), False, True)
     """
     if ref.startswith(HUB_PREFIX):
         repo = ref[len(HUB_PREFIX) :]
+        named = split_file(repo)
+        if named is not None:
+            return Where(True, named[0], file=named[1])
         if not is_repo_id(repo):
             raise UsageError(f"{ref} is not a Hub repo id", hint="write hf://org/name or hf://org/name@revision")
         return Where(True, repo)
     exists = Path(ref).exists()
-    if not exists and is_repo_id(ref) and not ref.startswith(_PATH_PREFIXES):
-        return Where(True, ref)
+    if not exists and not ref.startswith(_PATH_PREFIXES):
+        named = split_file(ref)
+        if named is not None:
+            return Where(True, named[0], file=named[1])
+        if is_repo_id(ref):
+            return Where(True, ref)
     if revision is not None:
         raise UsageError(
             f"{{option.revision}} applies to Hub repos, and {ref} is read as a local path",
