@@ -408,3 +408,12 @@ def test_an_existing_local_path_wins_over_a_named_file(hub: FakeHub, tmp_path: P
     hub.reset_log()
     assert layers("fmt/gguf/model.gguf") == layers(str(GGUF / "tiny-llama-q4_0.gguf"))
     assert hub.log == []
+
+
+def test_check_on_a_named_file_lists_the_repo_beside_it(three_hub) -> None:
+    result = CliRunner().invoke(app, ["check", "fmt/three/pytorch_model.bin", "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    # The listing, read beside the file, shows the formats that were not read.
+    assert "other_weights" in [f["code"] for f in json.loads(result.stdout)["findings"]]
+    read = hubprune.read_snapshot("fmt/three/pytorch_model.bin", list_files=True)
+    assert [f.name for f in read.files] == ["pytorch_model.bin"] and "model.safetensors" in read.other_files
