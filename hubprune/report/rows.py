@@ -8,7 +8,7 @@ text, Markdown and HTML reports show the same figures; the few derived values a 
 from __future__ import annotations
 
 from ..locales import finding_text, strings, t
-from ..model import CheckReport, Comparison, Estimates, FamilyList, Finding, LayerComparison, ModelShape, TensorListing
+from ..model import CheckReport, Comparison, Estimates, FamilyList, Finding, LayerComparison, ModelShape, TensorListing, pct
 from .style import Style
 
 UNKNOWN = "?"
@@ -50,13 +50,6 @@ def change(pruned_pct: float) -> str:
     if text == "0.00%":
         return text
     return f"-{text}" if pruned_pct > 0 else f"+{text}"
-
-
-def share(part: int | None, whole: int | None) -> float | None:
-    """``part`` as a percentage of ``whole``; None when either is unknown or ``whole`` is 0."""
-    if part is None or not whole:
-        return None
-    return part / whole * 100
 
 
 def _scaled(n: int | None, step: int, units: tuple[str, ...]) -> str:
@@ -339,7 +332,7 @@ def estimate_rows(e: Estimates, style: Style) -> list[list[str]]:
 def _saved(base: int | None, pruned: int | None) -> str:
     if base is None or pruned is None:
         return UNKNOWN
-    return percent(share(base - pruned, base)) if base else "0.00%"
+    return percent(pct(base - pruned, base))
 
 
 def compare_estimate_headers(style: Style) -> list[str]:
