@@ -71,11 +71,13 @@ def _layer_status(base: LayerShape, pruned: LayerShape) -> list[str]:
     if base.params and not pruned.params:
         return [LAYER_REMOVED]
     status = []
-    if base.attn_params and not pruned.attn_params:
+    # "Removed" only where the part is known to be gone: a part left in modules no family role
+    # explains reads as unknown (heads / width None), and an unknown is not a removal.
+    if base.attn_params and not pruned.attn_params and pruned.q_heads is not None:
         status.append(ATTN_REMOVED)
     elif pruned.attn_kind == "linear" and base.attn_kind != "linear":
         status.append(ATTN_LINEAR)
-    if base.mlp_params and not pruned.mlp_params:
+    if base.mlp_params and not pruned.mlp_params and pruned.intermediate_size is not None:
         status.append(MLP_REMOVED)
     elif pruned.mlp_kind == "linear" and base.mlp_kind != "linear":
         status.append(MLP_LINEAR)

@@ -210,3 +210,22 @@ def test_compare_shapes_accepts_a_map_for_equal_counts() -> None:
     reordered = list(range(24))
     c = compare_shapes(base, base, reordered)
     assert c.aligned and len(c.layers) == 24 and "depth_pruned" not in codes(c)
+
+
+def test_an_mlp_the_family_cannot_read_is_unknown_not_removed(tmp_path: Path) -> None:
+    # Layer 1's MLP is still there under spellings qwen2 does not know: its width is unknown, so
+    # the report must not call it removed; dropping the tensors for real still does.
+    base_tensors = build.qwen25_05b(layers=2)
+    base = variant(tmp_path / "base", {"num_hidden_layers": 2}, base_tensors)
+    renamed = [
+        (name.replace("layers.1.mlp.up_proj", "layers.1.mlp.wide_in").replace("layers.1.mlp.down_proj", "layers.1.mlp.wide_out")
+         .replace("layers.1.mlp.gate_proj", "layers.1.mlp.wide_gate"), dtype, shape)
+        for name, dtype, shape in base_tensors
+    ]
+    unread = variant(tmp_path / "unread", {"num_hidden_layers": 2}, renamed)
+    dropped = variant(tmp_path / "dropped", {"num_hidden_layers": 2}, [t for t in base_tensors if ".layers.1.mlp." not in t[0]])
+
+    row = hubprune.compare(base, unread).layers[1]
+    assert row.pruned_intermediate_size is None
+    assert "mlp_removed" not in row.status
+    assert "mlp_removed" in hubprune.compare(base, dropped).layers[1].status
