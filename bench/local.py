@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubprune.safetensors_header import encode_header
+from hubprune.sources._layout import SKELETON_MARKER, skeleton_marker
 
 ROOT = Path(__file__).resolve().parent.parent
 # Wall-time ratios to the floor that a library inspect should stay within.
@@ -148,6 +149,9 @@ def write_model(folder: Path, config: dict, tensors: list, shards: int, *, by_by
     index = {"metadata": {"total_size": total}, "weight_map": weight_map}
     (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    # Marked as header-only, as ``hubprune skeleton`` marks its copies: the shards read as a
+    # sound checkpoint, not as a thousand downloads cut short (an error finding each).
+    (folder / SKELETON_MARKER).write_text(skeleton_marker(sorted(set(weight_map.values()))), encoding="utf-8")
 
 
 def llama_405b(root: Path) -> Model:
@@ -219,6 +223,8 @@ def validate(model: Model, library_cmd: list[str], cli_cmd: list[str], floor_cmd
     assert floor_count == model.tensors, (floor_count, model.tensors)
     assert report["num_layers"] == model.layers and len(report["layers"]) == model.layers, report["num_layers"]
     assert report["files"] == model.shards, report["files"]
+    errors = [f["code"] for f in report["findings"] if f["severity"] == "error"]
+    assert not errors, errors  # a sound checkpoint, read as one
     assert library == [str(model.layers), str(model.layers), str(model.shards)], library
 
 
