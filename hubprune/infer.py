@@ -68,10 +68,12 @@ def _scheme_label(schemes: set[str], quant: QuantConfig) -> str | None:
     return names
 
 
-def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None) -> ModelShape:
+def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = None, *, reuse: bool = True) -> ModelShape:
     """Infer per-layer heads, KV heads, widths, experts and parameter counts from header shapes.
 
     ``base_head_dim`` (when comparing) is the head_dim of the model this one was pruned from.
+    ``reuse=False`` reads every layer on its own instead of taking over what an earlier layer of
+    the same signature concluded (the result is the same; the tests compare the two).
 
     >>> from hubprune.sources.local import read_local
     >>> from hubprune.archs.schema import load_family
@@ -81,10 +83,10 @@ def infer_shape(headers: Snapshot, family: Family, base_head_dim: int | None = N
     """
     modules = classify(headers, family)
     with collector_paused():  # a few objects per layer, no cycles (see classify.py)
-        return _infer(headers, family, modules, base_head_dim)
+        return _infer(headers, family, modules, base_head_dim, reuse)
 
 
-def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim: int | None) -> ModelShape:
+def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim: int | None, reuse: bool = True) -> ModelShape:
     config = headers.config
     hidden_cfg = as_int(family.config_value(config, "hidden_size"))
     hidden_known = modules.hidden
@@ -131,12 +133,33 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
     for module in modules.buffers:
         if module.layer is not None:
             layer_buffers[module.layer].append(module)
-    mixer_children = {i: _mixer_children(layers[i], layer_buffers.get(i, [])) for i in indices}
-    layer_shapes = _absent_by_design(
-        [_layer_shape(i, layers.get(i, empty), ctx, mixer_children.get(i, {})) for i in all_indices],
-        # Zero-size tensors left where a part was pruned (LLM-Pruner): the part was there.
-        [(_holds(layers.get(i, empty), ATTN_ROLES), _holds(layers.get(i, empty), MLP_ROLES)) for i in all_indices],
-    )
+    mixer_children: dict[int, dict[str, str]] = {}
+    shapes: list[LayerShape] = []
+    stubs: list[tuple[bool, bool]] = []
+    # Layers with the same signature read alike; a layer's findings quote its index and tensor
+    # names, so only what a layer concluded without a finding is reused for another.
+    reused: dict[tuple, tuple[LayerShape, dict[str, str], tuple[bool, bool]]] = {}
+    for i in all_indices:
+        layer = layers.get(i, empty)
+        buffers = layer_buffers.get(i, [])
+        key = _signature(layer, buffers) if reuse else None
+        hit = reused.get(key) if key is not None else None
+        if hit is not None:
+            shape, kinds, stub = hit
+            shape = _at_index(shape, i)
+        else:
+            before = len(findings)
+            kinds = _mixer_children(layer, buffers)
+            shape = _layer_shape(i, layer, ctx, kinds)
+            # Zero-size tensors left where a part was pruned (LLM-Pruner): the part was there.
+            stub = (_holds(layer, ATTN_ROLES), _holds(layer, MLP_ROLES))
+            if key is not None and len(findings) == before:
+                reused[key] = (shape, kinds, stub)
+        if i in layers:
+            mixer_children[i] = kinds
+        shapes.append(shape)
+        stubs.append(stub)
+    layer_shapes = _absent_by_design(shapes, stubs)
 
     # Modules inside a mixer told by its contents are read, whatever their names.
     other_layer = [m for i in indices for m in layers[i].other if _child(m.template) not in mixer_children[i]]
@@ -418,6 +441,28 @@ def _mixer_children(layer: LayerModules, buffers: list[Module]) -> dict[str, str
                 kinds[child] = kind
                 break
     return kinds
+
+
+def _signature(layer: LayerModules, buffers: list[Module]) -> tuple:
+    """What a layer's reading depends on besides its index and names: for each module in order,
+    its role, template, expert, logical shape, parameters and stored parameter names."""
+    return (
+        tuple([(role, m.template, m.expert, m.shape, m.params, *m.tensors) for role, ms in layer.by_role.items() for m in ms]),
+        tuple([(m.template, m.expert, m.shape, m.params, *m.tensors) for m in layer.other]),
+        tuple([(m.template, *m.tensors) for m in buffers]),
+    )
+
+
+def _at_index(shape: LayerShape, index: int) -> LayerShape:
+    """``shape`` as the reading of layer ``index``: a copy of its fields (``replace`` would run
+    the frozen class's ``__init__`` over all of them again, once per layer)."""
+    copy = object.__new__(LayerShape)
+    fields = copy.__dict__
+    fields.update(shape.__dict__)
+    fields["index"] = index
+    if shape.expert_intermediate_sizes is not None:
+        fields["expert_intermediate_sizes"] = list(shape.expert_intermediate_sizes)
+    return copy
 
 
 def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str, str]) -> LayerShape:
