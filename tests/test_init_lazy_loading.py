@@ -98,6 +98,40 @@ def test_the_library_api_loads_no_reader_until_one_is_needed() -> None:
     assert not {m for m in loaded if m.startswith(NOT_ON_THE_HUB_PATH)}
 
 
+# What a local inspect never needs: writing files (temporary files, signal handling), comparing two
+# models (a thread pool), logging (only a notice sends one), the package-data loader (the family
+# files are read beside their module).
+NOT_ON_THE_LOCAL_INSPECT_PATH = (
+    "logging",
+    "concurrent.futures",
+    "tempfile",
+    "shutil",
+    "importlib.resources",
+    "hubprune.atomic",
+    "hubprune.comparison",
+    "hubprune.sources.hub",
+)
+
+
+def _modules(script: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("how", ["import", "inspect"])
+def test_a_local_inspect_loads_nothing_it_does_not_use(how: str) -> None:
+    # Measured against a bare interpreter's modules: an environment that loads one at start-up
+    # (a sitecustomize) does not make hubprune load it.
+    listed = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+    bare = _modules(listed)
+    # An absolute path: a relative one that is also a repo id (fixtures/x) gets a notice, through logging.
+    model = str(ROOT / "fixtures" / "taylor_only_5000")
+    run = "import hubprune.api" if how == "import" else f"import hubprune; hubprune.inspect({model!r})"
+    loaded = _modules(f"{run}; {listed}") - bare
+    assert not {m for m in loaded if m.startswith(NOT_ON_THE_LOCAL_INSPECT_PATH)}
+
+
 def test_a_hub_compare_loads_nothing_of_the_other_readers(tmp_path: Path) -> None:
     import os
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..classify import module_templates, template_roles
 from ..findings import finding
 from ..model import Finding
-from .schema import Family, Role, all_families, load_family
+from .schema import Family, Role, all_families, load_family, named_family
 
 FALLBACK = "generic"
 # Share of a checkpoint's per-layer modules a family must name to be chosen from tensor names alone.
@@ -33,19 +33,15 @@ def detect_family(config: dict | None, tensor_names: Iterable[str]) -> tuple[Fam
     >>> family.name, notes[0].code
     ('llama', 'family_guessed')
     """
-    every = all_families()
+    config = config or {}
+    model_type = config.get("model_type")
+    # Most configs name their family: only that one is built.
+    named = named_family(config.get("architectures") or [], model_type)
+    if named is not None:
+        return load_family(named), []
     # Heuristic families (the common spellings, plus what one model type stores differently, such
     # as its buffers) are chosen only by name from the config, never guessed from tensor names.
-    families = [f for f in every if not f.heuristic]
-    config = config or {}
-    for arch in config.get("architectures") or []:
-        for family in every:
-            if arch in family.architectures:
-                return family, []
-    model_type = config.get("model_type")
-    for family in every:
-        if model_type and model_type in family.model_types:
-            return family, []
+    families = [f for f in all_families() if not f.heuristic]
 
     modules = module_templates(tensor_names)
     layer_modules = {m for m in modules if "{layer}" in m}

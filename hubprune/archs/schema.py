@@ -18,10 +18,11 @@ and an empty list means the family's config never states it (DeciLM's per-block 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from importlib import resources
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from collections.abc import Iterable
 from typing import Any, Literal, get_args
 
 from ..model import _Value
@@ -342,18 +343,37 @@ def _pattern(family: str, role: str, item: object) -> Pattern:
     return Pattern(**item)
 
 
+# The family files ship inside the package, beside this module.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+@cache
+def family_names() -> tuple[str, ...]:
+    """The name of every family file shipped with hubprune, sorted: the order detection tries them in."""
+    return tuple(sorted(entry[: -len(".json")] for entry in os.listdir(DATA) if entry.endswith(".json")))
+
+
+@cache
+def _file(name: str) -> dict:
+    """The JSON of ``data/{name}.json`` as written (shared: callers copy what they change)."""
+    with open(os.path.join(DATA, f"{name}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def _read(name: str) -> dict:
-    text = resources.files("hubprune.archs").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = dict(_file(name))
     # A spelling written as a plain string was seen where *its own file* says: resolve that here,
     # before a family that extends this one merges it under a seen_in of its own.
     seen_in = data.get("seen_in", "")
     for scope in ("layer_roles", "global_roles"):
         roles = data.get(scope)
         if isinstance(roles, dict):
-            for role, patterns in roles.items():
-                if isinstance(patterns, list):
-                    roles[role] = [{"pattern": p, "seen_in": seen_in} if isinstance(p, str) else p for p in patterns]
+            data[scope] = {
+                role: [{"pattern": p, "seen_in": seen_in} if isinstance(p, str) else p for p in patterns]
+                if isinstance(patterns, list)
+                else patterns
+                for role, patterns in roles.items()
+            }
     return data
 
 
@@ -383,6 +403,26 @@ def load_family(name: str) -> Family:
 @cache
 def all_families() -> tuple[Family, ...]:
     """Every family file shipped with hubprune, sorted by name."""
-    folder = resources.files("hubprune.archs").joinpath("data")
-    names = sorted(entry.name[: -len(".json")] for entry in folder.iterdir() if entry.name.endswith(".json"))
-    return tuple(load_family(name) for name in names)
+    return tuple(load_family(name) for name in family_names())
+
+
+def named_family(architectures: Iterable[object], model_type: object) -> str | None:
+    """The family a config names, without building the others: the first family (by name) that
+    lists one of ``architectures`` (tried in their order), else the first that lists ``model_type``.
+
+    Only the two lists of each file are read here; a family is built (and its file checked) when
+    it is loaded, so a run that names its family builds that one alone.
+
+    >>> named_family(["MistralForCausalLM"], "llama"), named_family([], "qwen2"), named_family(["Nope"], None)
+    ('mistral', 'qwen2', None)
+    """
+    names = family_names()
+    for arch in architectures:
+        for name in names:
+            if arch in _file(name).get("architectures", []):
+                return name
+    if model_type:
+        for name in names:
+            if model_type in _file(name).get("model_types", []):
+                return name
+    return None

@@ -13,7 +13,6 @@ import json
 import re
 from dataclasses import replace
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
@@ -29,6 +28,8 @@ GGUF_DTYPES = {"F32": "F32", "F16": "F16", "BF16": "BF16", "F64": "F64", "I8": "
 
 @cache
 def _names() -> dict[str, Any]:
+    from importlib import resources  # only a GGUF's names need the table
+
     return json.loads(resources.files("hubprune.formats").joinpath("data/gguf_names.json").read_text(encoding="utf-8"))
 
 
