@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, ROLE_INPUT, Family, Role
-from .archs.templates import split_expert, split_layer, split_layers
+from .archs.templates import layer_span, split_expert, split_layer
 from .model import Snapshot, TensorInfo, as_int
 from .quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
 
@@ -57,14 +57,28 @@ class Module:
         return self.tensors.get("weight")
 
 
+def module_kind(module: Module) -> tuple:
+    """What a module is, but for its layer and names: template, expert, logical shape, parameters
+    and stored parameter names. Two layers whose modules are of the same kinds, in the same order,
+    read alike (the role follows from the template)."""
+    return (module.template, module.expert, module.shape, module.params, *module.tensors)
+
+
 @dataclass(slots=True)
 class LayerModules:
-    """The modules of one layer, grouped by role; ``other`` holds the unclassified ones."""
+    """The modules of one layer, grouped by role; ``other`` holds the unclassified ones.
+
+    ``kinds`` has each module's ``module_kind`` in the order the modules came (a dense weight's
+    as ``(template, expert, shape, params, how many tensors)``: its names are ``weight`` and
+    ``bias``): equal kinds, equal layers but for index and names.
+    """
 
     by_role: dict[Role, list[Module]] = field(default_factory=dict)
     other: list[Module] = field(default_factory=list)
+    kinds: list[tuple] = field(default_factory=list)
 
     def add(self, module: Module) -> None:
+        self.kinds.append(module_kind(module))
         if module.role is None:
             self.other.append(module)
             return
@@ -124,38 +138,67 @@ def _cut(module: str) -> tuple[str, int | None, int | None]:
 
 
 def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
-    grouped: dict[str, dict[str, TensorInfo]] = {}
-    buffers: list[TensorInfo] = []
-    params: set[str] = set()
-    for name, tensor in tensors.items():
-        if name.endswith(BUFFER_SUFFIXES):
-            buffers.append(tensor)
-            continue
-        if ".weight." in name:
-            module, param = split_param(name)
-        else:
-            module, _, param = name.rpartition(".")
-        group = grouped.get(module)
-        if group is None:
-            grouped[module] = {param: tensor}
-        else:
-            group[param] = tensor
-        params.add(param)
     modules: list[_Cut] = []
-    append = modules.append
-    for (module, group), (template, layer) in zip(grouped.items(), split_layers(list(grouped))):
-        if ".experts." in template:
-            template, expert = split_expert(template)
-            append((module, template, layer, expert, group))
-        else:
-            append((module, template, layer, None, group))
-    cut_buffers: list[_Cut] = []
-    for tensor in buffers:
-        module, param = split_param(tensor.name)
+    buffers: list[_Cut] = []
+    params: set[str] = set()
+    templates: set[str] = set()
+    # A checkpoint lists a layer's tensors together, and every layer names its tensors alike:
+    # what follows a layer's prefix (``model.layers.7.``) is cut the same way under every prefix
+    # that starts with the same text (``model.layers.``), so each such tail is cut once. Names
+    # past a prefix change are cut whole; so is any name whose cut would reach into the prefix.
+    # Buffer suffixes hold no digits, so whether a name is a buffer is told by its tail alone.
+    # tail -> (module tail, parameter, template, expert)
+    tails_by_stem: dict[str, dict[str, tuple[str, str, str, int | None]]] = {}
+    tails: dict[str, tuple[str, str, str, int | None]] = {}
+    # Modules by name, kept per layer prefix: a layer's modules are looked up among its own.
+    groups_by_prefix: dict[str, dict[str, _Cut]] = {}
+    groups: dict[str, _Cut] = {}
+    stem, stem_size = "\0", 0  # the text before the layer index: ``model.layers.``
+    prefix, size, index = "\0", 0, None  # the current layer's prefix: ``model.layers.7.``
+    for name, tensor in tensors.items():
+        if not name.startswith(prefix):
+            if name.startswith(stem):
+                # The next layer under the same stem: its index is the digits up to the next dot.
+                dot = name.find(".", stem_size)
+                if dot > stem_size and name[stem_size:dot].isdecimal():
+                    prefix, size, index = name[: dot + 1], dot + 1, int(name[stem_size:dot])
+                    groups = groups_by_prefix.setdefault(prefix, {})
+        entry = tails.get(name[size:]) if name.startswith(prefix) else None
+        if entry is not None:
+            tail, param, template, expert = entry
+            group = groups.get(tail)
+            if group is None:
+                groups[tail] = group = (prefix + tail, template, index, expert, {})
+                modules.append(group)
+            group[4][param] = tensor
+            continue
+        module, param = split_param(name)
         template, layer, expert = _cut(module)
-        cut_buffers.append((module, template, layer, expert, {param: tensor}))
-    templates = {cut[1] for cut in modules} | {cut[1] for cut in cut_buffers}
-    return _Parsed(modules, cut_buffers, templates, params)
+        templates.add(template)
+        if name.endswith(BUFFER_SUFFIXES):
+            buffers.append((module, template, layer, expert, {param: tensor}))
+            continue
+        params.add(param)
+        span = layer_span(module) if layer is not None else None
+        if span is not None and span[1] < len(module):
+            start, end = span
+            if stem != module[:start]:
+                stem, stem_size = module[:start], start
+                tails = tails_by_stem.setdefault(stem, {})
+            if prefix != module[: end + 1]:
+                prefix, size, index = module[: end + 1], end + 1, layer
+                groups = groups_by_prefix.setdefault(prefix, {})
+            tail = module[size:]
+            tails[name[size:]] = (tail, param, template, expert)
+            key, held = tail, groups
+        else:
+            key, held = module, groups_by_prefix.setdefault("", {})
+        group = held.get(key)
+        if group is None:
+            held[key] = group = (module, template, layer, expert, {})
+            modules.append(group)
+        group[4][param] = tensor
+    return _Parsed(modules, buffers, templates, params)
 
 
 # Recent results, by identity of what they were computed from (see the module docstring).
@@ -318,7 +361,7 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     keep = kept.append
     dense_dtypes: dict[str, bool] = {}  # dtype -> stored as the dense model has it
     input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
-    current, current_index = LayerModules(), None
+    current, current_index, kinds = LayerModules(), None, []
     for cut in cuts:
         template, index, params = cut[1], cut[2], cut[4]
         role, layout, plain = lookups.get(template) or resolve(template)
@@ -349,9 +392,11 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
                 bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes
             module = Module(*cut, role, weight.shape, count, nbytes)
+            kind: tuple = (template, cut[3], weight.shape, count, len(params))
         else:
             module = Module(*cut, role)
             _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes)
+            kind = module_kind(module)
         keep(module)
         if index is not None:
             if index != current_index:
@@ -359,6 +404,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 if current is None:
                     current = layers[index] = LayerModules()
                 current_index = index
+                kinds = current.kinds
+            kinds.append(kind)
             if role is None:
                 current.other.append(module)
             else:

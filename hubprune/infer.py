@@ -444,13 +444,11 @@ def _mixer_children(layer: LayerModules, buffers: list[Module]) -> dict[str, str
 
 
 def _signature(layer: LayerModules, buffers: list[Module]) -> tuple:
-    """What a layer's reading depends on besides its index and names: for each module in order,
-    its role, template, expert, logical shape, parameters and stored parameter names."""
-    return (
-        tuple([(role, m.template, m.expert, m.shape, m.params, *m.tensors) for role, ms in layer.by_role.items() for m in ms]),
-        tuple([(m.template, m.expert, m.shape, m.params, *m.tensors) for m in layer.other]),
-        tuple([(m.template, *m.tensors) for m in buffers]),
-    )
+    """What a layer's reading depends on besides its index and names: its modules' kinds in order
+    (roles follow from templates, and the order gives the grouping by role), and its buffers'."""
+    if buffers:
+        return (*layer.kinds, None, *[(m.template, *m.tensors) for m in buffers])
+    return tuple(layer.kinds)
 
 
 def _at_index(shape: LayerShape, index: int) -> LayerShape:

@@ -83,3 +83,64 @@ def test_templates_of_names_and_of_a_snapshot_agree() -> None:
     snapshot = read_local(str(ZOO / "mixtral"))
     assert module_templates(snapshot.tensors) == module_templates(list(snapshot.tensors))
     assert "model.layers.{layer}.block_sparse_moe.experts.{expert}.w1" in module_templates(snapshot.tensors)
+
+
+def _cut_each_name(tensors) -> tuple[list, list]:
+    """The walk's first half done the plain way: every name cut on its own, grouped by module."""
+    from hubprune.archs.schema import BUFFER_SUFFIXES
+    from hubprune.archs.templates import split_expert, split_layer
+    from hubprune.quant import split_param
+
+    grouped: dict[str, tuple] = {}
+    buffers = []
+    for name, tensor in tensors.items():
+        module, param = split_param(name)
+        template, layer = split_layer(module)
+        template, expert = split_expert(template) if ".experts." in template else (template, None)
+        if name.endswith(BUFFER_SUFFIXES):
+            buffers.append((module, template, layer, expert, {param: tensor}))
+        else:
+            grouped.setdefault(module, (module, template, layer, expert, {}))[4][param] = tensor
+    return list(grouped.values()), buffers
+
+
+ODD_NAMES = [
+    "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.q_proj.bias",
+    "model.layers.1.self_attn.q_proj.weight", "model.layers.1.weight", "model.layers.1.mlp.up_proj.weight",
+    "model.layers.1.self_attn.rotary_emb.inv_freq", "model.layers.2.self_attn.rotary_emb.inv_freq",
+    "model.layers.2.mlp.up_proj.weight.absmax", "model.layers.2.mlp.up_proj.weight",
+    "model.layers.02.mlp.up_proj.weight", "model.layers.3x.mlp.up_proj.weight", "model.layers.\u0663.mlp.up_proj.weight",
+    "model.layers.4.mlp.experts.0.w1.weight", "model.layers.4.mlp.experts.1.w1.weight",
+    "model.layers.5.mlp.experts.0.w1.weight", "model.layers.5.mlp.gate.e_score_correction_bias",
+    "model.layers.0.self_attn.k_proj.weight", "vision.blocks.0.attn.weight", "vision.blocks.1.attn.weight",
+    "model.layers.6.blocks.0.attn.weight", "model.layers.6.blocks.1.attn.weight", "model.layers.7.blocks.0.attn.weight",
+    "a.weight.layers.3.x", "a.weight.layers.4.x", "h.0.attn.c_attn.weight", "h.1.attn.c_attn.weight", "h.10.mlp.weight",
+    "model.layers.8", "model.layers.9.", "model.layers.", "lm_head.weight", "model.norm.weight",
+    "model.layers.10.self_attn.q_proj.weight", "model.layers.1.self_attn.q_proj.bias",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["odd names", *ZOO_CASES[:: 7]])
+def test_names_are_cut_as_if_each_were_cut_alone(case: str) -> None:
+    # Each layer's tails are cut once and reused under the next layer's prefix: the result must
+    # be what cutting every name on its own gives, for odd names too (a layer index that is not
+    # plain digits, a bare layer tensor, a module split back to before the prefix, another stem).
+    from hubprune.classify import _parse
+    from hubprune.model import TensorInfo
+
+    if case == "odd names":
+        tensors = {name: TensorInfo(name, "BF16", (2, 2), 0, 8, "m.safetensors") for name in ODD_NAMES}
+    else:
+        tensors = read_local(str(ZOO / case)).tensors
+    parsed = _parse(tensors)
+    modules, buffers = _cut_each_name(tensors)
+    assert parsed.modules == modules
+    assert parsed.buffers == buffers
+    assert parsed.templates == {cut[1] for cut in modules + buffers}
+
+
+def test_buffer_suffixes_hold_no_digits() -> None:
+    # Whether a name under a layer prefix is a buffer is then told by what follows the prefix.
+    from hubprune.archs.schema import BUFFER_SUFFIXES
+
+    assert not any(c.isdigit() for suffix in BUFFER_SUFFIXES for c in suffix)

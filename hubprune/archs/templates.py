@@ -18,41 +18,25 @@ def split_layer(module: str) -> tuple[str, int | None]:
     >>> split_layer("model.norm")
     ('model.norm', None)
     """
-    match = _LAYER_RE.search(module)
-    if match is None:
+    span = layer_span(module)
+    if span is None:
         return module, None
-    start, end = match.span(1)
-    return module[:start] + "{layer}" + module[end:], int(match.group(1))
+    start, end = span
+    return module[:start] + "{layer}" + module[end:], int(module[start:end])
 
 
-def split_layers(modules: list[str]) -> list[tuple[str, int | None]]:
-    """``split_layer`` of many module paths, in order, matching each layer's prefix once.
+def layer_span(module: str) -> tuple[int, int] | None:
+    """Where the layer index of a module path is (start and end of its digits), None without one.
 
-    A checkpoint lists a layer's modules together; every name that starts with the prefix
-    ``model.layers.7.`` of the last match has its first layer index at the same place, so only
-    the names past a prefix change are searched.
+    Every path that starts like this one up to those digits (``model.layers.``) has its layer
+    index at the same place when the same place holds digits followed by a dot: an earlier
+    match would have been found in this path too.
 
-    >>> split_layers(["model.layers.7.mlp.up_proj", "model.norm", "model.layers.8", "model.layers.7.mlp.down_proj"])
-    [('model.layers.{layer}.mlp.up_proj', 7), ('model.norm', None), ('model.layers.{layer}', 8), ('model.layers.{layer}.mlp.down_proj', 7)]
+    >>> layer_span("model.layers.17.mlp")
+    (13, 15)
     """
-    result: list[tuple[str, int | None]] = []
-    append = result.append
-    search = _LAYER_RE.search
-    prefix, head, size, known = "\0", "", 0, None
-    for module in modules:
-        if module.startswith(prefix):
-            append((head + module[size:], known))
-            continue
-        match = search(module)
-        if match is None:
-            append((module, None))
-            continue
-        start, end = match.span(1)
-        index = int(match.group(1))
-        if end < len(module):
-            prefix, head, size, known = module[: end + 1], module[:start] + "{layer}.", end + 1, index
-        append((module[:start] + "{layer}" + module[end:], index))
-    return result
+    match = _LAYER_RE.search(module)
+    return None if match is None else match.span(1)
 
 
 def split_expert(template: str) -> tuple[str, int | None]:
