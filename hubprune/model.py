@@ -168,20 +168,50 @@ class Snapshot:
 
 
 class _Value:
-    """The report-side types' conversion to the JSON contract."""
+    """The report-side types' conversion to the JSON contract, and their equality, hash and repr.
+
+    Those three are the ones ``@dataclass`` would write for a frozen class (fields compared in
+    order, hashed unless ``hash=False``, shown unless ``repr=False``), written once here instead
+    of generated and compiled again for every class when the module loads.
+    """
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types, fields in declaration order (the JSON contract's order)."""
-        names = _FIELD_NAMES.get(type(self))
-        if names is None:  # ``fields()`` rebuilds its tuple on every call: once per class is enough
-            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))  # type: ignore[arg-type]
-        return {name: _plain(getattr(self, name)) for name in names}
+        return {name: _plain(getattr(self, name)) for name in _names(type(self))[0]}
 
     def to_json(self, *, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        compared = _names(type(self))[1]
+        return tuple(getattr(self, name) for name in compared) == tuple(getattr(other, name) for name in compared)
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in _names(type(self))[2]))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(type(self))[3])
+        return f"{type(self).__qualname__}({shown})"
+
+
+def _names(cls: type) -> tuple[tuple[str, ...], ...]:
+    """A value class's field names: all, compared, hashed, shown (``fields()`` rebuilds its
+    tuple on every call: once per class is enough)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        every = fields(cls)  # type: ignore[arg-type]
+        names = _FIELD_NAMES[cls] = (
+            tuple(f.name for f in every),
+            tuple(f.name for f in every if f.compare),
+            tuple(f.name for f in every if (f.compare if f.hash is None else f.hash)),
+            tuple(f.name for f in every if f.repr),
+        )
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[tuple[str, ...], ...]] = {}
 # Most values are already JSON: one type lookup answers for them.
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -211,8 +241,9 @@ def pct(part: int, whole: int) -> float:
     return part / whole * 100 if whole else 0.0
 
 
-# Keyword-only, so that required fields may follow defaulted ones.
-_value = dataclass(frozen=True, kw_only=True)
+# Keyword-only, so that required fields may follow defaulted ones; equality, hash and repr are
+# ``_Value``'s.
+_value = dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 
 
 class Severity(str, Enum):
@@ -445,6 +476,8 @@ class InspectReport(_Value):
 
 @_value
 class LayerComparison(_Value):
+    """One layer of a comparison: the base's and the pruned model's parameters, heads and widths."""
+
     index: int
     base_params: int
     pruned_params: int
@@ -472,6 +505,8 @@ class LayerComparison(_Value):
 
 @_value
 class Totals(_Value):
+    """A comparison's whole-model and decoder-only parameter counts, and the share pruned."""
+
     base_params: int
     pruned_params: int
     removed_params: int

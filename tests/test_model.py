@@ -74,3 +74,72 @@ def test_value_types_are_frozen() -> None:
     report = hubprune.inspect(str(FIXTURES / "taylor_only_5000"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.shape.total_params = 0  # type: ignore[misc]
+
+
+def _value_classes() -> list[type]:
+    from hubprune import model
+    from hubprune.archs import schema
+
+    found = [c for m in (model, schema) for c in vars(m).values() if isinstance(c, type) and issubclass(c, model._Value)]
+    return sorted({c for c in found if dataclasses.is_dataclass(c)}, key=lambda c: c.__qualname__)
+
+
+def _values() -> list[object]:
+    """Values of every kind a run builds, two of each where the run gives two."""
+    taylor, llama = str(FIXTURES / "taylor_only_5000"), str(FIXTURES / "Llama-3-8B-Instruct")
+    comparison = hubprune.compare(llama, taylor)
+    roots = [comparison, hubprune.check(taylor), hubprune.tensors(taylor, "*.23.*"), hubprune.families()]
+    from hubprune.archs.schema import all_families
+
+    roots += all_families()
+    values: list[object] = []
+
+    def walk(value: object) -> None:
+        if dataclasses.is_dataclass(value):
+            values.append(value)
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    for root in roots:
+        walk(root)
+    return values
+
+
+def test_value_equality_hash_and_repr_are_those_dataclass_would_write() -> None:
+    # Each value class, redeclared as a plain frozen dataclass with the same fields, is the reference.
+    reference = {
+        cls: dataclasses.make_dataclass(
+            cls.__name__,
+            [(f.name, f.type, dataclasses.field(repr=f.repr, hash=f.hash, compare=f.compare)) for f in dataclasses.fields(cls)],
+            frozen=True,
+        )
+        for cls in _value_classes()
+    }
+    values = _values()
+    assert {type(v) for v in values} == set(reference) - {hubprune.model.ReadOptions}
+
+    def twin(value: object) -> object:
+        return reference[type(value)](**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+
+    seen: dict[type, object] = {}
+    for value in values:
+        assert repr(value) == repr(twin(value))
+        copy = dataclasses.replace(value)
+        assert copy == value and not copy != value and copy is not value
+        other = seen.setdefault(type(value), value)
+        assert (value == other) == (twin(value) == twin(other))
+        assert value != twin(value)  # another class is never equal
+        try:
+            expected = hash(twin(value))
+        except TypeError:  # a field holds a list or dict: unhashable, as the dataclass would be
+            with pytest.raises(TypeError):
+                hash(value)
+        else:
+            assert hash(value) == expected
+    assert repr(hubprune.model.ReadOptions(revision="v1")) == "ReadOptions(revision='v1', use_cache=True, progress=None, weights=None)"

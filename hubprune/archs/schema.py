@@ -171,7 +171,7 @@ BUFFER_SUFFIXES: tuple[str, ...] = (
 Layout = Literal["out_in", "in_out"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # equality, hash and repr: _Value's
 class Pattern(_Value):
     """One spelling of a role, and where that spelling was seen.
 
@@ -183,7 +183,7 @@ class Pattern(_Value):
     layout: Layout = "out_in"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Family(_Value):
     """One model family: how to recognise it and which tensors play which role.
 
