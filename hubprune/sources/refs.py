@@ -13,7 +13,7 @@ such path exists. It is local when it exists, or when it is written as a path (`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import UnsafeFileName, UsageError
@@ -33,20 +33,15 @@ _PATH_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
 COMMIT_RE = re.compile(r"[0-9a-f]{40}")
 
 
-@dataclass(frozen=True)
-class RepoRef:
-    repo_id: str
-    revision: str | None
+# Two small answers, built once per run: named tuples cost a tenth of a dataclass to define.
+RepoRef = namedtuple("RepoRef", "repo_id revision")
+RepoRef.__doc__ = "A Hub repo id and the revision asked for (None: the default branch)."
 
+Where = namedtuple("Where", "hub ref shadows file", defaults=(False, None))
+Where.__doc__ = """Where a reference is read from: ``ref`` is the path or the Hub reference (without hf://).
 
-@dataclass(frozen=True)
-class Where:
-    """Where a reference is read from: ``ref`` is the path or the Hub reference (without hf://)."""
-
-    hub: bool
-    ref: str
-    shadows: bool = False  # a local path that is also a valid repo id
-    file: str | None = None  # one weight file of the Hub repo, named in the reference
+``shadows``: a local path that is also a valid repo id; ``file``: one weight file of the Hub
+repo, named in the reference."""
 
 
 def split_file(ref: str) -> tuple[str, str] | None:
