@@ -32,6 +32,7 @@ from .quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_conf
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
 _PLAIN = frozenset({"weight", "bias"})
 _SPECIAL_DTYPES = frozenset({"U8", "I8"})
+_BUFFER = Role.BUFFER  # a name here, not an enum attribute looked up once per module
 
 
 @dataclass(slots=True)
@@ -156,21 +157,25 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
     stem, stem_size = "\0", 0  # the text before the layer index: ``model.layers.``
     prefix, size, index = "\0", 0, None  # the current layer's prefix: ``model.layers.7.``
     for name, tensor in tensors.items():
-        if not name.startswith(prefix):
+        if name.startswith(prefix):
+            entry = tails.get(name[size:])
+        else:
+            entry = None
             if name.startswith(stem):
                 # The next layer under the same stem: its index is the digits up to the next dot.
                 dot = name.find(".", stem_size)
                 if dot > stem_size and name[stem_size:dot].isdecimal():
                     prefix, size, index = name[: dot + 1], dot + 1, int(name[stem_size:dot])
                     groups = groups_by_prefix.setdefault(prefix, {})
-        entry = tails.get(name[size:]) if name.startswith(prefix) else None
+                    entry = tails.get(name[size:])
         if entry is not None:
             tail, param, template, expert = entry
             group = groups.get(tail)
             if group is None:
-                groups[tail] = group = (prefix + tail, template, index, expert, {})
+                groups[tail] = group = (prefix + tail, template, index, expert, {param: tensor})
                 modules.append(group)
-            group[4][param] = tensor
+            else:
+                group[4][param] = tensor
             continue
         module, param = split_param(name)
         template, layer, expert = _cut(module)
@@ -359,31 +364,34 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     unclassified: list[Module] = []
     kept: list[Module] = []
     keep = kept.append
-    dense_dtypes: dict[str, bool] = {}  # dtype -> stored as the dense model has it
+    # dtype -> [parameters, bytes] of the dense weights of that dtype (False: not a dense dtype),
+    # added to the totals at the end.
+    dense_totals: dict[str, list[int] | bool] = {}
     input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
     current, current_index, kinds = LayerModules(), None, []
     for cut in cuts:
         template, index, params = cut[1], cut[2], cut[4]
         role, layout, plain = lookups.get(template) or resolve(template)
-        weight = params.get("weight")
-        if role is Role.BUFFER:
+        if role is _BUFFER:
             # GPT-2 attn.bias and friends: stored, but not parameters.
             buffer_params += sum(t.numel for t in params.values())
             buffers.append(Module(*cut, role, None, 0, sum(t.nbytes for t in params.values())))
             continue
+        weight = params.get("weight")
+        totals = None
         if plain and weight is not None and (all_plain or (len(params) == 1 or (len(params) == 2 and "bias" in params))):
-            dtype = weight.dtype
-            dense = dense_dtypes.get(dtype)
-            if dense is None:
-                dense = dense_dtypes[dtype] = dtype not in _SPECIAL_DTYPES and not dtype.startswith("F8_")
-        else:
-            dense = False
-        if dense:
+            totals = dense_totals.get(weight.dtype)
+            if totals is None:
+                dtype = weight.dtype
+                dense = dtype not in _SPECIAL_DTYPES and not dtype.startswith("F8_")
+                totals = dense_totals[dtype] = [0, 0] if dense else False
+        if totals:
             # The common case, a dense weight (and bias) stored [out, in]: no logical rewrite.
-            count = prod(weight.shape)
+            shape = weight.shape
+            count = prod(shape)
             nbytes = weight.end - weight.begin
-            params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + count
-            bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + nbytes
+            totals[0] += count  # type: ignore[index]
+            totals[1] += nbytes  # type: ignore[index]
             if len(params) == 2:
                 bias = params["bias"]
                 bias_count, bias_bytes = prod(bias.shape), bias.end - bias.begin
@@ -391,8 +399,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 nbytes += bias_bytes
                 params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
                 bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes
-            module = Module(*cut, role, weight.shape, count, nbytes)
-            kind: tuple = (template, cut[3], weight.shape, count, len(params))
+            module = Module(*cut, role, shape, count, nbytes)
+            kind: tuple = (template, cut[3], shape, count, len(params))
         else:
             module = Module(*cut, role)
             _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes)
@@ -422,6 +430,10 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 globals_[role] = [module]
             else:
                 group.append(module)
+    for dtype, totals in dense_totals.items():
+        if totals:
+            params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + totals[0]  # type: ignore[index]
+            bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + totals[1]  # type: ignore[index]
     return ModuleMap(
         family=family,
         modules=kept,

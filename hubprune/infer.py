@@ -103,12 +103,29 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
 
     findings: list[Finding] = []
     _split_extra_layers(family, config, layers, findings)  # its count is in the finding it adds
-    head_dim, head_dim_source = resolve_head_dim(family, config, layers, rotary_dim, base_head_dim)
+    layer_buffers: dict[int, list[Module]] = defaultdict(list)
+    for module in modules.buffers:
+        if module.layer is not None:
+            layer_buffers[module.layer].append(module)
+    # Layers with the same signature read alike: each is read once (see the loop below), and the
+    # head_dim rules, which ask for the first layer that has something or whether all do, ask the
+    # first layer of each signature, in the map's order.
+    # layer -> the number of its signature (numbered in order of first appearance)
+    signatures: dict[int, int] = {}
+    distinct = layers
+    if reuse:
+        numbers: dict[tuple, int] = {}
+        distinct = {}
+        for i, layer in layers.items():
+            number = signatures[i] = numbers.setdefault(_signature(layer, layer_buffers.get(i, [])), len(numbers))
+            if number == len(distinct):
+                distinct[i] = layer
+    head_dim, head_dim_source = resolve_head_dim(family, config, distinct, rotary_dim, base_head_dim)
     if head_dim is not None and head_dim_source == "assumed":
         findings.append(finding("head_dim_assumed", head_dim=head_dim))
     elif head_dim is not None and head_dim_source == "ambiguous":
         heads = positive(family.config_value(config, "num_attention_heads")) or 1
-        rows = query_rows(layers)[0]
+        rows = query_rows(distinct)[0]
         findings.append(
             finding(
                 "head_dim_ambiguous",
@@ -129,24 +146,20 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
         all_indices = indices
         findings.append(finding("layer_indices_sparse", count=len(indices), highest=indices[-1]))
     empty = LayerModules()
-    layer_buffers: dict[int, list[Module]] = defaultdict(list)
-    for module in modules.buffers:
-        if module.layer is not None:
-            layer_buffers[module.layer].append(module)
     mixer_children: dict[int, dict[str, str]] = {}
-    shapes: list[LayerShape] = []
-    stubs: list[tuple[bool, bool]] = []
-    # Layers with the same signature read alike; a layer's findings quote its index and tensor
-    # names, so only what a layer concluded without a finding is reused for another.
-    reused: dict[tuple, tuple[LayerShape, dict[str, str], tuple[bool, bool]]] = {}
+    readings: list[tuple[LayerShape, tuple[bool, bool]]] = []
+    # A layer's findings quote its index and tensor names, so only what a layer concluded without
+    # a finding is taken over by the layers of its signature; the others are read on their own.
+    reused: dict[int | tuple, tuple[LayerShape, dict[str, str], tuple[bool, bool]]] = {}
     for i in all_indices:
         layer = layers.get(i, empty)
         buffers = layer_buffers.get(i, [])
-        key = _signature(layer, buffers) if reuse else None
+        key = signatures.get(i) if i in layers else _signature(layer, buffers)  # a gap: no modules
+        if not reuse:
+            key = None
         hit = reused.get(key) if key is not None else None
         if hit is not None:
             shape, kinds, stub = hit
-            shape = _at_index(shape, i)
         else:
             before = len(findings)
             kinds = _mixer_children(layer, buffers)
@@ -157,9 +170,16 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
                 reused[key] = (shape, kinds, stub)
         if i in layers:
             mixer_children[i] = kinds
-        shapes.append(shape)
-        stubs.append(stub)
-    layer_shapes = _absent_by_design(shapes, stubs)
+        readings.append((shape, stub))
+    # What the other layers say about a missing part is the same for all layers of one reading:
+    # it is settled once per reading, then each layer takes its reading under its own index.
+    once = list({id(shape): (shape, stub) for shape, stub in readings}.values())
+    settled_once = _absent_by_design([shape for shape, _ in once], [stub for _, stub in once])
+    settled = {id(shape): final for (shape, _), final in zip(once, settled_once)}
+    layer_shapes = []
+    for i, (shape, _) in zip(all_indices, readings):
+        final = settled[id(shape)]
+        layer_shapes.append(final if final.index == i else _at_index(final, i))
 
     # Modules inside a mixer told by its contents are read, whatever their names.
     other_layer = [m for i in indices for m in layers[i].other if _child(m.template) not in mixer_children[i]]

@@ -74,3 +74,29 @@ def test_each_layer_of_one_signature_keeps_its_own_findings(tmp_path: Path) -> N
     disagree = [f for f in reused.findings if f.code == "attn_dims_disagree"]
     assert [f.args["o_tensor"] for f in disagree] == [f"model.layers.{i}.self_attn.o_proj" for i in range(6)]
     assert [(layer.index, layer.q_heads, layer.kv_heads) for layer in reused.layers[5:]] == [(5, None, 1), (6, 2, 1), (7, 2, 1), (8, 2, 1)]
+
+
+@pytest.mark.parametrize(
+    ("config", "norm_from"),
+    [
+        ({"hidden_size": 64, "num_attention_heads": 4}, 3),  # head_dim from the q norm of a later layer
+        ({"hidden_size": 64, "num_attention_heads": 4}, None),  # from the config ratio, rows 48 and 32
+        ({"hidden_size": 60, "num_attention_heads": 5}, None),  # ratio 12 that every layer's rows must take
+    ],
+)
+def test_head_dim_is_read_the_same_from_one_layer_of_each_signature(tmp_path: Path, config: dict, norm_from: int | None) -> None:
+    hidden = config["hidden_size"]
+    tensors = [("model.embed_tokens.weight", "BF16", [100, hidden])]
+    for i in range(8):
+        rows = 48 if i % 3 else 96
+        tensors += [
+            (f"model.layers.{i}.self_attn.q_proj.weight", "BF16", [rows, hidden]),
+            (f"model.layers.{i}.self_attn.k_proj.weight", "BF16", [16, hidden]),
+            (f"model.layers.{i}.self_attn.o_proj.weight", "BF16", [hidden, rows]),
+        ]
+        if norm_from is not None and i >= norm_from:
+            tensors.append((f"model.layers.{i}.self_attn.q_norm.weight", "BF16", [16]))
+    config = {"architectures": ["Qwen3ForCausalLM"], "num_hidden_layers": 8, **config}
+    reused, alone = _both(_write(tmp_path / "m", config, tensors))
+    assert reused == alone
+    assert reused.head_dim is not None
