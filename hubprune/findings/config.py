@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import attrgetter
 
 from ..archs.hooks import per_block_config, per_layer_lists, removed_heads
 from ..archs.hooks import pruned_heads as pruned_heads  # the findings package exports it
@@ -69,9 +70,9 @@ def config_value_findings(shape: ModelShape, family: Family, headers: Snapshot) 
 
 # (config fact, layer attribute, finding code; the message table words each code's message)
 PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
-    ("num_attention_heads", lambda layer: layer.q_heads, "config_num_attention_heads"),
-    ("num_key_value_heads", lambda layer: layer.kv_heads, "config_num_key_value_heads"),
-    ("intermediate_size", lambda layer: layer.intermediate_size, "config_intermediate_size"),
+    ("num_attention_heads", attrgetter("q_heads"), "config_num_attention_heads"),
+    ("num_key_value_heads", attrgetter("kv_heads"), "config_num_key_value_heads"),
+    ("intermediate_size", attrgetter("intermediate_size"), "config_intermediate_size"),
 ]
 
 
@@ -95,10 +96,12 @@ def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> lis
             continue
         # transformers re-applies config.pruned_heads on load: those layers are meant to have fewer.
         fewer = removed if fact == "num_attention_heads" else {}
+        expected = max(0, claimed)
         differing = [
             layer
-            for layer in shape.layers
-            if value_of(layer) is not None and value_of(layer) != max(0, claimed - fewer.get(layer.index, 0))
+            for layer, value in zip(shape.layers, map(value_of, shape.layers))
+            if value is not None
+            and value != (max(0, claimed - fewer[layer.index]) if layer.index in fewer else expected)
         ]
         if not differing:
             continue
