@@ -122,12 +122,18 @@ _Cut = tuple[str, str, "int | None", "int | None", dict[str, TensorInfo]]  # Mod
 
 @dataclass(slots=True)
 class _Parsed:
-    """The family-independent half: names cut into modules, and the buffers by name."""
+    """The family-independent half: names cut into modules, and the buffers by name.
 
-    modules: list[_Cut]
+    ``modules`` are bare (no role, shape or counts yet). The first family classified fills them
+    in and keeps them, which spares building each module twice; any later family gets copies, so
+    one family's reading never changes another's map.
+    """
+
+    modules: list[Module]
     buffers: list[_Cut]  # one per buffer tensor
     templates: set[str]  # of both
     params: set[str]  # every parameter name seen ("weight", "bias", "qweight", ...)
+    claimed: bool = False  # whether a family's map holds ``modules`` themselves
 
 
 def _cut(module: str) -> tuple[str, int | None, int | None]:
@@ -139,7 +145,7 @@ def _cut(module: str) -> tuple[str, int | None, int | None]:
 
 
 def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
-    modules: list[_Cut] = []
+    modules: list[Module] = []
     buffers: list[_Cut] = []
     params: set[str] = set()
     templates: set[str] = set()
@@ -152,8 +158,8 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
     tails_by_stem: dict[str, dict[str, tuple[str, str, str, int | None]]] = {}
     tails: dict[str, tuple[str, str, str, int | None]] = {}
     # Modules by name, kept per layer prefix: a layer's modules are looked up among its own.
-    groups_by_prefix: dict[str, dict[str, _Cut]] = {}
-    groups: dict[str, _Cut] = {}
+    groups_by_prefix: dict[str, dict[str, Module]] = {}
+    groups: dict[str, Module] = {}
     stem, stem_size = "\0", 0  # the text before the layer index: ``model.layers.``
     prefix, size, index = "\0", 0, None  # the current layer's prefix: ``model.layers.7.``
     for name, tensor in tensors.items():
@@ -172,10 +178,10 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
             tail, param, template, expert = entry
             group = groups.get(tail)
             if group is None:
-                groups[tail] = group = (prefix + tail, template, index, expert, {param: tensor})
+                groups[tail] = group = Module(prefix + tail, template, index, expert, {param: tensor})
                 modules.append(group)
             else:
-                group[4][param] = tensor
+                group.tensors[param] = tensor
             continue
         module, param = split_param(name)
         template, layer, expert = _cut(module)
@@ -200,9 +206,9 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
             key, held = module, groups_by_prefix.setdefault("", {})
         group = held.get(key)
         if group is None:
-            held[key] = group = (module, template, layer, expert, {})
+            held[key] = group = Module(module, template, layer, expert, {})
             modules.append(group)
-        group[4][param] = tensor
+        group.tensors[param] = tensor
     return _Parsed(modules, buffers, templates, params)
 
 
@@ -276,18 +282,18 @@ def classify(snapshot: Snapshot, family: Family) -> ModuleMap:
     return result
 
 
-def _split_parameter_modules(modules: list[_Cut], family: Family, odd: set[str]) -> list[_Cut]:
+def _split_parameter_modules(modules: list[Module], family: Family, odd: set[str]) -> list[Module]:
     """Fused expert tensors saved without ``.weight`` (``mlp.experts.gate_up_proj``, ``..._bias``):
     their last name part is itself the module, when the family knows that module."""
     table = family.roles()
-    result: list[_Cut] = []
-    for cut in modules:
-        name, _, _, _, tensors = cut
+    result: list[Module] = []
+    for bare in modules:
+        name, tensors = bare.name, bare.tensors
         if odd.isdisjoint(tensors):
-            result.append(cut)
+            result.append(bare)
             continue
         kept = {p: t for p, t in tensors.items() if p not in odd}
-        moved: dict[str, _Cut] = {}
+        moved: dict[str, Module] = {}
         for param in odd.intersection(tensors):
             # A name the family spells whole (a stored buffer such as ``mlp.expert_bias``) stays
             # whole; otherwise ``gate_up_proj_bias`` is the bias of ``gate_up_proj``.
@@ -303,10 +309,10 @@ def _split_parameter_modules(modules: list[_Cut], family: Family, odd: set[str])
                 kept[param] = tensors[param]
                 continue
             if candidate not in moved:
-                moved[candidate] = (candidate, template, layer, expert, {})
-            moved[candidate][4][kind] = tensors[param]
+                moved[candidate] = Module(candidate, template, layer, expert, {})
+            moved[candidate].tensors[kind] = tensors[param]
         if kept:
-            result.append((*cut[:4], kept))
+            result.append(Module(name, bare.template, bare.layer, bare.expert, kept))
         result.extend(moved[key] for key in sorted(moved))
     return result
 
@@ -319,6 +325,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     heuristic = family.heuristic
 
     cuts = parsed.modules
+    # The parsed modules themselves for the first family, copies for any other (see _Parsed).
+    fresh, parsed.claimed = not parsed.claimed, True
     odd = {p for p in parsed.params if p not in suffixes and not is_aux(p)}
     if odd:
         cuts = _split_parameter_modules(cuts, family, odd)
@@ -336,7 +344,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
 
     hidden_cfg = as_int(family.config_value(config, "hidden_size"))
     embed_width = None
-    for name, template, layer, expert, tensors in cuts:
+    for cut in cuts:
+        template, layer, expert, tensors = cut.template, cut.layer, cut.expert, cut.tensors
         # The embedding's width, the one dim that is never packed (needed to unflatten bnb 4-bit).
         if layer is None and expert is None and (lookups.get(template) or resolve(template))[0] is Role.EMBED:
             weight = tensors.get("weight")
@@ -369,13 +378,17 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     dense_totals: dict[str, list[int] | bool] = {}
     input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
     current, current_index, kinds = LayerModules(), None, []
-    for cut in cuts:
-        template, index, params = cut[1], cut[2], cut[4]
+    for module in cuts:
+        template, index, params = module.template, module.layer, module.tensors
+        if not fresh:
+            module = Module(module.name, template, index, module.expert, params)
         role, layout, plain = lookups.get(template) or resolve(template)
+        module.role = role
         if role is _BUFFER:
             # GPT-2 attn.bias and friends: stored, but not parameters.
             buffer_params += sum(t.numel for t in params.values())
-            buffers.append(Module(*cut, role, None, 0, sum(t.nbytes for t in params.values())))
+            module.nbytes = sum(t.nbytes for t in params.values())
+            buffers.append(module)
             continue
         weight = params.get("weight")
         totals = None
@@ -399,10 +412,9 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 nbytes += bias_bytes
                 params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
                 bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes
-            module = Module(*cut, role, shape, count, nbytes)
-            kind: tuple = (template, cut[3], shape, count, len(params))
+            module.shape, module.params, module.nbytes = shape, count, nbytes
+            kind: tuple = (template, module.expert, shape, count, len(params))
         else:
-            module = Module(*cut, role)
             _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes)
             kind = module_kind(module)
         keep(module)

@@ -134,7 +134,7 @@ def test_names_are_cut_as_if_each_were_cut_alone(case: str) -> None:
         tensors = read_local(str(ZOO / case)).tensors
     parsed = _parse(tensors)
     modules, buffers = _cut_each_name(tensors)
-    assert parsed.modules == modules
+    assert [(m.name, m.template, m.layer, m.expert, m.tensors) for m in parsed.modules] == modules
     assert parsed.buffers == buffers
     assert parsed.templates == {cut[1] for cut in modules + buffers}
 
@@ -144,3 +144,21 @@ def test_buffer_suffixes_hold_no_digits() -> None:
     from hubprune.archs.schema import BUFFER_SUFFIXES
 
     assert not any(c.isdigit() for suffix in BUFFER_SUFFIXES for c in suffix)
+
+
+def test_a_second_family_reads_the_snapshot_without_changing_the_first_ones_map() -> None:
+    # The first family's map holds the walk's own modules; another family's gets copies.
+    from hubprune.classify import _classify, _parse
+
+    snapshot = read_local(str(ZOO / "mixtral"))
+    llama, mixtral = load_family("llama"), load_family("mixtral")
+
+    def reading(modules):
+        return [(m.name, m.role, m.shape, m.params, m.nbytes) for m in (*modules.modules, *modules.buffers)]
+
+    alone = {family.name: reading(_classify(snapshot, family, _parse(snapshot.tensors))) for family in (llama, mixtral)}
+    parsed = _parse(snapshot.tensors)
+    first = _classify(snapshot, mixtral, parsed)
+    second = _classify(snapshot, llama, parsed)
+    assert reading(first) == alone["mixtral"] != alone["llama"] == reading(second)
+    assert {id(m) for m in first.modules}.isdisjoint(id(m) for m in second.modules)
