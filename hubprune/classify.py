@@ -7,9 +7,11 @@ parameter: rotary ``inv_freq``, causal-mask constants, decay tables). Inference,
 detection, the checks and the estimates read this map; none of them looks a tensor name up again.
 
 The walk has two halves. The first only cuts names (module / parameter, layer and expert index
-replaced by placeholders) and does not depend on the family, so detection reads it too. The second
-asks the family's role table once per distinct *template* (a 126-layer model has a dozen), and
-turns each module's stored tensors into its logical weight (``quant.py`` knows the packed layouts).
+replaced by placeholders) into bare modules and does not depend on the family, so detection reads
+it too; what follows a layer's prefix is cut once for all layers. The second asks the family's
+role table once per distinct *template* (a 126-layer model has a dozen), turns each module's
+stored tensors into its logical weight (``quant.py`` knows the packed layouts), and notes each
+layer's module kinds, by which inference reads alike layers once.
 
 Both halves are remembered for the last few snapshots they saw (by identity: a snapshot is read
 once and then only read from), because the checks ask for the map inference already built.
