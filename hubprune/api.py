@@ -42,7 +42,7 @@ from .findings import (
 )
 from .errors import HeaderError, NoSafetensorsError, UsageError
 from .estimates import download_bytes, estimate, latent_kv_dim, routed_params_by_layer, top_k_experts
-from .classify import classify, collector_paused
+from .classify import classify, collector_paused, remembered
 from .infer import infer_shape
 from .model import (
     CheckReport,
@@ -115,7 +115,9 @@ def _collector_paused(function: F) -> F:
 
     @functools.wraps(function)
     def paused(*args: Any, **kwargs: Any) -> Any:
-        with collector_paused():
+        # The walk is remembered for the call (inference and the checks share one) and dropped
+        # when it returns: a caller keeps only the report.
+        with collector_paused(), remembered():
             return function(*args, **kwargs)
 
     return paused  # type: ignore[return-value]

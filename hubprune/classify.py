@@ -13,8 +13,11 @@ role table once per distinct *template* (a 126-layer model has a dozen), turns e
 stored tensors into its logical weight (``quant.py`` knows the packed layouts), and notes each
 layer's module kinds, by which inference reads alike layers once.
 
-Both halves are remembered for the last few snapshots they saw (by identity: a snapshot is read
-once and then only read from), because the checks ask for the map inference already built.
+Both halves are remembered, by identity of the snapshot they were computed from (a snapshot is
+read once and then only read from), because the checks ask for the map inference already built;
+but only while a ``remembered()`` scope is open (each library entry point opens one). When the
+outermost scope closes they are dropped: a caller holds nothing of a 200,000-tensor walk after
+the call, and the objects are freed there rather than traversed once more at interpreter exit.
 """
 
 from __future__ import annotations
@@ -214,10 +217,26 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
     return _Parsed(modules, buffers, templates, params)
 
 
-# Recent results, by identity of what they were computed from (see the module docstring).
+# Recent results, by identity of what they were computed from, while a scope is open (see the
+# module docstring).
 _RECENT = 4
 _parsed: list[tuple[object, _Parsed]] = []
 _maps: list[tuple[object, Family, ModuleMap]] = []
+_open_scopes = 0
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Remember walks for the duration of the block; forget them when the outermost block ends."""
+    global _open_scopes
+    _open_scopes += 1
+    try:
+        yield
+    finally:
+        _open_scopes -= 1
+        if not _open_scopes:
+            _parsed.clear()
+            _maps.clear()
 
 
 @contextmanager
@@ -241,8 +260,9 @@ def _parse_cached(tensors: Mapping[str, TensorInfo]) -> _Parsed:
             return parsed
     with collector_paused():
         parsed = _parse(tensors)
-    _parsed.insert(0, (tensors, parsed))
-    del _parsed[_RECENT:]
+    if _open_scopes:
+        _parsed.insert(0, (tensors, parsed))
+        del _parsed[_RECENT:]
     return parsed
 
 
@@ -264,7 +284,7 @@ def template_roles(family: Family, templates: Iterable[str]) -> dict[str, Role |
 
 
 def classify(snapshot: Snapshot, family: Family) -> ModuleMap:
-    """Classify every tensor of ``snapshot`` for ``family`` (remembered for recent snapshots).
+    """Classify every tensor of ``snapshot`` for ``family`` (remembered inside ``remembered()``).
 
     >>> from hubprune.sources.local import read_local
     >>> from hubprune.archs.schema import load_family
@@ -279,8 +299,9 @@ def classify(snapshot: Snapshot, family: Family) -> ModuleMap:
     parsed = _parse_cached(snapshot.tensors)
     with collector_paused():
         result = _classify(snapshot, family, parsed)
-    _maps.insert(0, (snapshot, family, result))
-    del _maps[_RECENT:]
+    if _open_scopes:
+        _maps.insert(0, (snapshot, family, result))
+        del _maps[_RECENT:]
     return result
 
 

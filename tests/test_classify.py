@@ -162,3 +162,24 @@ def test_a_second_family_reads_the_snapshot_without_changing_the_first_ones_map(
     second = _classify(snapshot, llama, parsed)
     assert reading(first) == alone["mixtral"] != alone["llama"] == reading(second)
     assert {id(m) for m in first.modules}.isdisjoint(id(m) for m in second.modules)
+
+
+def test_one_walk_per_call_and_none_kept_after_it() -> None:
+    # Inside a call the checks get the map inference built (one walk); after it returns the
+    # caller holds only the report: no module of the walk is still alive.
+    import gc
+
+    from hubprune import api
+    from hubprune.archs.schema import load_family
+    from hubprune.classify import Module, classify, remembered
+
+    snapshot = read_local("fixtures/taylor_only_5000")
+    family = load_family("llama")
+    with remembered():
+        assert classify(snapshot, family) is classify(snapshot, family)
+    assert classify(snapshot, family) is not classify(snapshot, family)  # outside a call: nothing kept
+
+    report = api.inspect("fixtures/taylor_only_5000")
+    assert report.shape.layers[2].q_heads == 28
+    gc.collect()
+    assert not [o for o in gc.get_objects() if type(o) is Module]
