@@ -68,7 +68,10 @@ class ReadOptions:
     weights: str | None = None  # "safetensors", "bin" or "gguf"; None: what transformers would load
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is built per tensor (200,000 in a large checkpoint), and a frozen dataclass's
+# constructor, which must step around its own __setattr__, was the biggest single cost of reading
+# such a header. Nothing changes one after the header scan built it.
+@dataclass(slots=True)
 class TensorInfo:
     """One entry of a safetensors header.
 
