@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Literal
 
 
@@ -144,6 +145,9 @@ class HeaderFile:
         return self.data_start < self.file_size or not self.is_skeleton
 
 
+_tensor_name = attrgetter("name")
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything read from one model at one revision: its headers, config, index and file list.
@@ -164,9 +168,14 @@ class Snapshot:
     def build(source: str, display_name: str, files: list[HeaderFile], **kwargs: Any) -> "Snapshot":
         tensors: dict[str, TensorInfo] = {}
         for header in files:
-            for tensor in header.tensors:
-                # A tensor in two shards is a finding (the findings package); the first occurrence wins here.
-                tensors.setdefault(tensor.name, tensor)
+            tensors.update(zip(map(_tensor_name, header.tensors), header.tensors))
+        if len(tensors) < sum(len(header.tensors) for header in files):
+            # A tensor in two shards is a finding (the findings package); the first occurrence
+            # wins here. (Within one header a name is never given twice: the scanner refuses it.)
+            tensors = {}
+            for header in files:
+                for tensor in header.tensors:
+                    tensors.setdefault(tensor.name, tensor)
         return Snapshot(source, display_name, tuple(files), tensors=tensors, **kwargs)
 
 

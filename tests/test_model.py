@@ -143,3 +143,18 @@ def test_value_equality_hash_and_repr_are_those_dataclass_would_write() -> None:
         else:
             assert hash(value) == expected
     assert repr(hubprune.model.ReadOptions(revision="v1")) == "ReadOptions(revision='v1', use_cache=True, progress=None, weights=None)"
+
+
+def test_a_snapshot_keeps_every_tensor_in_file_order_and_the_first_of_a_name_given_twice() -> None:
+    from hubprune.model import HeaderFile, Snapshot, TensorInfo
+
+    def header(file: str, *names: str) -> HeaderFile:
+        tensors = tuple(TensorInfo(n, "BF16", (2,), 4 * i, 4 * i + 4, file) for i, n in enumerate(names))
+        return HeaderFile(name=file, header_len=8, tensors=tensors, metadata={}, data_len=4 * len(names))
+
+    one, two = header("a.safetensors", "x", "y"), header("b.safetensors", "z", "w")
+    snapshot = Snapshot.build("m", "m", [one, two])
+    assert list(snapshot.tensors) == ["x", "y", "z", "w"]
+    again = Snapshot.build("m", "m", [one, header("b.safetensors", "z", "x", "w")])
+    assert list(again.tensors) == ["x", "y", "z", "w"]
+    assert again.tensors["x"].file == "a.safetensors"  # the first file that holds it

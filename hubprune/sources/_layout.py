@@ -108,7 +108,7 @@ def json_object(data: bytes, name: str, error: type[ConfigError] | type[ShardInd
 def shard_names_from_index(index: dict[str, Any], file: str = INDEX_NAME) -> list[str]:
     """The shard files an index names, sorted (shards are numbered), each a checked file name."""
     weight_map = index.get("weight_map")
-    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+    if not isinstance(weight_map, dict) or not set(map(type, weight_map.values())) <= {str}:
         raise ShardIndexError(file, "has no weight_map of tensor name -> file name")
     # An index names a handful of files tens of thousands of times: check each file name once.
     return sorted({checked_file_name(name, source=file) for name in set(weight_map.values())})
