@@ -397,10 +397,15 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     kept: list[Module] = []
     keep = kept.append
     # dtype -> [parameters, bytes] of the dense weights of that dtype (False: not a dense dtype),
-    # added to the totals at the end.
+    # added to the totals at the end. Dense weights come in long runs of one dtype: a run is
+    # added up in ``run`` and folded into its dtype's totals when the dtype changes.
     dense_totals: dict[str, list[int] | bool] = {}
+    run_dtype, run_params, run_bytes = None, 0, 0
     input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
-    current, current_index, kinds = LayerModules(), None, []
+    current_index = None
+    kinds: list[tuple] = []
+    by_role: dict[Role, list[Module]] = {}
+    other: list[Module] = []
     for module in cuts:
         template, index, params = module.template, module.layer, module.tensors
         if not fresh:
@@ -414,20 +419,25 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
             buffers.append(module)
             continue
         weight = params.get("weight")
-        totals = None
+        dense = False
         if plain and weight is not None and (all_plain or (len(params) == 1 or (len(params) == 2 and "bias" in params))):
-            totals = dense_totals.get(weight.dtype)
-            if totals is None:
-                dtype = weight.dtype
-                dense = dtype not in _SPECIAL_DTYPES and not dtype.startswith("F8_")
-                totals = dense_totals[dtype] = [0, 0] if dense else False
-        if totals:
+            dtype = weight.dtype
+            if dtype == run_dtype:
+                dense = True
+            else:
+                totals = dense_totals.get(dtype)
+                if totals is None:
+                    totals = dense_totals[dtype] = [0, 0] if dtype not in _SPECIAL_DTYPES and not dtype.startswith("F8_") else False
+                if totals:
+                    _fold_run(dense_totals, run_dtype, run_params, run_bytes)
+                    run_dtype, run_params, run_bytes, dense = dtype, 0, 0, True
+        if dense:
             # The common case, a dense weight (and bias) stored [out, in]: no logical rewrite.
             shape = weight.shape
             count = prod(shape)
             nbytes = weight.end - weight.begin
-            totals[0] += count  # type: ignore[index]
-            totals[1] += nbytes  # type: ignore[index]
+            run_params += count
+            run_bytes += nbytes
             if len(params) == 2:
                 bias = params["bias"]
                 bias_count, bias_bytes = prod(bias.shape), bias.end - bias.begin
@@ -443,18 +453,17 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
         keep(module)
         if index is not None:
             if index != current_index:
-                current = layers.get(index)  # type: ignore[assignment]
+                current = layers.get(index)
                 if current is None:
                     current = layers[index] = LayerModules()
-                current_index = index
-                kinds = current.kinds
+                current_index, kinds, by_role, other = index, current.kinds, current.by_role, current.other
             kinds.append(kind)
             if role is None:
-                current.other.append(module)
+                other.append(module)
             else:
-                group = current.by_role.get(role)
+                group = by_role.get(role)
                 if group is None:
-                    current.by_role[role] = [module]
+                    by_role[role] = [module]
                 else:
                     group.append(module)
         elif role is None:
@@ -465,6 +474,7 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 globals_[role] = [module]
             else:
                 group.append(module)
+    _fold_run(dense_totals, run_dtype, run_params, run_bytes)
     for dtype, totals in dense_totals.items():
         if totals:
             params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + totals[0]  # type: ignore[index]
@@ -484,6 +494,13 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
         schemes=schemes,
         quant=quant,
     )
+
+
+def _fold_run(dense_totals: dict[str, list[int] | bool], dtype: str | None, params: int, nbytes: int) -> None:
+    if dtype is not None:
+        totals = dense_totals[dtype]
+        totals[0] += params  # type: ignore[index]
+        totals[1] += nbytes  # type: ignore[index]
 
 
 def _logical_module(
