@@ -44,20 +44,7 @@ from .errors import HeaderError, NoSafetensorsError, UsageError
 from .estimates import download_bytes, estimate, latent_kv_dim, routed_params_by_layer, top_k_experts
 from .classify import classify, collector_paused, remembered
 from .infer import infer_shape
-from .model import (
-    CheckReport,
-    Estimates,
-    FamilyInfo,
-    FamilyList,
-    Finding,
-    InspectReport,
-    ModelShape,
-    Progress,
-    ReadOptions,
-    Snapshot,
-    TensorEntry,
-    TensorListing,
-)
+from .model import Estimates, Finding, InspectReport, ModelShape, Progress, ReadOptions, Snapshot
 from .sources import notices_to_stderr
 from .sources.refs import locate
 
@@ -65,7 +52,7 @@ if TYPE_CHECKING:
     import threading
 
     from .atomic import remove_pending, write_output
-    from .model import Comparison
+    from .results import CheckReport, Comparison, FamilyList, TensorListing
 
 # A local inspect reads and reports; what only writing, comparing or a Hub read needs (temporary
 # files, a thread pool, logging) is imported where it is used, so a short run does not load it.
@@ -223,6 +210,8 @@ def tensors(ref: str, pattern: str = "*", options: ReadOptions | None = None, **
     """
     from fnmatch import fnmatchcase
 
+    from .results import TensorEntry, TensorListing
+
     snapshot = read_snapshot(ref, options, **read)
     return TensorListing(
         name=snapshot.display_name,
@@ -306,6 +295,8 @@ def check(
     >>> [f.code for f in report.findings], report.estimates.weight_bytes
     ([], 16060522496)
     """
+    from .results import CheckReport
+
     try:
         snapshot = read_snapshot(ref, options, list_files=True, **read)
     except NoSafetensorsError as error:
@@ -341,6 +332,8 @@ def families() -> FamilyList:
     >>> next(f for f in families().families if f.name == "llama").architectures[0]
     'LlamaForCausalLM'
     """
+    from .results import FamilyInfo, FamilyList
+
     return FamilyList(
         families=[
             FamilyInfo(

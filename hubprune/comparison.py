@@ -15,7 +15,8 @@ from .errors import CannotAlign, UsageError
 from .estimates import compare_estimates
 from .findings import finding
 from .locales import said
-from .model import Comparison, Finding, InspectReport, LayerComparison, LayerShape, ModelShape, Totals, pct
+from .model import Finding, InspectReport, LayerShape, ModelShape, pct
+from .results import Comparison, LayerComparison, Totals
 
 # Status flags are ids; the language files (hubprune/locales) turn them into words.
 ATTN_REMOVED = "attn_removed"

@@ -19,13 +19,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .dims import latent_dims
-from .model import Estimates, EstimatesComparison, HeaderFile, LayerShape, ModelShape, pct
+from .model import Estimates, HeaderFile, LayerShape, ModelShape, pct
 
 from .archs.schema import EXPERT_ROLES
 
 if TYPE_CHECKING:
     from .archs.schema import Family
     from .classify import ModuleMap
+    from .results import EstimatesComparison
 
 # Bytes per cached element. Inference stacks keep the KV cache in the compute dtype, which is
 # bf16/fp16 for every released LLM checkpoint we know of; a caller can ask for 1 (fp8 caches).
@@ -230,6 +231,8 @@ def compare_estimates(base: Estimates, pruned: Estimates) -> EstimatesComparison
     cache_saved = None
     if base.kv_cache_bytes is not None and pruned.kv_cache_bytes is not None:
         cache_saved = base.kv_cache_bytes - pruned.kv_cache_bytes
+    from .results import EstimatesComparison  # compare's result type, loaded by compare alone
+
     return EstimatesComparison(
         weight_bytes_saved=weight_saved,
         weight_saved_pct=pct(weight_saved, base.weight_bytes),

@@ -5,7 +5,8 @@ All are frozen dataclasses, built once by the module that knows their values (ch
 slotted: a large checkpoint has thousands of tensors and each costs little more than its JSON.
 Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
 instance is built by our own code from validated headers, so they validate nothing at runtime (the
-JSON Schemas in ``hubprune/schemas`` describe what ``to_dict()`` returns).
+JSON Schemas in ``hubprune/schemas`` describe what ``to_dict()`` returns). The results of the
+other commands (compare, check, tensors, families) are defined in ``results.py`` and named here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 
 SCHEMA_VERSION = 1
@@ -341,64 +342,6 @@ class Estimates(_Value):
     flops_per_token: int | None  # None: an MoE model whose config does not say how many experts a token uses
 
 
-@_value
-class EstimatesComparison(_Value):
-    """What pruning saves in memory and compute (percentages of the base, 0 to 100)."""
-
-    weight_bytes_saved: int
-    weight_saved_pct: float
-    kv_bytes_per_token_saved: int | None
-    kv_saved_pct: float | None
-    kv_cache_bytes_saved: int | None = None
-    flops_per_token_saved: int | None
-    flops_saved_pct: float | None
-
-
-@_value
-class TensorEntry(_Value):
-    """One tensor of a ``tensors`` listing."""
-
-    name: str
-    dtype: str
-    shape: list[int]
-    file: str
-
-
-@_value
-class TensorListing(_Value):
-    """The ``tensors`` JSON object: the tensors of one model whose names match a glob."""
-
-    schema_version: int = SCHEMA_VERSION
-    name: str
-    source: str
-    commit: str | None = None
-    pattern: str
-    tensors: list[TensorEntry]
-
-
-@_value
-class FamilyInfo(_Value):
-    """One model family as ``hubprune families`` lists it."""
-
-    name: str
-    description: str
-    architectures: list[str]
-    model_types: list[str]
-    examples: list[str]
-    config_keys: dict[str, list[str]]
-    heuristic: bool = False
-
-
-@_value
-class FamilyList(_Value):
-    """The ``families`` result: every family hubprune knows, in the order detection tries them."""
-
-    families: list[FamilyInfo]
-
-    def to_dict(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return [family.to_dict() for family in self.families]
-
-
 AttnKind = Literal["full", "none", "linear", "mla"]
 MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
 
@@ -486,75 +429,32 @@ class InspectReport(_Value):
         }
 
 
-@_value
-class LayerComparison(_Value):
-    """One layer of a comparison: the base's and the pruned model's parameters, heads and widths."""
-
-    index: int
-    base_params: int
-    pruned_params: int
-    kept_pct: float
-    pruned_pct: float
-    base_attn_params: int
-    pruned_attn_params: int
-    attn_pruned_pct: float
-    base_mlp_params: int
-    pruned_mlp_params: int
-    mlp_pruned_pct: float
-    base_q_heads: int | None
-    pruned_q_heads: int | None
-    base_kv_heads: int | None
-    pruned_kv_heads: int | None
-    base_intermediate_size: int | None
-    pruned_intermediate_size: int | None
-    status: list[str]
-    base_experts: int | None = None
-    pruned_experts: int | None = None
-    # Set when layers were paired through a layer map: the pruned model's own index of this layer
-    # (``index`` is then the base model's). None for a base layer that no pruned layer maps to.
-    pruned_index: int | None = None
+# The results of compare, check, tensors and families are value types like those above, defined in
+# ``results.py`` so that a run that only inspects never pays for creating them. They are named
+# from here all the same (``hubprune.model.Comparison``), loaded on first use.
+_RESULTS = frozenset(
+    {"EstimatesComparison", "TensorEntry", "TensorListing", "FamilyInfo", "FamilyList", "LayerComparison", "Totals", "Comparison", "CheckReport"}
+)
 
 
-@_value
-class Totals(_Value):
-    """A comparison's whole-model and decoder-only parameter counts, and the share pruned."""
+def __getattr__(name: str) -> Any:
+    if name not in _RESULTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import hubprune.results as results
 
-    base_params: int
-    pruned_params: int
-    removed_params: int
-    pruned_pct: float
-    base_decoder_params: int
-    pruned_decoder_params: int
-    removed_decoder_params: int
-    decoder_pruned_pct: float
+    value = globals()[name] = getattr(results, name)
+    return value
 
 
-@_value
-class Comparison(_Value):
-    """The ``compare`` JSON object."""
-
-    schema_version: int = SCHEMA_VERSION
-    base: InspectReport
-    pruned: InspectReport
-    totals: Totals
-    layers: list[LayerComparison]
-    findings: list[Finding]
-    estimates: EstimatesComparison | None = None
-    # False when layer counts differ and no layer map says which base layers survived: totals
-    # only, ``layers`` empty (depth pruning renumbers layers and records nothing about it).
-    aligned: bool = True
-    layer_map: list[int] | None = None
-
-
-@_value
-class CheckReport(_Value):
-    """The ``check`` JSON object: findings before a download, and what the model will cost."""
-
-    schema_version: int = SCHEMA_VERSION
-    name: str
-    source: str
-    commit: str | None = None
-    family: str | None = None
-    files: int = 0
-    findings: list[Finding]
-    estimates: Estimates | None = None
+if TYPE_CHECKING:
+    from .results import (
+        CheckReport,
+        Comparison,
+        EstimatesComparison,
+        FamilyInfo,
+        FamilyList,
+        LayerComparison,
+        TensorEntry,
+        TensorListing,
+        Totals,
+    )

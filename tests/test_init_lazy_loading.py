@@ -100,7 +100,7 @@ def test_the_library_api_loads_no_reader_until_one_is_needed() -> None:
 
 # What a local inspect never needs: writing files (temporary files, signal handling), comparing two
 # models (a thread pool), logging (only a notice sends one), the package-data loader (the family
-# files are read beside their module).
+# files are read beside their module), the result types of the other commands.
 NOT_ON_THE_LOCAL_INSPECT_PATH = (
     "logging",
     "concurrent.futures",
@@ -109,6 +109,7 @@ NOT_ON_THE_LOCAL_INSPECT_PATH = (
     "importlib.resources",
     "hubprune.atomic",
     "hubprune.comparison",
+    "hubprune.results",
     "hubprune.sources.hub",
 )
 

@@ -77,10 +77,10 @@ def test_value_types_are_frozen() -> None:
 
 
 def _value_classes() -> list[type]:
-    from hubprune import model
+    from hubprune import model, results
     from hubprune.archs import schema
 
-    found = [c for m in (model, schema) for c in vars(m).values() if isinstance(c, type) and issubclass(c, model._Value)]
+    found = [c for m in (model, results, schema) for c in vars(m).values() if isinstance(c, type) and issubclass(c, model._Value)]
     return sorted({c for c in found if dataclasses.is_dataclass(c)}, key=lambda c: c.__qualname__)
 
 
