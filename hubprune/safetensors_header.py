@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
-from operator import add, floordiv, ge, itemgetter, le, mod, mul, sub
+from operator import add, ge, itemgetter, mod, mul, sub
 
 from .errors import HeaderError
 from .model import HeaderFile, HeaderProblem, TensorInfo
@@ -323,10 +323,12 @@ def scan_json(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderS
     return HeaderScan(header, tuple(problems), PREFIX_LEN + len(raw))
 
 
-# Objects parsed as tuples of (key, value) pairs: the C parser builds them as fast as dicts, and
-# a pair list that makes a shorter dict held a key twice. JSON arrays stay lists.
-_PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=tuple, parse_constant=_reject_constant, parse_float=_finite_float)
+# Byte size of each dtype whose elements are whole bytes: the only ones the valid path takes.
+_BYTE_SIZES = {dtype: bits // 8 for dtype, bits in DTYPE_BITS.items() if bits >= 8}
 _ENTRY_FIELDS = itemgetter("dtype", "shape", "data_offsets")
+# Plain dicts: NaN and Infinity decode to floats and fail the int and str checks below.
+_DECODE = json.JSONDecoder().decode
+_ABSENT: dict[str, str] = {}
 
 
 def _scan_valid(raw: bytes, file_size: int | None, file: str) -> HeaderScan | None:
@@ -334,61 +336,65 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str) -> HeaderScan | No
     rather than an entry at a time; None when anything may be wrong.
 
     Every test here is one the full scan makes, or a stricter one (each entry holds exactly its
-    three fields, no dimension is 0, no dtype is unknown, no \\u escape, tensors aligned and
-    not overlapping). When any fails the full scan runs, so which problems a header has and
-    how they are worded is decided there alone; this path only ever finds a header valid, with
-    at most the notes ``_valid_layout`` gives.
+    three fields, no dimension is 0, no dtype is unknown or sub-byte, no backslash anywhere,
+    tensors aligned and not overlapping). When any fails the full scan runs, so which problems a
+    header has and how they are worded is decided there alone; this path only ever finds a
+    header valid, with at most the notes ``_valid_layout`` gives.
+
+    The JSON is decoded into plain dicts, which keep the last of two equal keys where the strict
+    reader refuses the header. Without a backslash every ``"`` in the text opens or closes a
+    string, and once the structure is checked the strings it holds can be counted: five per
+    tensor (its name, three field names, its dtype), one for ``__metadata__`` and two per
+    metadata pair. A key given twice, at any level, leaves the text with more strings than that.
     """
     try:
         text = raw.decode("utf-8").rstrip(" ")
     except UnicodeDecodeError:
         return None
-    if not text.startswith("{") or "\\u" in text:
+    if not text.startswith("{") or "\\" in text:
         return None
     try:
-        pairs = _PAIRS_DECODER.decode(text)
-    except (ValueError, RecursionError):
-        return None
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        return None
-    metadata: dict[str, str] = {}
-    metadata_pairs = obj.pop("__metadata__", None)
-    if metadata_pairs is not None:
-        if type(metadata_pairs) is not tuple:
+        obj = _DECODE(text)
+        metadata = obj.pop("__metadata__", _ABSENT)
+        strings = 0
+        if metadata is _ABSENT:
+            metadata = {}
+        elif type(metadata) is not dict or not set(map(type, metadata.values())) <= {str}:
             return None
-        metadata = dict(metadata_pairs)
-        if len(metadata) != len(metadata_pairs) or not set(map(type, metadata.values())) <= {str}:
+        else:
+            strings = 1 + 2 * len(metadata)
+        entries = obj.values()
+        if not entries or set(map(len, entries)) != {3}:
             return None
-    entries = obj.values()
-    if not entries or set(map(type, entries)) != {tuple} or set(map(len, entries)) != {3}:
+        dtypes, shapes, offsets = zip(*map(_ENTRY_FIELDS, entries))
+        sizes = list(map(_BYTE_SIZES.get, dtypes))
+    except (ValueError, RecursionError, KeyError, TypeError):
+        # Not JSON, an entry that is not an object, a field missing, a dtype that is a list...
+        return None
+    if text.count('"') != 2 * (strings + 5 * len(dtypes)):
+        return None
+    if None in sizes or set(map(type, shapes)) != {list} or max(map(len, shapes)) > 64:
+        return None
+    dims = list(chain.from_iterable(shapes))
+    # type() is int, not isinstance: JSON true is a bool, an int subclass. Dimensions of at least
+    # 1 are each at most the element count, which the size check below bounds.
+    if dims and (set(map(type, dims)) != {int} or min(dims) < 1):
         return None
     try:
-        dtypes, shapes, offsets = zip(*map(_ENTRY_FIELDS, map(dict, entries)))
-    except KeyError:  # a field missing, or one given twice
-        return None
-    if set(map(type, dtypes)) != {str} or set(map(type, shapes)) != {list} or set(map(type, offsets)) != {list}:
-        return None
-    if set(map(len, offsets)) != {2}:
+        if set(map(len, offsets)) != {2}:
+            return None
+    except TypeError:
         return None
     flat = list(chain.from_iterable(offsets))
-    # type() is int, not isinstance: JSON true is a bool, an int subclass.
     if set(map(type, flat)) != {int} or min(flat) < 0 or max(flat) > U64_MAX:
         return None
     begins, ends = flat[0::2], flat[1::2]
-    if not all(map(le, begins, ends)) or max(map(len, shapes)) > 64:
-        return None
-    dims = list(chain.from_iterable(shapes))
-    if dims and (set(map(type, dims)) != {int} or min(dims) < 1 or max(dims) > U64_MAX):
-        return None
-    bits = list(map(DTYPE_BITS.get, dtypes))
-    if None in bits or min(bits) < 8:
-        return None
-    total_bits = list(map(mul, map(math.prod, shapes), bits))
-    if max(total_bits) > U64_MAX or total_bits != list(map(mul, map(sub, ends, begins), repeat(8))):
+    # Every tensor holds at least one element, so equal sizes put each end after its begin.
+    nbytes = list(map(mul, map(math.prod, shapes), sizes))
+    if max(nbytes) > U64_MAX // 8 or nbytes != list(map(sub, ends, begins)):
         return None
     data_start = PREFIX_LEN + len(raw)
-    layout = _valid_layout(begins, ends, bits, data_start, file_size)
+    layout = _valid_layout(begins, ends, sizes, data_start, file_size)
     if layout is None:
         return None
     problems, data_len, gaps = layout
@@ -407,11 +413,12 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str) -> HeaderScan | No
 
 
 def _valid_layout(
-    begins: list[int], ends: list[int], bits: list[int], data_start: int, file_size: int | None
+    begins: list[int], ends: list[int], sizes: list[int], data_start: int, file_size: int | None
 ) -> tuple[list[HeaderProblem], int, int] | None:
-    """``_scan_layout`` when no two tensors overlap and every one is aligned: (problems, data
-    length, gap bytes); None otherwise, for ``_scan_layout`` to find and word those problems."""
-    if any(map(mod, map(add, begins, repeat(data_start)), map(floordiv, bits, repeat(8)))):
+    """``_scan_layout`` when no two tensors overlap and every one is aligned (``sizes``: element
+    bytes): (problems, data length, gap bytes); None otherwise, for ``_scan_layout`` to find and
+    word those problems."""
+    if any(map(mod, map(add, begins, repeat(data_start)), sizes)):
         return None
     starts, stops = zip(*sorted(zip(begins, ends)))
     # Sorted by (begin, end), no tensor overlaps the ones before it exactly when each begins at or
