@@ -72,8 +72,8 @@ class ReadOptions:
 
 # Not frozen: one is built per tensor (200,000 in a large checkpoint), and a frozen dataclass's
 # constructor, which must step around its own __setattr__, was the biggest single cost of reading
-# such a header. Nothing changes one after the header scan built it.
-@dataclass(slots=True)
+# such a header. Nothing changes one after the header scan built it, so it still hashes by value.
+@dataclass(slots=True, unsafe_hash=True)
 class TensorInfo:
     """One entry of a safetensors header.
 

@@ -72,7 +72,9 @@ def _problem(name: str) -> str | None:
         name.encode("utf-8")
     except UnicodeEncodeError:
         return "is not valid Unicode"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+    # In ASCII the only such characters are the C0 controls and DEL, which isprintable() finds;
+    # anything wider is asked of the Unicode database a character at a time.
+    if not name.isprintable() if name.isascii() else any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
         return "holds a control character"
     if "\\" in name:
         return "holds a backslash"

@@ -117,6 +117,14 @@ def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
     return _read_header_fd(fd, name, size)
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``os.path.isfile`` of a listed entry: the listing's own file type, a stat only for links."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 class ModelFolder:
     """A model folder and the only places its files may be: inside it, or for a Hugging Face cache
     snapshot (``models--org--name/snapshots/<commit>``) in that repo's ``blobs/``, where the
@@ -130,6 +138,9 @@ class ModelFolder:
         if real.parent.name == "snapshots" and blobs.is_dir():
             roots.append(Path(os.path.realpath(blobs)))
         self.roots = tuple(roots)
+        # Where each file was found: choosing the shards asks of every one whether it is there,
+        # and reading it asks again. What is opened is still checked to be a regular file.
+        self._located: dict[str, Path | None] = {}
 
     def locate(self, name: str) -> Path | None:
         """The real path of file ``name`` of the folder, or None when there is no such file.
@@ -137,6 +148,11 @@ class ModelFolder:
         Raises ``NotAFile`` for a link that leads outside the folder, a link loop, a FIFO or any
         other non-file: each with its own message, and without opening it.
         """
+        if name not in self._located:
+            self._located[name] = self._locate(name)
+        return self._located[name]
+
+    def _locate(self, name: str) -> Path | None:
         path = self.path / name
         if "/" not in name and "\\" not in name and name not in ("", ".", ".."):
             # A plain name that is not a link is a file of the folder itself, so its real path is
@@ -219,10 +235,18 @@ class ModelFolder:
             return frozenset()
 
     def names(self) -> list[str]:
+        return sorted(self._listing())
+
+    def file_names(self) -> list[str]:
+        """The names that are regular files (or links to one), sorted."""
+        return sorted(name for name, entry in self._listing().items() if _is_file(entry))
+
+    def _listing(self) -> dict[str, os.DirEntry[str]]:
         try:
-            return sorted(p.name for p in self.path.iterdir())
+            with os.scandir(self.path) as entries:
+                return {entry.name: entry for entry in entries}
         except OSError:
-            return []
+            return {}
 
 
 def _problem_of(error: InputError) -> str:
@@ -327,7 +351,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked else h for h in headers]
     # config.json beside the weights wins over what a GGUF's own metadata says.
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
-    others = tuple(n for n in folder.names() if os.path.isfile(folder.path / n))
+    others = tuple(folder.file_names())
     return Snapshot.build(path_str, display, headers, config=config, index=index, other_files=others)
 
 
