@@ -100,8 +100,10 @@ def test_the_library_api_loads_no_reader_until_one_is_needed() -> None:
 
 # What a local inspect never needs: writing files (temporary files, signal handling), comparing two
 # models (a thread pool), logging (only a notice sends one), the package-data loader (the family
-# files are read beside their module), the result types of the other commands.
+# files are read beside their module), the result types of the other commands, the Unicode
+# database (file names in ASCII are checked without it).
 NOT_ON_THE_LOCAL_INSPECT_PATH = (
+    "unicodedata",
     "logging",
     "concurrent.futures",
     "tempfile",

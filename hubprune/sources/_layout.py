@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Any
 
 from ..errors import ConfigError, ShardIndexError, UnsafeFileName
@@ -73,8 +72,13 @@ def _problem(name: str) -> str | None:
     except UnicodeEncodeError:
         return "is not valid Unicode"
     # In ASCII the only such characters are the C0 controls and DEL, which isprintable() finds;
-    # anything wider is asked of the Unicode database a character at a time.
-    if not name.isprintable() if name.isascii() else any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+    # anything wider is asked of the Unicode database (loaded only then) a character at a time.
+    if not name.isascii():
+        import unicodedata
+
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+            return "holds a control character"
+    elif not name.isprintable():
         return "holds a control character"
     if "\\" in name:
         return "holds a backslash"
