@@ -92,22 +92,23 @@ WEIGHTS = (None, "safetensors", "bin", "gguf")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _collector_paused(function: F) -> F:
-    """Run ``function`` with the cyclic garbage collector paused, and restore its state after.
+def _entry_point(function: F) -> F:
+    """What every public call of the library runs inside:
 
-    A read builds objects per tensor that all live until the report is made and form no cycles
-    worth collecting: each pass of the collector over that growing heap is pure cost (a quarter of
-    a library inspect of 200,000 tensors). A caller that paused it already keeps it paused.
+    * the cyclic garbage collector paused, its state restored after. A read builds objects per
+      tensor that all live until the report is made and form no cycles worth collecting: each
+      pass of the collector over that growing heap is pure cost (a quarter of a library inspect
+      of 200,000 tensors). A caller that paused it already keeps it paused.
+    * the tensor walk remembered for the call (inference and the checks share one) and dropped
+      when it returns: a caller keeps only the report.
     """
 
     @functools.wraps(function)
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        # The walk is remembered for the call (inference and the checks share one) and dropped
-        # when it returns: a caller keeps only the report.
+    def call(*args: Any, **kwargs: Any) -> Any:
         with collector_paused(), remembered():
             return function(*args, **kwargs)
 
-    return paused  # type: ignore[return-value]
+    return call  # type: ignore[return-value]
 
 
 def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
@@ -115,7 +116,7 @@ def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
     return replace(options or ReadOptions(), **read)
 
 
-@_collector_paused
+@_entry_point
 def read_snapshot(
     ref: str,
     options: ReadOptions | None = None,
@@ -156,7 +157,7 @@ def read_snapshot(
     )  # fmt: skip
 
 
-@_collector_paused
+@_entry_point
 def inspect(
     ref: str, options: ReadOptions | None = None, *, context: int | None = None, batch: int = 1, **read: Any
 ) -> InspectReport:
@@ -200,7 +201,7 @@ def _estimates(shape: ModelShape, family: Family, snapshot: Snapshot, context: i
     )
 
 
-@_collector_paused
+@_entry_point
 def tensors(ref: str, pattern: str = "*", options: ReadOptions | None = None, **read: Any) -> TensorListing:
     """The tensors of a model whose names match ``pattern`` (a glob such as ``"*.q_proj.*"``).
 
@@ -226,7 +227,7 @@ def tensors(ref: str, pattern: str = "*", options: ReadOptions | None = None, **
     )
 
 
-@_collector_paused
+@_entry_point
 def compare(
     base: str,
     pruned: str,
@@ -282,7 +283,7 @@ def compare(
     return compare_shapes(base_report, pruned_report, layer_map, allow_unaligned=allow_unaligned)
 
 
-@_collector_paused
+@_entry_point
 def check(
     ref: str, options: ReadOptions | None = None, *, context: int | None = None, batch: int = 1, **read: Any
 ) -> CheckReport:
