@@ -207,7 +207,7 @@ def read_hub(
             reader.abandon.set()
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=reader.abandon.is_set())
     cache = HeaderCache(options.endpoint, repo.repo_id, warn=reader.notice) if use_cache and not weights else None
     return _read(ref, repo.repo_id, wanted, reader, cache, options, progress, list_files, weights)
 
@@ -272,7 +272,10 @@ def _read_online(
         reader.abandon.set()  # the reads still running stop at their next step
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # A read that succeeded still sends every request its plan queued (a speculative read
+        # whose thread had not started yet): what a repo costs must not depend on how the
+        # threads were scheduled. An abandoned read drops the ones not yet sent.
+        pool.shutdown(wait=True, cancel_futures=reader.abandon.is_set())
 
 
 def _plan(
