@@ -68,17 +68,29 @@ def _empty(index: int) -> LayerShape:
     )  # fmt: skip
 
 
+# A part the pruned layer shows none of is gone only when that is known: a part left in modules
+# no family role explains reads as unknown (heads / width None), and an unknown is not a removal.
+
+
+def _attention_unread(base: LayerShape, pruned: LayerShape) -> bool:
+    """The base layer's attention is not read in the pruned one, and may still be there."""
+    return bool(base.attn_params) and not pruned.attn_params and pruned.q_heads is None
+
+
+def _mlp_unread(base: LayerShape, pruned: LayerShape) -> bool:
+    """The base layer's MLP is not read in the pruned one, and may still be there."""
+    return bool(base.mlp_params) and not pruned.mlp_params and pruned.intermediate_size is None
+
+
 def _layer_status(base: LayerShape, pruned: LayerShape) -> list[str]:
     if base.params and not pruned.params:
         return [LAYER_REMOVED]
     status = []
-    # "Removed" only where the part is known to be gone: a part left in modules no family role
-    # explains reads as unknown (heads / width None), and an unknown is not a removal.
-    if base.attn_params and not pruned.attn_params and pruned.q_heads is not None:
+    if base.attn_params and not pruned.attn_params and not _attention_unread(base, pruned):
         status.append(ATTN_REMOVED)
     elif pruned.attn_kind == "linear" and base.attn_kind != "linear":
         status.append(ATTN_LINEAR)
-    if base.mlp_params and not pruned.mlp_params and pruned.intermediate_size is not None:
+    if base.mlp_params and not pruned.mlp_params and not _mlp_unread(base, pruned):
         status.append(MLP_REMOVED)
     elif pruned.mlp_kind == "linear" and base.mlp_kind != "linear":
         status.append(MLP_LINEAR)
@@ -99,10 +111,11 @@ def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = 
         pruned_pct=pct(base.params - pruned.params, base.params),
         base_attn_params=base.attn_params,
         pruned_attn_params=pruned.attn_params,
-        attn_pruned_pct=pct(base.attn_params - pruned.attn_params, base.attn_params),
+        # An unread part has no pruned share (null, shown ?): 100% would say it was removed.
+        attn_pruned_pct=None if _attention_unread(base, pruned) else pct(base.attn_params - pruned.attn_params, base.attn_params),
         base_mlp_params=base.mlp_params,
         pruned_mlp_params=pruned.mlp_params,
-        mlp_pruned_pct=pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
+        mlp_pruned_pct=None if _mlp_unread(base, pruned) else pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
         base_q_heads=base.q_heads,
         pruned_q_heads=pruned.q_heads,
         base_kv_heads=base.kv_heads,

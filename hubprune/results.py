@@ -81,10 +81,10 @@ class LayerComparison(_Value):
     pruned_pct: float
     base_attn_params: int
     pruned_attn_params: int
-    attn_pruned_pct: float
+    attn_pruned_pct: float | None  # None: the pruned layer's attention is not read (see status)
     base_mlp_params: int
     pruned_mlp_params: int
-    mlp_pruned_pct: float
+    mlp_pruned_pct: float | None  # None: the pruned layer's MLP is not read
     base_q_heads: int | None
     pruned_q_heads: int | None
     base_kv_heads: int | None

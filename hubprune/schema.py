@@ -151,10 +151,10 @@ class LayerComparison(_Output):
     pruned_pct: Percent
     base_attn_params: Count
     pruned_attn_params: Count
-    attn_pruned_pct: Percent
+    attn_pruned_pct: Percent | None
     base_mlp_params: Count
     pruned_mlp_params: Count
-    mlp_pruned_pct: Percent
+    mlp_pruned_pct: Percent | None
     base_q_heads: Count | None
     pruned_q_heads: Count | None
     base_kv_heads: Count | None

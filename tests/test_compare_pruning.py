@@ -229,3 +229,30 @@ def test_an_mlp_the_family_cannot_read_is_unknown_not_removed(tmp_path: Path) ->
     assert row.pruned_intermediate_size is None
     assert "mlp_removed" not in row.status
     assert "mlp_removed" in hubprune.compare(base, dropped).layers[1].status
+
+
+def test_a_part_left_under_unknown_spellings_has_no_pruned_share(tmp_path: Path) -> None:
+    # Layer 5's MLP renamed to modules llama has no role for: its width is unknown (null), so its
+    # pruned share is unknown too (null, shown ?), not 100%, and the status does not say removed.
+    from hubprune.safetensors_header import encode_header
+    from hubprune.sources.local import read_local
+
+    source = Path("fixtures/taylor_only_5000")
+    tensors = sorted(
+        (t.name.replace("model.layers.5.mlp.", "model.layers.5.ffx."), t.dtype, list(t.shape))
+        for t in read_local(str(source)).tensors.values()
+    )
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    (renamed / "model.safetensors").write_bytes(encode_header(tensors, {"format": "pt"}))
+    (renamed / "config.json").write_bytes((source / "config.json").read_bytes())
+    comparison = hubprune.compare(str(source), str(renamed))
+    layer = comparison.layers[5]
+    assert layer.pruned_intermediate_size is None and layer.mlp_pruned_pct is None and layer.status == []
+    assert comparison.layers[4].mlp_pruned_pct == 0.0  # a layer read as usual keeps its share
+    data = json.loads(comparison.to_json())
+    assert data["layers"][5]["mlp_pruned_pct"] is None
+    result = CliRunner().invoke(app, ["compare", str(source), str(renamed)])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["5"])
+    assert row.split()[-1] == "?", row  # the MLP pruned % column; before, 100.00%

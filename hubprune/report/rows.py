@@ -141,7 +141,9 @@ def layer_rows(comparison: Comparison, style: Style) -> list[list[str]]:
     ]
 
 
-def _params_line(base: int, pruned: int, pruned_pct: float, style: Style) -> str:
+def _params_line(base: int, pruned: int, pruned_pct: float | None, style: Style) -> str:
+    if pruned_pct is None:  # the pruned part is not read: its size is unknown, not 0
+        return f"{t('label.params', style.lang)}: {_from_to(num(base), UNKNOWN, style)} ({UNKNOWN})"
     line = f"{t('label.params', style.lang)}: {_from_to(num(base), num(pruned), style)}"
     # A part the base layer does not have (0 -> 0) has no share to show.
     return line if not base else f"{line} ({change(pruned_pct)})"
@@ -185,12 +187,13 @@ def heads_rows(comparison: Comparison, style: Style) -> tuple[list[str], list[li
 
 
 def kept_shares(comparison: Comparison) -> list[tuple[int, float | None, float | None]]:
-    """Per layer: ``(index, attention kept %, MLP kept %)`` of the base layer; None where the base has none."""
+    """Per layer: ``(index, attention kept %, MLP kept %)`` of the base layer; None where the base has
+    none, or where the pruned layer's part is not read."""
     return [
         (
             layer.index,
-            None if not layer.base_attn_params else 100 - layer.attn_pruned_pct,
-            None if not layer.base_mlp_params else 100 - layer.mlp_pruned_pct,
+            None if not layer.base_attn_params or layer.attn_pruned_pct is None else 100 - layer.attn_pruned_pct,
+            None if not layer.base_mlp_params or layer.mlp_pruned_pct is None else 100 - layer.mlp_pruned_pct,
         )
         for layer in comparison.layers
     ]
