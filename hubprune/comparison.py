@@ -103,6 +103,7 @@ def _layer_status(base: LayerShape, pruned: LayerShape) -> list[str]:
 
 def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = None, pruned_index: int | None = None) -> LayerComparison:
     """One row of the per-layer comparison."""
+    unread = pruned.other_params > base.other_params
     return LayerComparison(
         index=pruned.index if index is None else index,
         base_params=base.params,
@@ -111,11 +112,15 @@ def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = 
         pruned_pct=pct(base.params - pruned.params, base.params),
         base_attn_params=base.attn_params,
         pruned_attn_params=pruned.attn_params,
-        # An unread part has no pruned share (null, shown ?): 100% would say it was removed.
-        attn_pruned_pct=None if _attention_unread(base, pruned) else pct(base.attn_params - pruned.attn_params, base.attn_params),
+        # An unread part has no pruned share (null, shown ?): 100% would say it was removed. Nor
+        # has either part when the pruned layer holds more unread modules than the base: they
+        # may belong to either, and a share without them could report a third of an MLP pruned.
+        attn_pruned_pct=None
+        if unread or _attention_unread(base, pruned)
+        else pct(base.attn_params - pruned.attn_params, base.attn_params),
         base_mlp_params=base.mlp_params,
         pruned_mlp_params=pruned.mlp_params,
-        mlp_pruned_pct=None if _mlp_unread(base, pruned) else pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
+        mlp_pruned_pct=None if unread or _mlp_unread(base, pruned) else pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
         base_q_heads=base.q_heads,
         pruned_q_heads=pruned.q_heads,
         base_kv_heads=base.kv_heads,

@@ -231,21 +231,33 @@ def test_an_mlp_the_family_cannot_read_is_unknown_not_removed(tmp_path: Path) ->
     assert "mlp_removed" in hubprune.compare(base, dropped).layers[1].status
 
 
-def test_a_part_left_under_unknown_spellings_has_no_pruned_share(tmp_path: Path) -> None:
-    # Layer 5's MLP renamed to modules llama has no role for: its width is unknown (null), so its
-    # pruned share is unknown too (null, shown ?), not 100%, and the status does not say removed.
+def _renamed(tmp_path: Path, old: str, new: str) -> tuple[Path, Path]:
+    """taylor_only_5000 with ``old`` in its tensor names spelt ``new``: (the original, the copy)."""
     from hubprune.safetensors_header import encode_header
     from hubprune.sources.local import read_local
 
     source = Path("fixtures/taylor_only_5000")
-    tensors = sorted(
-        (t.name.replace("model.layers.5.mlp.", "model.layers.5.ffx."), t.dtype, list(t.shape))
-        for t in read_local(str(source)).tensors.values()
-    )
+    tensors = sorted((t.name.replace(old, new), t.dtype, list(t.shape)) for t in read_local(str(source)).tensors.values())
     renamed = tmp_path / "renamed"
     renamed.mkdir()
     (renamed / "model.safetensors").write_bytes(encode_header(tensors, {"format": "pt"}))
     (renamed / "config.json").write_bytes((source / "config.json").read_bytes())
+    return source, renamed
+
+
+def test_a_module_left_unread_leaves_the_layer_without_pruned_shares(tmp_path: Path) -> None:
+    # Only up_proj of layer 5 under a spelling llama does not know: the width is still read from
+    # gate and down, but a share without up_proj would say a third of the MLP was pruned.
+    source, renamed = _renamed(tmp_path, "model.layers.5.mlp.up_proj", "model.layers.5.mlp.wide_in")
+    layer = hubprune.compare(str(source), str(renamed)).layers[5]
+    assert layer.mlp_pruned_pct is None and layer.attn_pruned_pct is None and layer.status == []
+    assert layer.pruned_intermediate_size == layer.base_intermediate_size
+
+
+def test_a_part_left_under_unknown_spellings_has_no_pruned_share(tmp_path: Path) -> None:
+    # Layer 5's MLP renamed to modules llama has no role for: its width is unknown (null), so its
+    # pruned share is unknown too (null, shown ?), not 100%, and the status does not say removed.
+    source, renamed = _renamed(tmp_path, "model.layers.5.mlp.", "model.layers.5.ffx.")
     comparison = hubprune.compare(str(source), str(renamed))
     layer = comparison.layers[5]
     assert layer.pruned_intermediate_size is None and layer.mlp_pruned_pct is None and layer.status == []
