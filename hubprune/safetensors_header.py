@@ -201,7 +201,7 @@ def header_extent(prefix: bytes, file_size: int | None = None) -> int | None:
         return None
 
 
-def scan(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderScan:
+def scan(raw: bytes, file_size: int | None = None, *, file: str, marked_skeleton: bool = False) -> HeaderScan:
     """Scan a file's first bytes (the 8-byte length prefix, then the header JSON) for every problem.
 
     >>> raw = encode_header([("w", "BF16", [2])])
@@ -218,7 +218,7 @@ def scan(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderScan:
     if len(raw) < PREFIX_LEN + length:  # the file shrank between its size and its read
         shown = f"header length {length:,}, " if starts_like_a_header(raw) else ""
         return HeaderScan(None, (invalid(f"was cut while being read: {shown}{len(raw) - PREFIX_LEN:,} header bytes read"),))
-    return scan_json(raw[PREFIX_LEN : PREFIX_LEN + length], file_size, file=file)
+    return scan_json(raw[PREFIX_LEN : PREFIX_LEN + length], file_size, file=file, marked_skeleton=marked_skeleton)
 
 
 def parse(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderFile:
@@ -279,9 +279,12 @@ class _Tally:
         return [HeaderProblem(code, message, fatal, {**args, "count": count}) for code, (count, message, args) in self.found.items()]
 
 
-def scan_json(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderScan:
-    """Scan the JSON part of a header (without its 8-byte prefix): see ``scan``."""
-    valid = _scan_valid(raw, file_size, file)
+def scan_json(raw: bytes, file_size: int | None = None, *, file: str, marked_skeleton: bool = False) -> HeaderScan:
+    """Scan the JSON part of a header (without its 8-byte prefix): see ``scan``.
+
+    ``marked_skeleton``: the folder's skeleton marker lists the file (``HeaderFile.is_skeleton``).
+    """
+    valid = _scan_valid(raw, file_size, file, marked_skeleton)
     if valid is not None:
         return valid
     obj = _json_object(raw)
@@ -316,6 +319,7 @@ def scan_json(raw: bytes, file_size: int | None = None, *, file: str) -> HeaderS
             file_size=file_size,
             unknown_dtypes=tuple(p.args["dtype"] for p in problems if p.code == "unknown_dtype"),
             gaps=gaps,
+            marked_skeleton=marked_skeleton,
             # The file's size against its header is asked of every header, of any format, by
             # the findings (``size_problems``); what the header alone says is kept here.
             problems=tuple(p for p in problems if p.code not in SIZE_CODES),
@@ -331,7 +335,7 @@ _DECODE = json.JSONDecoder().decode
 _ABSENT: dict[str, str] = {}
 
 
-def _scan_valid(raw: bytes, file_size: int | None, file: str) -> HeaderScan | None:
+def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: bool = False) -> HeaderScan | None:
     """``scan_json`` for the common case, a header with no fault, checked a column at a time
     rather than an entry at a time; None when anything may be wrong.
 
@@ -407,6 +411,7 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str) -> HeaderScan | No
         file_size=file_size,
         unknown_dtypes=(),
         gaps=gaps,
+        marked_skeleton=marked_skeleton,
         problems=tuple(p for p in problems if p.code not in SIZE_CODES),
     )
     return HeaderScan(header, tuple(problems), data_start)

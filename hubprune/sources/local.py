@@ -65,12 +65,17 @@ def _not_a_file(name: str, mode: int, hint: str = _NOT_A_FILE_HINT) -> NotAFile:
     return NotAFile(name, f"is {kind}, not a file", hint=hint)
 
 
-def _open_regular(path: Path, name: str) -> tuple[int, int]:
-    """Open ``path`` for reading if it is a regular file: (fd, size). Never blocks on a FIFO."""
+def _open_regular(path: str | Path, name: str, *, known_regular: bool = False) -> tuple[int, int]:
+    """Open ``path`` for reading if it is a regular file: (fd, size). Never blocks on a FIFO.
+
+    ``known_regular``: a stat of this very path just found a regular file, so it is not asked
+    again before the open (the check after it still catches a file swapped in between).
+    """
     try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_a_file(name, mode)
+        if not known_regular:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                raise _not_a_file(name, mode)
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise PathNotFoundError(str(path)) from None
@@ -87,7 +92,7 @@ def _open_regular(path: Path, name: str) -> tuple[int, int]:
     return fd, info.st_size
 
 
-def _scan_fd(fd: int, name: str, size: int) -> HeaderScan:
+def _scan_fd(fd: int, name: str, size: int, *, marked_skeleton: bool = False) -> HeaderScan:
     """Scan the header of an open file: its first bytes only, never its data."""
     with os.fdopen(fd, "rb") as handle:
         try:
@@ -99,7 +104,7 @@ def _scan_fd(fd: int, name: str, size: int) -> HeaderScan:
                 raw += handle.read(extent - len(raw))
         except OSError as exc:
             return HeaderScan(None, (invalid(f"cannot be read ({exc.strerror or type(exc).__name__})"),))
-    return scan(raw, size, file=name)
+    return scan(raw, size, file=name, marked_skeleton=marked_skeleton)
 
 
 def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
@@ -132,6 +137,7 @@ class ModelFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._text = str(path)
         real = Path(os.path.realpath(path))
         roots = [real]
         blobs = real.parent.parent / "blobs"
@@ -141,6 +147,8 @@ class ModelFolder:
         # Where each file was found: choosing the shards asks of every one whether it is there,
         # and reading it asks again. What is opened is still checked to be a regular file.
         self._located: dict[str, Path | None] = {}
+        # Plain names whose lstat found a regular file, not a link: path text to open.
+        self._plain: dict[str, str] = {}
 
     def locate(self, name: str) -> Path | None:
         """The real path of file ``name`` of the folder, or None when there is no such file.
@@ -153,12 +161,12 @@ class ModelFolder:
         return self._located[name]
 
     def _locate(self, name: str) -> Path | None:
-        path = self.path / name
         if "/" not in name and "\\" not in name and name not in ("", ".", ".."):
             # A plain name that is not a link is a file of the folder itself, so its real path is
             # the folder's: one lstat instead of stat and a realpath walk over every component.
+            text = os.path.join(self._text, name)
             try:
-                mode = os.lstat(path).st_mode
+                mode = os.lstat(text).st_mode
             except (FileNotFoundError, NotADirectoryError):
                 return None
             except OSError:
@@ -166,7 +174,9 @@ class ModelFolder:
             if not stat.S_ISLNK(mode):
                 if not stat.S_ISREG(mode):
                     raise _not_a_file(name, mode, hint="replace it with the file itself")
+                self._plain[name] = text
                 return self.roots[0] / name
+        path = self.path / name
         try:
             mode = os.stat(path).st_mode
         except (FileNotFoundError, NotADirectoryError):
@@ -190,12 +200,13 @@ class ModelFolder:
     def has(self, name: str) -> bool:
         return self.locate(name) is not None
 
-    def header(self, name: str) -> HeaderFile:
+    def header(self, name: str, *, marked_skeleton: bool = False) -> HeaderFile:
         real = self.locate(name)
         if real is None:
             raise ShardIndexError(INDEX_NAME, f"names {name}, which is not in {self.path}")
-        fd, size = _open_regular(real, name)
-        return _read_header_fd(fd, name, size)
+        plain = self._plain.get(name)
+        fd, size = _open_regular(real, name) if plain is None else _open_regular(plain, name, known_regular=True)
+        return _scan_fd(fd, name, size, marked_skeleton=marked_skeleton).parsed(name)
 
     def scan(self, name: str) -> HeaderScan:
         """``header``, leniently: every problem of the file, and of a file that cannot be opened
@@ -315,11 +326,14 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
             raise PathNotFoundError(path_str) from None
     index: dict[str, Any] | None = None
     weights_config: dict[str, Any] | None = None
+    marked: frozenset[str] | None = None
     if path.is_dir():
         folder = ModelFolder(_snapshot_folder(path))
         names, index = weight_file_names(folder) if weights in (None, "safetensors") else ([], None)
         if names:
-            headers = [folder.header(n) for n in names]
+            marked = folder.skeletons()
+            # Each header marked as it is made, rather than copied once more afterwards.
+            headers = [folder.header(n, marked_skeleton=n in marked) for n in names]
         else:
             # The .bin and GGUF readers (about 20 ms of imports) only for a folder without safetensors.
             from .other_formats import NoWeightsError, read_other_folder
@@ -346,9 +360,9 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         else:
             headers, weights_config = [other[0]], other[1]
 
-    marked = folder.skeletons()
+    marked = folder.skeletons() if marked is None else marked
     if marked:
-        headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked else h for h in headers]
+        headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked and not h.marked_skeleton else h for h in headers]
     # config.json beside the weights wins over what a GGUF's own metadata says.
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
     others = tuple(folder.file_names())
