@@ -116,11 +116,13 @@ def compare_layers(base: LayerShape, pruned: LayerShape, *, index: int | None = 
         # has either part when the pruned layer holds more unread modules than the base: they
         # may belong to either, and a share without them could report a third of an MLP pruned.
         attn_pruned_pct=None
-        if unread or _attention_unread(base, pruned)
+        if unread or base.attn_params is None or pruned.attn_params is None or _attention_unread(base, pruned)
         else pct(base.attn_params - pruned.attn_params, base.attn_params),
         base_mlp_params=base.mlp_params,
         pruned_mlp_params=pruned.mlp_params,
-        mlp_pruned_pct=None if unread or _mlp_unread(base, pruned) else pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
+        mlp_pruned_pct=None
+        if unread or base.mlp_params is None or pruned.mlp_params is None or _mlp_unread(base, pruned)
+        else pct(base.mlp_params - pruned.mlp_params, base.mlp_params),
         base_q_heads=base.q_heads,
         pruned_q_heads=pruned.q_heads,
         base_kv_heads=base.kv_heads,

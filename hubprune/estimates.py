@@ -107,7 +107,7 @@ def routed_expert_params(layer: LayerShape, hidden: int | None) -> int | None:
         return None
     widths = layer.expert_intermediate_sizes
     total_width = sum(widths) if widths else (layer.intermediate_size or 0) * layer.experts
-    return min(3 * hidden * total_width, layer.mlp_params)
+    return min(3 * hidden * total_width, layer.mlp_params or 0)
 
 
 def routed_params_by_layer(modules: "ModuleMap") -> dict[int, int]:
@@ -143,7 +143,7 @@ def flops_per_token(
         if not layer.experts:
             continue
         if routed_params is not None and layer.index in routed_params:
-            routed: int | None = min(routed_params[layer.index], layer.mlp_params)
+            routed: int | None = min(routed_params[layer.index], layer.mlp_params or 0)
         else:
             routed = routed_expert_params(layer, shape.hidden_size or layer.input_dim)
         if routed is None or experts_per_token is None:

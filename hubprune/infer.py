@@ -517,13 +517,15 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
         # spelling we do not know (then unknown: the unrecognized-tensors finding names them).
         # _absent_by_design turns it to null for architectures whose blocks never have one.
         unread = None if other_params else 0
-        q_heads, kv_heads, head_dim, attn_kind = unread, unread, None, "none"
+        q_heads, kv_heads, head_dim = unread, unread, None
+        attn_kind = None if other_params else "none"
 
     experts: int | None = None
     expert_widths: list[int] | None = None
     shared: int | None = None
     if not mlp_params:
-        intermediate, mlp_kind = (None if other_params else 0), "none"
+        # Likewise: no MLP is removed (0) only when no unclassified module may be it.
+        intermediate, mlp_kind = (None, None) if other_params else (0, "none")
     elif roles.get(Role.MLP_LINEAR):
         intermediate, mlp_kind = 0, "linear"
     elif any(roles.get(role) for role in EXPERT_ROLES):
@@ -551,8 +553,10 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
     return LayerShape(
         index=index,
         params=attn_params + mlp_params + norm_params + other_params,
-        attn_params=attn_params,
-        mlp_params=mlp_params,
+        # A part with no module read is unknown (null, shown ?) while unclassified modules may be
+        # it: 0 would say it was removed, and its parameters are counted in other_params.
+        attn_params=None if attn_kind is None else attn_params,
+        mlp_params=None if mlp_kind is None else mlp_params,
         norm_params=norm_params,
         other_params=other_params,
         q_heads=q_heads,

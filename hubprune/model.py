@@ -352,8 +352,8 @@ class LayerShape(_Value):
 
     index: int
     params: int
-    attn_params: int
-    mlp_params: int
+    attn_params: int | None  # None: no module read as attention, and unclassified ones may be it
+    mlp_params: int | None  # None: likewise for the MLP
     norm_params: int
     other_params: int = 0
     q_heads: int | None
@@ -361,8 +361,8 @@ class LayerShape(_Value):
     head_dim: int | None
     intermediate_size: int | None
     experts: int | None = None
-    attn_kind: AttnKind = "full"
-    mlp_kind: MlpKind = "gated"
+    attn_kind: AttnKind | None = "full"  # None: unknown (see attn_params)
+    mlp_kind: MlpKind | None = "gated"
     # MoE: per-expert widths only when routed experts differ (expert width pruning), and the
     # width of the shared expert(s) (Qwen-MoE shared_expert, DeepSeek shared_experts).
     expert_intermediate_sizes: list[int] | None = None

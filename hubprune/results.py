@@ -79,11 +79,11 @@ class LayerComparison(_Value):
     pruned_params: int
     kept_pct: float
     pruned_pct: float
-    base_attn_params: int
-    pruned_attn_params: int
+    base_attn_params: int | None
+    pruned_attn_params: int | None
     attn_pruned_pct: float | None  # None: the pruned layer's attention is not read (see status)
-    base_mlp_params: int
-    pruned_mlp_params: int
+    base_mlp_params: int | None
+    pruned_mlp_params: int | None
     mlp_pruned_pct: float | None  # None: the pruned layer's MLP is not read
     base_q_heads: int | None
     pruned_q_heads: int | None

@@ -67,8 +67,8 @@ class Layer(_Output):
 
     index: Count = Field(description="the layer's index as stored in the checkpoint")
     params: Count
-    attn_params: Count
-    mlp_params: Count
+    attn_params: Count | None = Field(description="null when no module reads as attention and unrecognized ones may be it")
+    mlp_params: Count | None = Field(description="null when no module reads as the MLP and unrecognized ones may be it")
     norm_params: Count
     other_params: Count
     q_heads: Count | None
@@ -76,8 +76,8 @@ class Layer(_Output):
     head_dim: Count | None
     intermediate_size: Count | None = Field(description="for an MoE layer, the width of one routed expert")
     experts: Count | None = Field(description="routed experts; null for a dense layer")
-    attn_kind: AttnKind
-    mlp_kind: MlpKind
+    attn_kind: AttnKind | None = Field(description="null when unknown, as for attn_params")
+    mlp_kind: MlpKind | None = Field(description="null when unknown, as for mlp_params")
     expert_intermediate_sizes: list[Count] | None = Field(description="per-expert widths, only when they differ")
     shared_intermediate_size: Count | None
     input_dim: Count | None = Field(description="input width of the layer's first projection")
@@ -149,11 +149,11 @@ class LayerComparison(_Output):
     pruned_params: Count
     kept_pct: Percent
     pruned_pct: Percent
-    base_attn_params: Count
-    pruned_attn_params: Count
+    base_attn_params: Count | None
+    pruned_attn_params: Count | None
     attn_pruned_pct: Percent | None
-    base_mlp_params: Count
-    pruned_mlp_params: Count
+    base_mlp_params: Count | None
+    pruned_mlp_params: Count | None
     mlp_pruned_pct: Percent | None
     base_q_heads: Count | None
     pruned_q_heads: Count | None

@@ -268,3 +268,38 @@ def test_a_part_left_under_unknown_spellings_has_no_pruned_share(tmp_path: Path)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["5"])
     assert row.split()[-1] == "?", row  # the MLP pruned % column; before, 100.00%
+
+
+def test_inspect_gives_an_unread_mlp_no_parameter_count(tmp_path: Path) -> None:
+    # The same renamed MLP, as inspect reports it: its parameters are counted (other_params, and
+    # the layer's total), but how many are MLP is unknown: null in JSON and ? in the table, where
+    # a 0 would say the MLP was removed.
+    source, renamed = _renamed(tmp_path, "model.layers.5.mlp.", "model.layers.5.ffx.")
+    base, report = hubprune.inspect(str(source)).shape.layers[5], hubprune.inspect(str(renamed))
+    layer = report.shape.layers[5]
+    assert (layer.mlp_params, layer.mlp_kind, layer.intermediate_size) == (None, None, None)
+    assert layer.other_params == base.mlp_params > 0 and layer.params == base.params
+    assert layer.attn_params == base.attn_params and layer.attn_kind == base.attn_kind == "full"
+    data = json.loads(report.to_json())["layers"][5]
+    assert data["mlp_params"] is None and data["mlp_kind"] is None
+    result = CliRunner().invoke(app, ["inspect", str(renamed)])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["5"])
+    assert row.split()[4] == "?", row  # the MLP params column; before, 0
+    compared = hubprune.compare(str(source), str(renamed)).layers[5]
+    assert compared.pruned_mlp_params is None and compared.base_mlp_params == base.mlp_params
+
+
+def test_an_unread_attention_has_no_parameter_count_and_no_kv_cache_of_0(tmp_path: Path) -> None:
+    # Layer 5's attention under spellings llama does not know: its parameters and its KV cache
+    # per token are unknown, not 0 (a layer without attention caches nothing).
+    source, renamed = _renamed(tmp_path, "model.layers.5.self_attn.", "model.layers.5.mixing.")
+    report = hubprune.inspect(str(renamed))
+    layer = report.shape.layers[5]
+    assert (layer.attn_params, layer.attn_kind, layer.q_heads, layer.kv_heads) == (None, None, None, None)
+    assert layer.mlp_params == hubprune.inspect(str(source)).shape.layers[5].mlp_params
+    assert report.estimates.kv_bytes_per_token_by_layer[5] is None
+    assert report.estimates.kv_bytes_per_token_by_layer[4] > 0
+    compared = hubprune.compare(str(source), str(renamed)).layers[5]
+    assert compared.pruned_attn_params is None and compared.attn_pruned_pct is None
+    assert "attention_removed" not in compared.status

@@ -141,7 +141,7 @@ def layer_rows(comparison: Comparison, style: Style) -> list[list[str]]:
     ]
 
 
-def _params_line(base: int, pruned: int, pruned_pct: float | None, style: Style) -> str:
+def _params_line(base: int | None, pruned: int | None, pruned_pct: float | None, style: Style) -> str:
     if pruned_pct is None:  # the pruned part is not read: its size is unknown, not 0
         return f"{t('label.params', style.lang)}: {_from_to(num(base), UNKNOWN, style)} ({UNKNOWN})"
     line = f"{t('label.params', style.lang)}: {_from_to(num(base), num(pruned), style)}"
@@ -295,11 +295,13 @@ def shape_layer_rows(shape: ModelShape, style: Style) -> list[list[str]]:
 
 def size_shares(shape: ModelShape) -> list[tuple[int, float, float]]:
     """Per layer: ``(index, attention, MLP)`` parameters as a fraction (0..1) of the largest layer's."""
-    max_attn = max((layer.attn_params for layer in shape.layers), default=0)
-    max_mlp = max((layer.mlp_params for layer in shape.layers), default=0)
+    # An unknown part (None) draws no bar.
+    attn = [layer.attn_params or 0 for layer in shape.layers]
+    mlp = [layer.mlp_params or 0 for layer in shape.layers]
+    max_attn, max_mlp = max(attn, default=0), max(mlp, default=0)
     return [
-        (layer.index, layer.attn_params / max_attn if max_attn else 0.0, layer.mlp_params / max_mlp if max_mlp else 0.0)
-        for layer in shape.layers
+        (layer.index, a / max_attn if max_attn else 0.0, m / max_mlp if max_mlp else 0.0)
+        for layer, a, m in zip(shape.layers, attn, mlp)
     ]
 
 
