@@ -329,6 +329,7 @@ def scan_json(raw: bytes, file_size: int | None = None, *, file: str, marked_ske
 
 # Byte size of each dtype whose elements are whole bytes: the only ones the valid path takes.
 _BYTE_SIZES = {dtype: bits // 8 for dtype, bits in DTYPE_BITS.items() if bits >= 8}
+_DTYPE_NAMES = {dtype: dtype for dtype in DTYPE_BITS}
 _ENTRY_FIELDS = itemgetter("dtype", "shape", "data_offsets")
 # Plain dicts: NaN and Infinity decode to floats and fail the int and str checks below.
 _DECODE = json.JSONDecoder().decode
@@ -402,10 +403,16 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
     if layout is None:
         return None
     problems, data_len, gaps = layout
+    # The decoder gives every entry its own dtype string and shape: each becomes the one object
+    # of its value (a file has a handful of shapes), as a checkpoint's tensors all live until the
+    # report is made.
+    distinct = {shape: shape for shape in map(tuple, shapes)}
     header = HeaderFile(
         name=file,
         header_len=len(raw),
-        tensors=tuple(map(TensorInfo, obj, dtypes, map(tuple, shapes), begins, ends, repeat(file))),
+        tensors=tuple(
+            map(TensorInfo, obj, map(_DTYPE_NAMES.__getitem__, dtypes), map(distinct.__getitem__, map(tuple, shapes)), begins, ends, repeat(file))
+        ),
         metadata=metadata,
         data_len=data_len,
         file_size=file_size,
