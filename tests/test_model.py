@@ -76,6 +76,22 @@ def test_value_types_are_frozen() -> None:
         report.shape.total_params = 0  # type: ignore[misc]
 
 
+def test_value_types_are_built_as_a_frozen_keyword_only_dataclass_would_be() -> None:
+    finding = Finding(severity="warning", code="c", message="m")
+    assert finding.severity is Severity.WARNING and finding.layer is None  # __post_init__, defaults
+    with pytest.raises(TypeError):
+        Finding("warning", "c", "m")  # type: ignore[misc]  # keyword-only
+    with pytest.raises(TypeError, match="missing required keyword-only argument 'message'"):
+        Finding(severity="info", code="c")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        Finding(severity="info", code="c", message="m", colour="red")  # type: ignore[call-arg]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del finding.code
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.layer = 3  # type: ignore[misc]
+    assert dataclasses.replace(finding, layer=2).layer == 2 and finding.layer is None
+
+
 def _value_classes() -> list[type]:
     from hubprune import model, results
     from hubprune.archs import schema
