@@ -192,8 +192,11 @@ class _Value:
     """
 
     def __init__(self, **values: Any) -> None:
-        order, defaults = _init_plan(type(self))
+        order, defaults, factories = _init_plan(type(self))
         state = {**defaults, **values}
+        for name, factory in factories:
+            if name not in values:
+                state[name] = factory()
         if len(state) != len(order):
             unknown = sorted(state.keys() - order.keys())
             if unknown:
@@ -249,19 +252,20 @@ def _names(cls: type) -> tuple[tuple[str, ...], ...]:
 
 
 _FIELD_NAMES: dict[type, tuple[tuple[str, ...], ...]] = {}
-_INIT_PLANS: dict[type, tuple[dict[str, None], dict[str, Any]]] = {}
+_InitPlan = tuple[dict[str, None], dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]
+_INIT_PLANS: dict[type, _InitPlan] = {}
 
 
-def _init_plan(cls: type) -> tuple[dict[str, None], dict[str, Any]]:
-    """A value class's fields in order (as dict keys) and the defaults of those that have one."""
+def _init_plan(cls: type) -> _InitPlan:
+    """A value class's fields in order (as dict keys), the defaults of those that have one, and
+    the factories of those whose default is made anew for each instance."""
     plan = _INIT_PLANS.get(cls)
     if plan is None:
         every = fields(cls)  # type: ignore[arg-type]
-        if any(f.default_factory is not MISSING for f in every):
-            raise TypeError(f"{cls.__name__}: value classes take plain defaults, not default_factory")
         plan = _INIT_PLANS[cls] = (
             dict.fromkeys(f.name for f in every),
             {f.name: f.default for f in every if f.default is not MISSING},
+            tuple((f.name, f.default_factory) for f in every if f.default_factory is not MISSING),
         )
     return plan
 # Most values are already JSON: one type lookup answers for them.

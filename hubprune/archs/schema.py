@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from enum import Enum
 from collections.abc import Iterable
 from typing import Any, Literal, get_args
 
-from ..model import _Value
+from ..model import _Value, _value
 from .hooks import Hook
 
 
@@ -171,7 +171,7 @@ BUFFER_SUFFIXES: tuple[str, ...] = (
 Layout = Literal["out_in", "in_out"]
 
 
-@dataclass(frozen=True, eq=False, repr=False)  # equality, hash and repr: _Value's
+@_value
 class Pattern(_Value):
     """One spelling of a role, and where that spelling was seen.
 
@@ -183,7 +183,7 @@ class Pattern(_Value):
     layout: Layout = "out_in"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@_value
 class Family(_Value):
     """One model family: how to recognise it and which tensors play which role.
 
