@@ -401,6 +401,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     # added up in ``run`` and folded into its dtype's totals when the dtype changes.
     dense_totals: dict[str, list[int] | bool] = {}
     run_dtype, run_params, run_bytes = None, 0, 0
+    # (template, expert, shape) -> (kind, parameters) of a dense weight stored alone.
+    dense_kinds: dict[tuple, tuple[tuple, int]] = {}
     input_widths = {role: as_int(family.config_value(config, fact)) for role, fact in ROLE_INPUT.items()}
     current_index = None
     kinds: list[tuple] = []
@@ -431,8 +433,23 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 if totals:
                     _fold_run(dense_totals, run_dtype, run_params, run_bytes)
                     run_dtype, run_params, run_bytes, dense = dtype, 0, 0, True
-        if dense:
-            # The common case, a dense weight (and bias) stored [out, in]: no logical rewrite.
+        if dense and len(params) == 1:
+            # The commonest case, a dense weight alone, stored [out, in]. Its kind and parameter
+            # count are those of every module of the same template and shape: made once and
+            # shared, as the modules all live until the report is made.
+            shape = weight.shape
+            nbytes = weight.end - weight.begin
+            key = (template, module.expert, shape)
+            seen = dense_kinds.get(key)
+            if seen is None:
+                count = prod(shape)
+                seen = dense_kinds[key] = ((template, module.expert, shape, count, 1), count)
+            kind, count = seen
+            run_params += count
+            run_bytes += nbytes
+            module.shape, module.params, module.nbytes = shape, count, nbytes
+        elif dense:
+            # A dense weight and its bias, stored [out, in]: no logical rewrite.
             shape = weight.shape
             count = prod(shape)
             nbytes = weight.end - weight.begin
