@@ -86,11 +86,17 @@ def _layer_status(base: LayerShape, pruned: LayerShape) -> list[str]:
     if base.params and not pruned.params:
         return [LAYER_REMOVED]
     status = []
-    if base.attn_params and not pruned.attn_params and not _attention_unread(base, pruned):
+    # Removed: no parameters left, or none of its heads (width): a pruner that keeps a bias for
+    # the residual stream (FLAP's compensation bias on o_proj / down_proj) leaves a constant.
+    if (base.attn_params and not pruned.attn_params and not _attention_unread(base, pruned)) or (
+        base.q_heads and pruned.q_heads == 0 and pruned.attn_kind != "linear"
+    ):
         status.append(ATTN_REMOVED)
     elif pruned.attn_kind == "linear" and base.attn_kind != "linear":
         status.append(ATTN_LINEAR)
-    if base.mlp_params and not pruned.mlp_params and not _mlp_unread(base, pruned):
+    if (base.mlp_params and not pruned.mlp_params and not _mlp_unread(base, pruned)) or (
+        base.intermediate_size and pruned.intermediate_size == 0 and pruned.mlp_kind != "linear"
+    ):
         status.append(MLP_REMOVED)
     elif pruned.mlp_kind == "linear" and base.mlp_kind != "linear":
         status.append(MLP_LINEAR)

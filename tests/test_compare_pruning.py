@@ -302,4 +302,48 @@ def test_an_unread_attention_has_no_parameter_count_and_no_kv_cache_of_0(tmp_pat
     assert report.estimates.kv_bytes_per_token_by_layer[4] > 0
     compared = hubprune.compare(str(source), str(renamed)).layers[5]
     assert compared.pruned_attn_params is None and compared.attn_pruned_pct is None
-    assert "attention_removed" not in compared.status
+    assert "attn_removed" not in compared.status
+
+
+def _tiny_llama(folder: Path, *, heads: dict[int, int] | None = None, widths: dict[int, int] | None = None, bias: bool = False) -> str:
+    """A 3-layer Llama skeleton; ``heads`` / ``widths``: layer -> query heads (KV heads halved) /
+    MLP width kept; ``bias``: o_proj and down_proj carry a bias, as FLAP's compensation leaves them."""
+    import math
+
+    from hubprune.safetensors_header import encode_header
+
+    hidden, width, head_dim, vocab = 64, 128, 16, 256
+    tensors = [("model.embed_tokens.weight", "BF16", [vocab, hidden]), ("model.norm.weight", "BF16", [hidden]), ("lm_head.weight", "BF16", [vocab, hidden])]
+    for layer in range(3):
+        p, q = f"model.layers.{layer}.", (heads or {}).get(layer, 4) * head_dim
+        kv, inner = q // 2, (widths or {}).get(layer, width)
+        tensors += [
+            (p + "self_attn.q_proj.weight", "BF16", [q, hidden]), (p + "self_attn.k_proj.weight", "BF16", [kv, hidden]),
+            (p + "self_attn.v_proj.weight", "BF16", [kv, hidden]), (p + "self_attn.o_proj.weight", "BF16", [hidden, q]),
+            (p + "input_layernorm.weight", "BF16", [hidden]), (p + "post_attention_layernorm.weight", "BF16", [hidden]),
+            (p + "mlp.gate_proj.weight", "BF16", [inner, hidden]), (p + "mlp.up_proj.weight", "BF16", [inner, hidden]),
+            (p + "mlp.down_proj.weight", "BF16", [hidden, inner]),
+        ]  # fmt: skip
+        if bias:
+            tensors += [(p + "self_attn.o_proj.bias", "BF16", [hidden]), (p + "mlp.down_proj.bias", "BF16", [hidden])]
+    folder.mkdir()
+    data = sum(math.prod(shape) * 2 for _, _, shape in tensors)
+    (folder / "model.safetensors").write_bytes(encode_header(sorted(tensors), {"format": "pt"}) + bytes(data))
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": hidden, "intermediate_size": width,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 3, "vocab_size": vocab}  # fmt: skip
+    (folder / "config.json").write_text(json.dumps(config))
+    return str(folder)
+
+
+def test_a_part_pruned_to_its_compensation_bias_is_removed(tmp_path: Path) -> None:
+    # FLAP prunes every head of layer 1 and the whole MLP of layer 2, but keeps the bias it adds
+    # to o_proj / down_proj (a constant for the residual stream): those parts are removed, though
+    # their parameters are not 0. Layer 0, pruned of nothing, gained only the biases.
+    base = _tiny_llama(tmp_path / "base")
+    pruned = _tiny_llama(tmp_path / "flap", heads={1: 0}, widths={2: 0}, bias=True)
+    layers = hubprune.inspect(pruned).shape.layers
+    assert (layers[1].q_heads, layers[1].kv_heads, layers[1].attn_params) == (0, 0, 64)
+    assert (layers[2].intermediate_size, layers[2].mlp_params) == (0, 64)
+    compared = hubprune.compare(base, pruned).layers
+    assert compared[0].status == []
+    assert compared[1].status == ["attn_removed"] and compared[2].status == ["mlp_removed"]
