@@ -503,6 +503,7 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
     attn_params = softmax_params + _params(mixer_modules)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
     norm_params = _params(roles.get(Role.NORM, []))
+    residual_params = _params(roles.get(Role.RESIDUAL, []))
     other_params = _params(other)
     mixers = {MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)}
     mixers.update(kinds.values())
@@ -552,13 +553,14 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
     mixer = "+".join(sorted(mixers)) or None
     return LayerShape(
         index=index,
-        params=attn_params + mlp_params + norm_params + other_params,
+        params=attn_params + mlp_params + norm_params + residual_params + other_params,
         # A part with no module read is unknown (null, shown ?) while unclassified modules may be
         # it: 0 would say it was removed, and its parameters are counted in other_params.
         attn_params=None if attn_kind is None else attn_params,
         mlp_params=None if mlp_kind is None else mlp_params,
         norm_params=norm_params,
         other_params=other_params,
+        residual_params=residual_params,
         q_heads=q_heads,
         kv_heads=kv_heads,
         head_dim=head_dim if attn_kind in ("full", "mla") else None,

@@ -398,7 +398,8 @@ class LayerShape(_Value):
     attn_params: int | None  # None: no module read as attention, and unclassified ones may be it
     mlp_params: int | None  # None: likewise for the MLP
     norm_params: int
-    other_params: int = 0
+    other_params: int = 0  # in modules no role of the family explains
+    residual_params: int = 0  # in residual-path matrices (SliceGPT's shortcut_Q)
     q_heads: int | None
     kv_heads: int | None
     head_dim: int | None

@@ -70,7 +70,8 @@ class Layer(_Output):
     attn_params: Count | None = Field(description="null when no module reads as attention and unrecognized ones may be it")
     mlp_params: Count | None = Field(description="null when no module reads as the MLP and unrecognized ones may be it")
     norm_params: Count
-    other_params: Count
+    other_params: Count = Field(description="in modules no role of the family explains (a finding names them)")
+    residual_params: Count = Field(description="in matrices on the residual path, outside attention and MLP (SliceGPT's shortcut_Q)")
     q_heads: Count | None
     kv_heads: Count | None = Field(description="equals q_heads for plain multi-head attention")
     head_dim: Count | None

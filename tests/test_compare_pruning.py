@@ -347,3 +347,42 @@ def test_a_part_pruned_to_its_compensation_bias_is_removed(tmp_path: Path) -> No
     compared = hubprune.compare(base, pruned).layers
     assert compared[0].status == []
     assert compared[1].status == ["attn_removed"] and compared[2].status == ["mlp_removed"]
+
+
+def test_slicegpt_shortcut_matrices_are_residual_parameters_not_unread(tmp_path: Path) -> None:
+    # SliceGPT keeps 48 of 64 hidden dimensions in every layer and stores the residual rotation of
+    # each sub-block as a bare parameter (``model.layers.N.attn_shortcut_Q`` / ``mlp_shortcut_Q``,
+    # no ``.weight``): known tensors of the layer, counted in its total, in neither attention nor
+    # MLP, and no reason to call anything unread.
+    import math
+
+    from hubprune.safetensors_header import encode_header
+
+    base = _tiny_llama(tmp_path / "base")
+    sliced, kept = tmp_path / "sliced", 48
+    tensors = [("model.embed_tokens.weight", "F16", [256, kept]), ("model.norm.weight", "F16", [kept]), ("lm_head.weight", "F16", [256, kept])]
+    for layer in range(3):
+        p = f"model.layers.{layer}."
+        tensors += [
+            (p + "self_attn.q_proj.weight", "F16", [64, kept]), (p + "self_attn.k_proj.weight", "F16", [32, kept]),
+            (p + "self_attn.v_proj.weight", "F16", [32, kept]), (p + "self_attn.o_proj.weight", "F16", [kept, 64]),
+            (p + "input_layernorm.weight", "F16", [kept]), (p + "post_attention_layernorm.weight", "F16", [kept]),
+            (p + "mlp.gate_proj.weight", "F16", [128, kept]), (p + "mlp.up_proj.weight", "F16", [128, kept]),
+            (p + "mlp.down_proj.weight", "F16", [kept, 128]),
+            (p + "attn_shortcut_Q", "F16", [kept, kept]), (p + "mlp_shortcut_Q", "F16", [kept, kept]),
+        ]  # fmt: skip
+    sliced.mkdir()
+    data = sum(math.prod(shape) * 2 for _, _, shape in tensors)
+    (sliced / "model.safetensors").write_bytes(encode_header(sorted(tensors), {"format": "pt"}) + bytes(data))
+    (sliced / "config.json").write_text((Path(base) / "config.json").read_text())
+    report = hubprune.inspect(str(sliced))
+    assert "unrecognized_tensors" not in [f.code for f in report.findings]
+    layer = report.shape.layers[1]
+    assert (layer.residual_params, layer.other_params) == (2 * kept * kept, 0)
+    assert layer.attn_params == 2 * 64 * kept + 2 * 32 * kept and layer.mlp_params == 3 * 128 * kept
+    assert layer.params == layer.attn_params + layer.mlp_params + layer.norm_params + layer.residual_params
+    assert report.shape.total_params == sum(math.prod(shape) for _, _, shape in tensors)
+    assert json.loads(report.to_json())["layers"][1]["residual_params"] == 2 * kept * kept
+    row = hubprune.compare(base, str(sliced)).layers[1]
+    assert row.attn_pruned_pct == 25.0 and row.mlp_pruned_pct == 25.0  # a quarter of the inputs sliced
+    assert row.status == ["input_dim_changed"]

@@ -82,6 +82,9 @@ class Role(_Name):
     SSM = "ssm"
     LINEAR_ATTN = "linear_attn"
     NORM = "norm"
+    # A matrix on the layer's residual path, outside attention and MLP: SliceGPT's shortcut_Q,
+    # which rotates the residual stream where consecutive layers keep different widths.
+    RESIDUAL = "residual"
     BUFFER = "buffer"
     EMBED = "embed"
     LM_HEAD = "lm_head"

@@ -31,7 +31,7 @@ _COMPARE_FIELDS = [
     "base_intermediate_size", "pruned_intermediate_size",
 ]  # fmt: skip
 _INSPECT_FIELDS = [
-    "index", "params", "attn_params", "mlp_params", "norm_params", "other_params",
+    "index", "params", "attn_params", "mlp_params", "norm_params", "other_params", "residual_params",
     "q_heads", "kv_heads", "head_dim", "intermediate_size", "experts", "attn_kind", "mlp_kind",
 ]  # fmt: skip
 _SUMMARY_FIELDS = [
