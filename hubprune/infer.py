@@ -426,6 +426,60 @@ def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tup
     return len(by_expert), widths
 
 
+def _norm_like(template: str) -> bool:
+    """A module named as a normalisation (``norm``, ``ln``, ``LayerNorm``, ``dt_layernorm``)."""
+    name = template.rsplit(".", 1)[-1].lower()
+    return "norm" in name or name.startswith("ln")
+
+
+def _query_or_key(template: str) -> bool:
+    """A per-head norm of the queries or keys (``q_norm``, ``query_layernorm``, ``k_norm``)."""
+    return template.rsplit(".", 1)[-1].lower().startswith(("q", "k"))
+
+
+def _by_parent(
+    roles: dict[Role, list[Module]], other: list[Module]
+) -> tuple[list[Module], list[Module], list[Module], list[Module]]:
+    """What belongs to attention or the MLP by the child of the block it sits in, besides the
+    roles: (attention's, the MLP's, norms, the unclassified rest).
+
+    A part's parameters are those of its child, whatever their names (gpt-oss's attention
+    ``sinks``, a learned activation's ``act_fn.alpha``): the role of such a tensor is unknown, so
+    it still gets a finding, but which part it belongs to is not. A child holds a part when every
+    role in it (norms aside) is of that part. Norms inside a part are norms (DBRX's
+    ``norm_attn_norm.norm_1``, Megatron-BERT's ``attention.ln``), except the per-head query and
+    key norms of attention, which are attention's (Hunyuan's ``query_layernorm``).
+    """
+    sides: dict[str | None, set[str]] = {}
+    for role, modules in roles.items():
+        if role is Role.NORM or role is Role.RESIDUAL:
+            continue
+        side = "attn" if role in ATTN_ROLES else "mlp" if role in MLP_ROLES else "?"
+        for module in modules:
+            sides.setdefault(_child(module.template), set()).add(side)
+    attn: list[Module] = []
+    mlp: list[Module] = []
+    norms: list[Module] = []
+    rest: list[Module] = []
+    for module in roles.get(Role.NORM, []):
+        if _query_or_key(module.template) and sides.get(_child(module.template)) == {"attn"}:
+            attn.append(module)
+    for module in other:
+        child = _child(module.template)
+        side = sides.get(child) if child is not None else None
+        if side == {"attn"} and _norm_like(module.template) and _query_or_key(module.template):
+            attn.append(module)
+        elif side in ({"attn"}, {"mlp"}) and _norm_like(module.template):
+            norms.append(module)
+        elif side == {"attn"}:
+            attn.append(module)
+        elif side == {"mlp"}:
+            mlp.append(module)
+        else:
+            rest.append(module)
+    return attn, mlp, norms, rest
+
+
 def _child(template: str) -> str | None:
     """The block's child a module sits in: ``model.layers.{layer}.self_attn.q_proj`` -> ``self_attn``."""
     return _child_parts(template)[0]
@@ -489,20 +543,30 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
         # A Mamba / linear-attention / recurrent child: whatever its modules' spellings (out_proj,
         # q_proj), it has no softmax heads; its parameters are the layer's mixer parameters.
         roles: dict[Role, list[Module]] = {}
+        inner_norms: list[Module] = []
         for role, ms in layer.by_role.items():
             kept = []
             for m in ms:
-                (mixer_modules if _child(m.template) in kinds and role is not Role.NORM else kept).append(m)
+                if _child(m.template) not in kinds or role is Role.NORM:
+                    kept.append(m)
+                elif _norm_like(m.template) and not _query_or_key(m.template):
+                    inner_norms.append(m)  # Mamba's gated norm: a norm, as in any other part
+                else:
+                    mixer_modules.append(m)
             if kept:
                 roles[role] = kept
+        if inner_norms:
+            roles[Role.NORM] = [*roles.get(Role.NORM, []), *inner_norms]
         other = [m for m in layer.other if _child(m.template) not in kinds]
         mixer_modules += [m for m in layer.other if _child(m.template) in kinds]
     else:
         roles, other = layer.by_role, layer.other
+    attn_extra, mlp_extra, norm_extra, other = _by_parent(roles, other)
     softmax_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
-    attn_params = softmax_params + _params(mixer_modules)
+    attn_params = softmax_params + _params(mixer_modules) + _params(attn_extra)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
-    norm_params = _params(roles.get(Role.NORM, []))
+    moved = {id(m) for m in attn_extra}  # query / key norms, counted as attention
+    norm_params = sum(m.params for m in roles.get(Role.NORM, []) if id(m) not in moved) + _params(norm_extra)
     residual_params = _params(roles.get(Role.RESIDUAL, []))
     other_params = _params(other)
     mixers = {MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)}
@@ -524,6 +588,7 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
     experts: int | None = None
     expert_widths: list[int] | None = None
     shared: int | None = None
+    mlp_params += _params(mlp_extra)  # after the kind, which only the roles tell
     if not mlp_params:
         # Likewise: no MLP is removed (0) only when no unclassified module may be it.
         intermediate, mlp_kind = (None, None) if other_params else (0, "none")

@@ -245,10 +245,24 @@ def _renamed(tmp_path: Path, old: str, new: str) -> tuple[Path, Path]:
     return source, renamed
 
 
-def test_a_module_left_unread_leaves_the_layer_without_pruned_shares(tmp_path: Path) -> None:
+def test_a_module_left_unread_counts_in_the_part_whose_child_holds_it(tmp_path: Path) -> None:
     # Only up_proj of layer 5 under a spelling llama does not know: the width is still read from
-    # gate and down, but a share without up_proj would say a third of the MLP was pruned.
+    # gate and down, and the unknown module sits in the mlp child with them, so its parameters
+    # are the MLP's (a share without them would say a third of the MLP was pruned). Its role is
+    # still unknown, and a finding says so.
     source, renamed = _renamed(tmp_path, "model.layers.5.mlp.up_proj", "model.layers.5.mlp.wide_in")
+    comparison = hubprune.compare(str(source), str(renamed))
+    layer = comparison.layers[5]
+    assert layer.mlp_pruned_pct == 0.0 and layer.attn_pruned_pct == 0.0 and layer.status == []
+    assert layer.pruned_mlp_params == layer.base_mlp_params
+    assert layer.pruned_intermediate_size == layer.base_intermediate_size
+    assert "unrecognized_tensors" in [f.code for f in comparison.pruned.findings]
+
+
+def test_a_module_in_a_child_of_no_part_leaves_the_layer_without_pruned_shares(tmp_path: Path) -> None:
+    # The same module moved out of the mlp child (the block holds it directly): it may belong to
+    # either part, so neither gets a share that leaves it out.
+    source, renamed = _renamed(tmp_path, "model.layers.5.mlp.up_proj", "model.layers.5.wide_in")
     layer = hubprune.compare(str(source), str(renamed)).layers[5]
     assert layer.mlp_pruned_pct is None and layer.attn_pruned_pct is None and layer.status == []
     assert layer.pruned_intermediate_size == layer.base_intermediate_size

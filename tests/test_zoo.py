@@ -19,7 +19,7 @@ ZOO = Path(__file__).resolve().parent.parent / "fixtures" / "zoo"
 CASES = sorted(p.name for p in ZOO.iterdir() if (p / "truth.json").is_file())
 
 # The per-layer fields compared.
-LAYER_FIELDS = ["params", "q_heads", "kv_heads", "intermediate_size", "experts", "mixer"]
+LAYER_FIELDS = ["params", "attn_params", "mlp_params", "q_heads", "kv_heads", "intermediate_size", "experts", "mixer"]
 
 # Cases hubprune reads wrongly today, with what was observed (hubprune's value, then the modules').
 # strict: fixing one makes its xfail an error, so the fix removes the entry.
