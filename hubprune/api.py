@@ -116,6 +116,30 @@ def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
     return replace(options or ReadOptions(), **read)
 
 
+def _file_format(name: str) -> str:
+    """The weights format a file name gives, as the readers choose by it."""
+    lower = name.lower()
+    if lower.endswith(".gguf"):
+        return "gguf"
+    return "bin" if lower.endswith((".bin", ".pt", ".pth")) else "safetensors"
+
+
+def _check_weights_of_file(where: Any, weights: str | None) -> None:
+    """``weights`` chooses among the formats of a folder or repo; a reference that names one file
+    has chosen already, and a different choice would be silently ignored."""
+    import os
+
+    named = where.file if where.hub else (where.ref if os.path.isfile(where.ref) else None)
+    if weights is None or named is None:
+        return
+    kind = _file_format(named)
+    if kind != weights:
+        raise UsageError(
+            f"{{option.weights:{weights}}} chooses the weights of a folder or repo, but {named} is a {kind} file",
+            hint="drop {option.weights}, or give the folder or repo",
+        )
+
+
 @_entry_point
 def read_snapshot(
     ref: str,
@@ -135,6 +159,7 @@ def read_snapshot(
     if options.weights not in WEIGHTS:
         raise UsageError(f"no weights format {options.weights!r}", hint="use safetensors, bin or gguf")
     where = locate(ref, options.revision)
+    _check_weights_of_file(where, options.weights)
     if not where.hub:
         if where.shadows:
             import logging

@@ -271,6 +271,16 @@ def test_weights_picks_the_format_over_the_hub(three_hub, weights) -> None:
     assert layers("fmt/three") == layers(str(folder))
 
 
+def test_weights_beside_a_named_hub_file_of_another_format_is_a_usage_error(three_hub) -> None:
+    hub, _ = three_hub
+    before = len(hub.log)
+    result = CliRunner().invoke(app, ["inspect", "fmt/three/tiny-llama-q4_0.gguf", "--weights", "safetensors"])
+    assert result.exit_code == 2 and "is a gguf file" in result.stderr and "Traceback" not in result.output
+    assert len(hub.log) == before  # refused before any request
+    named = CliRunner().invoke(app, ["inspect", "fmt/three/tiny-llama-q4_0.gguf", "--weights", "gguf", "--format", "json"])
+    assert named.exit_code == 0, named.output
+
+
 # --- one model, three formats, local and remote: the same numbers from every command -------------
 
 SAME_MODEL = {

@@ -163,6 +163,18 @@ def test_weights_on_the_command_line_and_a_format_that_is_not_there(three_format
     assert wrong.exit_code == 2
 
 
+def test_weights_beside_one_named_file_of_another_format_is_a_usage_error() -> None:
+    # A reference to one file has chosen its format: --weights naming another would be ignored.
+    result = CliRunner().invoke(app, ["inspect", str(GGUF / "tiny-llama-q4_0.gguf"), "--weights", "bin"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--weights bin chooses the weights of a folder or repo" in result.stderr and "is a gguf file" in result.stderr
+    assert "drop --weights" in result.stderr
+    same = CliRunner().invoke(app, ["inspect", str(GGUF / "tiny-llama-q4_0.gguf"), "--weights", "gguf", "--format", "json"])
+    assert same.exit_code == 0, same.output  # the file's own format is no conflict
+    with pytest.raises(hubprune.UsageError, match="weights=safetensors chooses"):
+        hubprune.inspect(str(PYTORCH / "tiny-llama/pytorch_model.bin"), weights="safetensors")
+
+
 # --- skeletons ----------------------------------------------------------------------------------
 
 
