@@ -46,7 +46,7 @@ from .classify import classify, collector_paused, remembered
 from .infer import infer_shape
 from .model import Estimates, Finding, InspectReport, ModelShape, Progress, ReadOptions, Snapshot
 from .sources import notices_to_stderr
-from .sources.refs import locate
+from .sources.refs import Where, file_format, locate
 
 if TYPE_CHECKING:
     import threading
@@ -116,23 +116,13 @@ def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
     return replace(options or ReadOptions(), **read)
 
 
-def _file_format(name: str) -> str:
-    """The weights format a file name gives, as the readers choose by it."""
-    lower = name.lower()
-    if lower.endswith(".gguf"):
-        return "gguf"
-    return "bin" if lower.endswith((".bin", ".pt", ".pth")) else "safetensors"
-
-
-def _check_weights_of_file(where: Any, weights: str | None) -> None:
+def _check_weights_of_file(where: Where, weights: str | None) -> None:
     """``weights`` chooses among the formats of a folder or repo; a reference that names one file
     has chosen already, and a different choice would be silently ignored."""
-    import os
-
-    named = where.file if where.hub else (where.ref if os.path.isfile(where.ref) else None)
+    named = where.file if where.hub else (where.ref if Path(where.ref).is_file() else None)
     if weights is None or named is None:
         return
-    kind = _file_format(named)
+    kind = file_format(named)
     if kind != weights:
         raise UsageError(
             f"{{option.weights:{weights}}} chooses the weights of a folder or repo, but {named} is a {kind} file",

@@ -28,6 +28,19 @@ _FILE_SUFFIXES = (".safetensors", ".json", ".bin", ".gguf", ".pt", ".pth", ".ckp
 # The weight files a reference may name inside a repo.
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
 _PATH_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
+# The weights format a file's suffix gives, as the readers choose by it.
+_FORMAT_OF_SUFFIX = {".safetensors": "safetensors", ".gguf": "gguf", ".bin": "bin", ".pt": "bin", ".pth": "bin"}
+
+
+def file_format(name: str) -> str:
+    """The weights format of a file named ``name`` (``safetensors`` for any other suffix, as the
+    local reader reads it).
+
+    >>> file_format("model-Q4_0.GGUF"), file_format("pytorch_model.bin"), file_format("model.safetensors")
+    ('gguf', 'bin', 'safetensors')
+    """
+    lower = name.lower()
+    return next((kind for suffix, kind in _FORMAT_OF_SUFFIX.items() if lower.endswith(suffix)), "safetensors")
 
 # A full commit sha: the only revision string that may name a cache file or a pinned url.
 COMMIT_RE = re.compile(r"[0-9a-f]{40}")
