@@ -127,6 +127,38 @@ def test_openelm_layers_follow_the_config_lists() -> None:
     assert shape.tied_embeddings
 
 
+def test_a_pruned_openelm_is_checked_against_its_per_layer_config_lists(tmp_path: Path) -> None:
+    # Layer 3 pruned to 16 query / 4 KV heads (the list says 20 / 5), layer 5's MLP to 1000
+    # channels (ffn_multipliers[5] = 1.15 gives 2304): each list is compared layer by layer, and
+    # the published checkpoint, whose widths all follow the rounding, gives no such finding.
+    from hubprune.safetensors_header import encode_header
+    from hubprune.sources._layout import SKELETON_MARKER, skeleton_marker
+    from hubprune.sources.local import read_local
+
+    source = FIXTURES / "OpenELM-1_1B-Instruct"
+    assert not [f for f in hubprune.inspect(str(source)).findings if f.code.startswith("config_")]
+    resized = {
+        "transformer.layers.3.attn.qkv_proj.weight": [(16 + 4 + 4) * 64, 2048],
+        "transformer.layers.3.attn.out_proj.weight": [2048, 16 * 64],
+        "transformer.layers.5.ffn.proj_1.weight": [2 * 1000, 2048],
+        "transformer.layers.5.ffn.proj_2.weight": [2048, 1000],
+    }
+    tensors = sorted((t.name, t.dtype, resized.get(t.name, list(t.shape))) for t in read_local(str(source)).tensors.values())
+    (tmp_path / "model.safetensors").write_bytes(encode_header(tensors, {"format": "pt"}))
+    (tmp_path / SKELETON_MARKER).write_text(skeleton_marker(["model.safetensors"]))
+    (tmp_path / "config.json").write_bytes((source / "config.json").read_bytes())
+    report = hubprune.inspect(str(tmp_path))
+    found = {f.code: f for f in report.findings if f.code.startswith("config_")}
+    assert set(found) == {"config_num_attention_heads", "config_num_key_value_heads", "config_intermediate_size"}
+    heads = found["config_num_attention_heads"]
+    assert (heads.args["key"], heads.args["example"], heads.args["claimed"], heads.args["value"]) == ("num_query_heads", 3, 20, 16)
+    assert heads.message.startswith("config lists num_query_heads per layer, but layer 3 of 28 differs")
+    width = found["config_intermediate_size"]
+    assert (width.args["key"], width.args["example"], width.args["claimed"], width.args["value"]) == ("ffn_multipliers", 5, 2304, 1000)
+    result = CliRunner().invoke(app, ["inspect", str(tmp_path), "--lang", "zh"])
+    assert "config 按层列出 num_kv_heads，但 28 层中的第 3 层与之不符（num_kv_heads 为 5，KV头 4）" in result.stdout
+
+
 @pytest.fixture(scope="module")
 def deepseek_v3(tmp_path_factory) -> Path:
     """DeepSeek-V3 as published: FP8 block-quantized, 61 layers + the MTP layer 61 (12 MB header)."""

@@ -261,6 +261,17 @@ def _copy_findings(root: Path) -> list[Finding]:
         ],
     )
     found += hubprune.check(stacked).findings
+    # OpenELM pruned in two layers with its per-layer config lists left as they were.
+    from hubprune.sources.local import read_local
+
+    openelm, elm = FIXTURES / "OpenELM-1_1B-Instruct", "transformer.layers."
+    resized = {
+        elm + "3.attn.qkv_proj.weight": [24 * 64, 2048], elm + "3.attn.out_proj.weight": [2048, 16 * 64],
+        elm + "4.attn.qkv_proj.weight": [24 * 64, 2048], elm + "4.attn.out_proj.weight": [2048, 16 * 64],
+        elm + "5.ffn.proj_1.weight": [2000, 2048], elm + "5.ffn.proj_2.weight": [2048, 1000],
+    }  # fmt: skip
+    tensors = [(t.name, t.dtype, resized.get(t.name, list(t.shape))) for t in read_local(str(openelm)).tensors.values()]
+    found += hubprune.check(write(root / "openelm", json.loads((openelm / "config.json").read_text()), tensors)).findings
     return found
 
 

@@ -53,6 +53,43 @@ def per_layer_lists(family: _Family) -> bool:
     return Hook.PER_LAYER_LISTS in family.hooks
 
 
+def per_layer_claims(family: _Family, config: dict | None, fact: str, layers: int) -> tuple[str, list[int | None]] | None:
+    """(config key, the value it claims for each layer) of a per-layer list, or None when the
+    config makes no per-layer claim for ``fact``. OpenELM's MLP widths are not listed but made
+    from ``ffn_multipliers`` x ``model_dim``, rounded as its model code rounds them (to the
+    nearest multiple of ``ffn_dim_divisor``, one more when that loses over a tenth).
+
+    >>> class F:
+    ...     hooks = [Hook.PER_LAYER_LISTS]
+    ...     def config_value(self, config, fact):
+    ...         return config.get({"num_attention_heads": "num_query_heads", "hidden_size": "model_dim"}.get(fact, fact))
+    >>> per_layer_claims(F(), {"num_query_heads": [12, 16]}, "num_attention_heads", 2)
+    ('num_query_heads', [12, 16])
+    >>> per_layer_claims(F(), {"ffn_multipliers": [0.5, 0.63], "model_dim": 2048, "ffn_dim_divisor": 256}, "intermediate_size", 2)
+    ('ffn_multipliers', [1024, 1280])
+    """
+    if Hook.PER_LAYER_LISTS not in family.hooks or not config:
+        return None
+    if fact == "intermediate_size":
+        multipliers, width = config.get("ffn_multipliers"), as_int(family.config_value(config, "hidden_size"))
+        divisor = as_int(config.get("ffn_dim_divisor")) or 1
+        if not isinstance(multipliers, list) or len(multipliers) != layers or width is None:
+            return None
+        if not all(isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0 for m in multipliers):
+            return None
+        return "ffn_multipliers", [_divisible(m * width, divisor) for m in multipliers]
+    value = family.config_value(config, fact)
+    if not isinstance(value, list) or len(value) != layers:
+        return None
+    key = next((k for k in config if config[k] is value), fact)
+    return key, [as_int(v) for v in value]
+
+
+def _divisible(value: float, divisor: int) -> int:
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
 def latent_attention(family: _Family, config: dict | None) -> bool:
     """Whether this config's attention is multi-head latent attention."""
     return Hook.LATENT_ATTENTION in family.hooks and bool(as_int(family.config_value(config, "kv_lora_rank")))

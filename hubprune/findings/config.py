@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from operator import attrgetter
 
-from ..archs.hooks import per_block_config, per_layer_lists, removed_heads
+from ..archs.hooks import per_block_config, per_layer_claims, per_layer_lists, removed_heads
 from ..archs.hooks import pruned_heads as pruned_heads  # the findings package exports it
 from ..archs.schema import Family, Role
 from ..classify import classify
@@ -76,6 +76,34 @@ PER_LAYER_FACTS: list[tuple[str, Callable[[LayerShape], int | None], str]] = [
 ]
 
 
+def _per_layer_finding(
+    shape: ModelShape, code: str, value_of: Callable[[LayerShape], int | None], key: str, claims: list[int | None]
+) -> list[Finding]:
+    """Where a config's per-layer list (OpenELM's ``num_query_heads``) and the layers disagree."""
+    differing = [
+        (layer, claims[position])
+        for position, layer in enumerate(shape.layers)
+        if position < len(claims) and claims[position] is not None and value_of(layer) is not None
+        and value_of(layer) != claims[position]
+    ]
+    if not differing:
+        return []
+    example, claimed = differing[0]
+    return [
+        finding(
+            code,
+            variant="per_layer",
+            key=key,
+            claimed=claimed,
+            count=len(differing),
+            layers=shape.num_layers,
+            ranges=compress_ranges(layer.index for layer, _ in differing),
+            example=example.index,
+            value=value_of(example),
+        )
+    ]
+
+
 def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> list[Finding]:
     """Where the config's uniform claims and the tensors disagree, layer by layer."""
     config = headers.config
@@ -87,6 +115,10 @@ def config_findings(shape: ModelShape, family: Family, headers: Snapshot) -> lis
     removed = removed_heads(family, config)
     heads_key = config_key(family, config, "num_attention_heads")
     for fact, value_of, code in per_layer_facts:
+        listed = per_layer_claims(family, config, fact, shape.num_layers)
+        if listed is not None:
+            findings += _per_layer_finding(shape, code, value_of, *listed)
+            continue
         claimed = as_int(family.config_value(config, fact))
         if claimed is None:
             continue

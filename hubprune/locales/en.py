@@ -162,6 +162,30 @@ STRINGS: dict[str, str] = {
         "config says intermediate_size={claimed} but layer {example} of {layers} differs (MLP "
         "intermediate size {value}): shapes win, stock loaders will fail"
     ),
+    "finding.config_num_attention_heads.per_layer": (
+        "config lists {key} per layer, but {count} of {layers} layers differ (layers {ranges}; layer "
+        "{example}: {key} says {claimed}, query heads {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_num_attention_heads.per_layer.one": (
+        "config lists {key} per layer, but layer {example} of {layers} differs ({key} says {claimed}, "
+        "query heads {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_num_key_value_heads.per_layer": (
+        "config lists {key} per layer, but {count} of {layers} layers differ (layers {ranges}; layer "
+        "{example}: {key} says {claimed}, KV heads {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_num_key_value_heads.per_layer.one": (
+        "config lists {key} per layer, but layer {example} of {layers} differs ({key} says {claimed}, "
+        "KV heads {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_intermediate_size.per_layer": (
+        "config lists {key} per layer, but {count} of {layers} layers differ (layers {ranges}; layer "
+        "{example}: {key} says {claimed}, MLP intermediate size {value}): shapes win, stock loaders will fail"
+    ),
+    "finding.config_intermediate_size.per_layer.one": (
+        "config lists {key} per layer, but layer {example} of {layers} differs ({key} says {claimed}, "
+        "MLP intermediate size {value}): shapes win, stock loaders will fail"
+    ),
     "finding.config_num_hidden_layers": "config says num_hidden_layers={claimed} but the tensors hold {layers} layers",
     "finding.config_value_invalid": "config.json: {key} is {value}, which is not a count; it is ignored",
     "finding.config_hidden_size": "config says hidden_size={claimed} but the embedding is {hidden} wide",

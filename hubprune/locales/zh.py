@@ -175,6 +175,39 @@ STRINGS: dict[str, str] = {
         "但 {layers} 层中的第 {example} 层与之不符（MLP中间维度 {value}）"
         "：以张量形状为准，标准加载器会加载失败"
     ),
+    "finding.config_num_attention_heads.per_layer": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中有 {count} 层与之不符（第 {ranges} 层；"
+        "如第 {example} 层：{key} 为 {claimed}，查询头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_num_attention_heads.per_layer.one": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中的第 {example} 层与之不符（{key} 为 {claimed}，查询头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_num_key_value_heads.per_layer": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中有 {count} 层与之不符（第 {ranges} 层；"
+        "如第 {example} 层：{key} 为 {claimed}，KV头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_num_key_value_heads.per_layer.one": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中的第 {example} 层与之不符（{key} 为 {claimed}，KV头 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_intermediate_size.per_layer": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中有 {count} 层与之不符（第 {ranges} 层；"
+        "如第 {example} 层：{key} 为 {claimed}，MLP中间维度 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
+    "finding.config_intermediate_size.per_layer.one": (
+        "config 按层列出 {key}，"
+        "但 {layers} 层中的第 {example} 层与之不符（{key} 为 {claimed}，MLP中间维度 {value}）"
+        "：以张量形状为准，标准加载器会加载失败"
+    ),
     "finding.config_num_hidden_layers": "config 声明 num_hidden_layers={claimed}，但张量共有 {layers} 层",
     "finding.config_value_invalid": "config.json 中 {key} 的值为 {value}，不是有效的计数，已忽略",
     "finding.config_hidden_size": "config 声明 hidden_size={claimed}，但词嵌入宽度为 {hidden}",
