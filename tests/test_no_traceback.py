@@ -301,6 +301,7 @@ def _read_a_little(args: list[str]) -> tuple[int, str]:
     process.stdout.read(10)
     process.stdout.close()
     stderr = process.stderr.read().decode("utf-8", "replace")
+    process.stderr.close()
     return process.wait(timeout=120), stderr
 
 
