@@ -433,10 +433,10 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 if totals:
                     _fold_run(dense_totals, run_dtype, run_params, run_bytes)
                     run_dtype, run_params, run_bytes, dense = dtype, 0, 0, True
-        if dense and len(params) == 1:
-            # The commonest case, a dense weight alone, stored [out, in]. Its kind and parameter
-            # count are those of every module of the same template and shape: made once and
-            # shared, as the modules all live until the report is made.
+        if dense:
+            # The common case, a dense weight (and bias) stored [out, in]: no logical rewrite.
+            # A weight's kind and parameter count are those of every module of the same template
+            # and shape: made once and shared, as the modules all live until the report is made.
             shape = weight.shape
             nbytes = weight.end - weight.begin
             key = (template, module.expert, shape)
@@ -447,14 +447,6 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
             kind, count = seen
             run_params += count
             run_bytes += nbytes
-            module.shape, module.params, module.nbytes = shape, count, nbytes
-        elif dense:
-            # A dense weight and its bias, stored [out, in]: no logical rewrite.
-            shape = weight.shape
-            count = prod(shape)
-            nbytes = weight.end - weight.begin
-            run_params += count
-            run_bytes += nbytes
             if len(params) == 2:
                 bias = params["bias"]
                 bias_count, bias_bytes = prod(bias.shape), bias.end - bias.begin
@@ -462,8 +454,8 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 nbytes += bias_bytes
                 params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
                 bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes
+                kind = (template, module.expert, shape, count, 2)
             module.shape, module.params, module.nbytes = shape, count, nbytes
-            kind: tuple = (template, module.expert, shape, count, len(params))
         else:
             _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes)
             kind = module_kind(module)

@@ -437,11 +437,16 @@ def _query_or_key(template: str) -> bool:
     return template.rsplit(".", 1)[-1].lower().startswith(("q", "k"))
 
 
+def _plain_norm(template: str) -> bool:
+    """A norm that counts as a norm wherever it sits: any but the queries' and keys'."""
+    return _norm_like(template) and not _query_or_key(template)
+
+
 def _by_parent(
     roles: dict[Role, list[Module]], other: list[Module]
 ) -> tuple[list[Module], list[Module], list[Module], list[Module]]:
     """What belongs to attention or the MLP by the child of the block it sits in, besides the
-    roles: (attention's, the MLP's, norms, the unclassified rest).
+    roles: (attention's, the MLP's, the layer's norms, the unclassified rest).
 
     A part's parameters are those of its child, whatever their names (gpt-oss's attention
     ``sinks``, a learned activation's ``act_fn.alpha``): the role of such a tensor is unknown, so
@@ -462,14 +467,12 @@ def _by_parent(
     norms: list[Module] = []
     rest: list[Module] = []
     for module in roles.get(Role.NORM, []):
-        if _query_or_key(module.template) and sides.get(_child(module.template)) == {"attn"}:
-            attn.append(module)
+        in_attention = sides.get(_child(module.template)) == {"attn"}
+        (attn if in_attention and _query_or_key(module.template) else norms).append(module)
     for module in other:
         child = _child(module.template)
         side = sides.get(child) if child is not None else None
-        if side == {"attn"} and _norm_like(module.template) and _query_or_key(module.template):
-            attn.append(module)
-        elif side in ({"attn"}, {"mlp"}) and _norm_like(module.template):
+        if side in ({"attn"}, {"mlp"}) and _plain_norm(module.template):
             norms.append(module)
         elif side == {"attn"}:
             attn.append(module)
@@ -549,7 +552,7 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
             for m in ms:
                 if _child(m.template) not in kinds or role is Role.NORM:
                     kept.append(m)
-                elif _norm_like(m.template) and not _query_or_key(m.template):
+                elif _plain_norm(m.template):
                     inner_norms.append(m)  # Mamba's gated norm: a norm, as in any other part
                 else:
                     mixer_modules.append(m)
@@ -561,12 +564,11 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
         mixer_modules += [m for m in layer.other if _child(m.template) in kinds]
     else:
         roles, other = layer.by_role, layer.other
-    attn_extra, mlp_extra, norm_extra, other = _by_parent(roles, other)
+    attn_extra, mlp_extra, norms, other = _by_parent(roles, other)
     softmax_params = sum(_params(ms) for role, ms in roles.items() if role in ATTN_ROLES)
     attn_params = softmax_params + _params(mixer_modules) + _params(attn_extra)
     mlp_params = sum(_params(ms) for role, ms in roles.items() if role in MLP_ROLES)
-    moved = {id(m) for m in attn_extra}  # query / key norms, counted as attention
-    norm_params = sum(m.params for m in roles.get(Role.NORM, []) if id(m) not in moved) + _params(norm_extra)
+    norm_params = _params(norms)
     residual_params = _params(roles.get(Role.RESIDUAL, []))
     other_params = _params(other)
     mixers = {MIXER_OF_ROLE.get(role, "attention") for role, ms in roles.items() if role in ATTN_ROLES and _params(ms)}

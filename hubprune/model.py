@@ -268,6 +268,8 @@ def _init_plan(cls: type) -> _InitPlan:
             tuple((f.name, f.default_factory) for f in every if f.default_factory is not MISSING),
         )
     return plan
+
+
 # Most values are already JSON: one type lookup answers for them.
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 

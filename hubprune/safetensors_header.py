@@ -406,12 +406,13 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
     # The decoder gives every entry its own dtype string and shape: each becomes the one object
     # of its value (a file has a handful of shapes), as a checkpoint's tensors all live until the
     # report is made.
-    distinct = {shape: shape for shape in map(tuple, shapes)}
+    shaped = list(map(tuple, shapes))
+    distinct = dict(zip(shaped, shaped))
     header = HeaderFile(
         name=file,
         header_len=len(raw),
         tensors=tuple(
-            map(TensorInfo, obj, map(_DTYPE_NAMES.__getitem__, dtypes), map(distinct.__getitem__, map(tuple, shapes)), begins, ends, repeat(file))
+            map(TensorInfo, obj, map(_DTYPE_NAMES.__getitem__, dtypes), map(distinct.__getitem__, shaped), begins, ends, repeat(file))
         ),
         metadata=metadata,
         data_len=data_len,

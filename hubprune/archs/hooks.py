@@ -42,6 +42,8 @@ class _Family(Protocol):
 
     def config_value(self, config: dict | None, fact: str) -> object | None: ...
 
+    def config_key(self, config: dict, fact: str) -> str | None: ...
+
 
 def per_block_config(family: _Family, config: dict | None) -> bool:
     """Whether the config describes each block itself, so its uniform keys describe no layer."""
@@ -59,13 +61,11 @@ def per_layer_claims(family: _Family, config: dict | None, fact: str, layers: in
     from ``ffn_multipliers`` x ``model_dim``, rounded as its model code rounds them (to the
     nearest multiple of ``ffn_dim_divisor``, one more when that loses over a tenth).
 
-    >>> class F:
-    ...     hooks = [Hook.PER_LAYER_LISTS]
-    ...     def config_value(self, config, fact):
-    ...         return config.get({"num_attention_heads": "num_query_heads", "hidden_size": "model_dim"}.get(fact, fact))
-    >>> per_layer_claims(F(), {"num_query_heads": [12, 16]}, "num_attention_heads", 2)
+    >>> from hubprune.archs.schema import load_family
+    >>> per_layer_claims(load_family("openelm"), {"num_query_heads": [12, 16]}, "num_attention_heads", 2)
     ('num_query_heads', [12, 16])
-    >>> per_layer_claims(F(), {"ffn_multipliers": [0.5, 0.63], "model_dim": 2048, "ffn_dim_divisor": 256}, "intermediate_size", 2)
+    >>> config = {"ffn_multipliers": [0.5, 0.63], "model_dim": 2048, "ffn_dim_divisor": 256}
+    >>> per_layer_claims(load_family("openelm"), config, "intermediate_size", 2)
     ('ffn_multipliers', [1024, 1280])
     """
     if Hook.PER_LAYER_LISTS not in family.hooks or not config:
@@ -78,10 +78,10 @@ def per_layer_claims(family: _Family, config: dict | None, fact: str, layers: in
         if not all(isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0 for m in multipliers):
             return None
         return "ffn_multipliers", [_divisible(m * width, divisor) for m in multipliers]
-    value = family.config_value(config, fact)
+    key = family.config_key(config, fact)
+    value = config.get(key) if key is not None else None
     if not isinstance(value, list) or len(value) != layers:
         return None
-    key = next((k for k in config if config[k] is value), fact)
     return key, [as_int(v) for v in value]
 
 

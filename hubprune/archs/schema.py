@@ -270,6 +270,14 @@ class Family(_Value):
                 return config[key]
         return None
 
+    def config_key(self, config: dict, fact: str) -> str | None:
+        """The config key that ``config_value`` reads ``fact`` from (the first alias set).
+
+        >>> load_family("openelm").config_key({"num_query_heads": [12, 16]}, "num_attention_heads")
+        'num_query_heads'
+        """
+        return next((key for key in self.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
+
     def roles(self) -> "RoleTable":
         """The lookup table from module templates to roles."""
         return RoleTable(self)

@@ -21,7 +21,7 @@ from .registry import finding
 
 def config_key(family: Family, config: dict, fact: str) -> str | None:
     """The config key that ``family.config_value`` reads ``fact`` from (the first alias set)."""
-    return next((key for key in family.config_keys.get(fact, [fact]) if config.get(key) is not None), None)
+    return family.config_key(config, fact)
 
 
 # Facts the reports read as counts; a value that is not one is ignored, with a finding.

@@ -326,12 +326,11 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
             raise PathNotFoundError(path_str) from None
     index: dict[str, Any] | None = None
     weights_config: dict[str, Any] | None = None
-    marked: frozenset[str] | None = None
     if path.is_dir():
         folder = ModelFolder(_snapshot_folder(path))
+        marked = folder.skeletons()
         names, index = weight_file_names(folder) if weights in (None, "safetensors") else ([], None)
         if names:
-            marked = folder.skeletons()
             # Each header marked as it is made, rather than copied once more afterwards.
             headers = [folder.header(n, marked_skeleton=n in marked) for n in names]
         else:
@@ -352,6 +351,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
     else:
         folder, display = ModelFolder(path.parent), path.stem
+        marked = folder.skeletons()
         from .other_formats import read_other_file
 
         other = read_other_file(path)
@@ -360,8 +360,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
         else:
             headers, weights_config = [other[0]], other[1]
 
-    marked = folder.skeletons() if marked is None else marked
-    if marked:
+    if marked:  # the .bin and GGUF headers, and a file named directly, are marked here
         headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked and not h.marked_skeleton else h for h in headers]
     # config.json beside the weights wins over what a GGUF's own metadata says.
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config

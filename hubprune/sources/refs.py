@@ -25,11 +25,11 @@ _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 HUB_PREFIX = "hf://"
 # A name ending like a file hubprune reads is a missing file, not a namespace-less repo id.
 _FILE_SUFFIXES = (".safetensors", ".json", ".bin", ".gguf", ".pt", ".pth", ".ckpt")
-# The weight files a reference may name inside a repo.
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+# The weight files a reference may name inside a repo, and the format each suffix gives, as the
+# readers choose by it.
+_FORMAT_OF_SUFFIX = {".safetensors": "safetensors", ".bin": "bin", ".gguf": "gguf", ".pt": "bin", ".pth": "bin"}
+_WEIGHT_SUFFIXES = tuple(_FORMAT_OF_SUFFIX)
 _PATH_PREFIXES = ("./", "../", "/", "~", ".\\", "..\\")
-# The weights format a file's suffix gives, as the readers choose by it.
-_FORMAT_OF_SUFFIX = {".safetensors": "safetensors", ".gguf": "gguf", ".bin": "bin", ".pt": "bin", ".pth": "bin"}
 
 
 def file_format(name: str) -> str:
