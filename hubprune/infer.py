@@ -310,19 +310,21 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
             return None, None, head_dim, "full"
         q_rows, kv_rows = o_cols, (fused - o_cols) // 2
     else:
-        q_rows = _rows(roles.get(Role.ATTN_Q, [])) or 0
-        kv_rows = _rows(roles.get(Role.ATTN_K, [])) or 0
+        # A projection that is not read (absent under the family's spellings, or a shape that
+        # says nothing) leaves its heads unknown, not 0: 0 rows stored is a removal, and only that.
+        q_rows = _rows(roles.get(Role.ATTN_Q, []))
+        kv_rows = _rows(roles.get(Role.ATTN_K, []))
         if o_cols and q_rows == 2 * o_cols and (head_dim is None or o_cols % head_dim == 0):
             # A gated query projection (Qwen3-Next): query and output gate, o_proj takes the query half.
             q_rows = o_cols
-        if o_cols is not None and o_cols != q_rows:
+        if o_cols is not None and q_rows is not None and o_cols != q_rows:
             findings.append(
                 finding(
                     "attn_dims_disagree", layer=index, o_cols=o_cols, q_rows=q_rows,
                     o_tensor=_name(roles.get(Role.ATTN_O, [])), q_tensor=_name(roles.get(Role.ATTN_Q, [])),
                 )  # fmt: skip
             )
-    head_dim = _per_head_norm(roles, q_rows) or head_dim
+    head_dim = (_per_head_norm(roles, q_rows) if q_rows else None) or head_dim
     fused_qkv = roles.get(Role.ATTN_QKV_FUSED, [])
     q_heads = _heads(q_rows, head_dim, _name(roles.get(Role.ATTN_Q, []), fused_qkv), index, findings)
     kv_heads = _heads(kv_rows, head_dim, _name(roles.get(Role.ATTN_K, []), fused_qkv), index, findings)

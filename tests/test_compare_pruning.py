@@ -400,3 +400,15 @@ def test_slicegpt_shortcut_matrices_are_residual_parameters_not_unread(tmp_path:
     row = hubprune.compare(base, str(sliced)).layers[1]
     assert row.attn_pruned_pct == 25.0 and row.mlp_pruned_pct == 25.0  # a quarter of the inputs sliced
     assert row.status == ["input_dim_changed"]
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [("q_proj", "query_x", "q_heads"), ("k_proj", "key_x", "kv_heads")])
+def test_a_projection_under_an_unknown_spelling_leaves_its_heads_unknown(tmp_path: Path, old: str, new: str, field: str) -> None:
+    # Layer 5's query (or key) projection renamed inside self_attn: its parameters are still the
+    # attention's, but its heads cannot be read. Null, never 0, which compare would call removed.
+    source, renamed = _renamed(tmp_path, f"model.layers.5.self_attn.{old}", f"model.layers.5.self_attn.{new}")
+    base, report = hubprune.inspect(str(source)).shape.layers[5], hubprune.inspect(str(renamed))
+    layer = report.shape.layers[5]
+    assert getattr(layer, field) is None and layer.attn_params == base.attn_params
+    assert "unrecognized_tensors" in [f.code for f in report.findings]
+    assert "attn_removed" not in hubprune.compare(str(source), str(renamed)).layers[5].status
