@@ -611,7 +611,12 @@ def _layer_shape(index: int, layer: LayerModules, ctx: _Context, kinds: dict[str
     else:
         seen = _width(roles, Role.MLP_GATE, Role.MLP_UP, Role.MLP_DOWN, Role.MLP_GATE_UP_FUSED)
         _check_widths(seen, index, ctx.findings)
-        intermediate = next(iter(seen.values()), 0)
+        intermediate = next(iter(seen.values()), None)
+        if intermediate is None:  # no projection with a readable shape: unknown, and said why
+            first = next(m for role, ms in roles.items() if role in MLP_ROLES for m in ms)
+            ctx.findings.append(
+                finding("mlp_width_unknown", layer=index, tensor=first.name, shape=list(first.shape or ()))
+            )
         mlp_kind = "gated" if roles.get(Role.MLP_GATE) or roles.get(Role.MLP_GATE_UP_FUSED) else "plain"
 
     input_dim = None

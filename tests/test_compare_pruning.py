@@ -412,3 +412,22 @@ def test_a_projection_under_an_unknown_spelling_leaves_its_heads_unknown(tmp_pat
     assert getattr(layer, field) is None and layer.attn_params == base.attn_params
     assert "unrecognized_tensors" in [f.code for f in report.findings]
     assert "attn_removed" not in hubprune.compare(str(source), str(renamed)).layers[5].status
+
+
+def test_an_mlp_whose_projections_have_no_readable_shape_has_an_unknown_width(tmp_path: Path) -> None:
+    # Layer 5's MLP projections stored flat (1-D, as a hand-rolled export may leave them): the
+    # parameters are counted, but no width can be read from them. Null, not 0 (MLP removed).
+    from hubprune.safetensors_header import encode_header
+    from hubprune.sources.local import read_local
+
+    source = Path("fixtures/taylor_only_5000")
+    flat = lambda t: [t.numel] if t.name.startswith("model.layers.5.mlp.") else list(t.shape)  # noqa: E731
+    tensors = sorted((t.name, t.dtype, flat(t)) for t in read_local(str(source)).tensors.values())
+    (tmp_path / "model.safetensors").write_bytes(encode_header(tensors, {"format": "pt"}))
+    (tmp_path / "config.json").write_bytes((source / "config.json").read_bytes())
+    base, report = hubprune.inspect(str(source)).shape.layers[5], hubprune.inspect(str(tmp_path))
+    layer = report.shape.layers[5]
+    assert layer.intermediate_size is None and layer.mlp_params == base.mlp_params > 0
+    (said,) = [f for f in report.findings if f.code == "mlp_width_unknown"]
+    assert said.layer == 5 and said.args["tensor"].startswith("model.layers.5.mlp.")
+    assert "mlp_removed" not in hubprune.compare(str(source), str(tmp_path)).layers[5].status

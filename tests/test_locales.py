@@ -212,6 +212,7 @@ TINY: list[tuple[str, dict, list]] = [
     ("config dtype", {"torch_dtype": "float16"}, _tiny()),  # bf16 weights under a fp16 config
     ("unknown module", {}, _tiny(add=[(L0 + "adapter.weight", "BF16", [4, 4])])),  # adapter weights merged in
     ("MLP removed whole", {}, _tiny(drop=("model.layers.1.mlp.",))),  # layer-wise MLP removal
+    ("MLP stored flat", {}, _tiny(change={L0 + "mlp.gate_proj.weight": [512], L0 + "mlp.up_proj.weight": [512], L0 + "mlp.down_proj.weight": [512]})),  # hand-rolled export
     ("unknown family", {"architectures": ["FooForCausalLM"], "model_type": "foo"},
      [("model.layers.0.foo.weight", "BF16", [4, 4]), ("model.layers.0.bar.weight", "BF16", [4, 4])]),  # a new architecture
     ("no architecture", {"architectures": None, "model_type": None},

@@ -367,6 +367,10 @@ STRINGS: dict[str, str] = {
         "expert's width is unknown"
     ),
     "finding.mlp_dims_disagree": "MLP widths disagree: {widths}",
+    "finding.mlp_width_unknown": (
+        "no MLP projection is stored as a matrix to read the width from (first: {tensor} {shape}), so "
+        "the intermediate size is unknown"
+    ),
     "finding.family_unknown": (
         "no known family fits ({said}); roles are guessed from module-name suffixes, so check the "
         "per-layer numbers against the model's code"

@@ -393,6 +393,10 @@ STRINGS: dict[str, str] = {
         "两个内维都不等于 hidden size {hidden}，"
         "无法确定单个专家的宽度"
     ),
+    "finding.mlp_width_unknown": (
+        "MLP 的投影都不是以矩阵存储（如 {tensor} {shape}），读不出宽度，"
+        "中间维度未知"
+    ),
     "finding.mlp_dims_disagree": "MLP 各投影的宽度不一致：{widths}",
     "finding.family_unknown": "没有匹配的已知模型族（{said}）；各角色按模块名后缀推测，请对照模型代码核对每层数据",
     "finding.family_unknown.no_architecture": (
