@@ -202,8 +202,8 @@ def _model_findings(base: ModelShape, pruned: ModelShape, totals: Totals, layers
         findings.append(finding("hidden_size_changed", base=base.hidden_size, pruned=pruned.hidden_size))
     elif any(INPUT_DIM_CHANGED in row.status for row in layers):
         findings.append(finding("input_dim_changed"))
-    if base.vocab_size != pruned.vocab_size:
-        rows = (base.vocab_size or 0) - (pruned.vocab_size or 0)
+    if base.vocab_size is not None and pruned.vocab_size is not None and base.vocab_size != pruned.vocab_size:
+        rows = base.vocab_size - pruned.vocab_size
         findings.append(
             finding(
                 "vocab_changed",

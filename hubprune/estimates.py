@@ -106,7 +106,9 @@ def routed_expert_params(layer: LayerShape, hidden: int | None) -> int | None:
     if not hidden:
         return None
     widths = layer.expert_intermediate_sizes
-    total_width = sum(widths) if widths else (layer.intermediate_size or 0) * layer.experts
+    if not widths and layer.intermediate_size is None:
+        return None  # an expert width that could not be read
+    total_width = sum(widths) if widths else layer.intermediate_size * layer.experts
     return min(3 * hidden * total_width, layer.mlp_params or 0)
 
 

@@ -424,7 +424,11 @@ def _experts(index: int, roles: dict[str, list[Module]], ctx: "_Context") -> tup
     for expert in sorted(by_expert):
         seen = _width(by_expert[expert], Role.EXPERT_GATE, Role.EXPERT_UP, Role.EXPERT_DOWN, Role.EXPERT_GATE_UP_FUSED)
         _check_widths(seen, index, findings)
-        widths.append(next(iter(seen.values()), 0))
+        width = next(iter(seen.values()), None)
+        if width is None:  # no projection of this expert is stored as a matrix: unknown, said why
+            first = next(m for ms in by_expert[expert].values() for m in ms)
+            findings.append(finding("mlp_width_unknown", layer=index, tensor=first.name, shape=list(first.shape or ())))
+        widths.append(width)
     return len(by_expert), widths
 
 

@@ -431,3 +431,13 @@ def test_an_mlp_whose_projections_have_no_readable_shape_has_an_unknown_width(tm
     (said,) = [f for f in report.findings if f.code == "mlp_width_unknown"]
     assert said.layer == 5 and said.args["tensor"].startswith("model.layers.5.mlp.")
     assert "mlp_removed" not in hubprune.compare(str(source), str(tmp_path)).layers[5].status
+
+
+def test_a_vocabulary_read_on_one_side_only_is_no_vocabulary_change() -> None:
+    # An unknown vocabulary (None) is not a vocabulary of 0 rows: nothing was removed or added.
+    import dataclasses
+
+    report = hubprune.inspect("fixtures/taylor_only_5000")
+    unknown = dataclasses.replace(report, shape=dataclasses.replace(report.shape, vocab_size=None))
+    assert "vocab_changed" not in codes(compare_shapes(report, unknown))
+    assert "vocab_changed" not in codes(compare_shapes(unknown, report))

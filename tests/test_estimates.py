@@ -263,3 +263,11 @@ def test_routed_expert_parameters_come_from_the_classified_modules() -> None:
         rebuilt = [routed_expert_params(layer, shape.hidden_size) for layer in moe]
         # gpt_oss experts carry biases (and a fused gate_up): only the stored count is exact.
         assert ([routed[layer.index] for layer in moe] == rebuilt) is same
+
+
+def test_routed_experts_of_an_unknown_width_have_unknown_parameters() -> None:
+    # An expert width that could not be read (null) is not a width of 0: no routed parameters
+    # can be rebuilt from it, so the compute per token is unknown rather than undercounted.
+    layer = LayerShape(index=0, params=10, attn_params=0, mlp_params=10, norm_params=0, q_heads=0, kv_heads=0,
+                       head_dim=None, intermediate_size=None, experts=8, mlp_kind="moe")  # fmt: skip
+    assert routed_expert_params(layer, 4096) is None
