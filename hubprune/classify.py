@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
+from operator import attrgetter, sub
 
 from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, ROLE_INPUT, Family, Role
 from .archs.templates import layer_span, split_expert, split_layer
@@ -70,29 +71,80 @@ def module_kind(module: Module) -> tuple:
     return (module.template, module.expert, module.shape, module.params, *module.tensors)
 
 
-@dataclass(slots=True)
 class LayerModules:
     """The modules of one layer, grouped by role; ``other`` holds the unclassified ones.
 
     ``kinds`` has each module's ``module_kind`` in the order the modules came (a dense weight's
     as ``(template, expert, shape, params, how many tensors)``: its names are ``weight`` and
     ``bias``): equal kinds, equal layers but for index and names.
+
+    A layer that repeats an earlier one (the walk saw the same tensor tails, dtypes, shapes and
+    sizes under another index: ``_parse``) shares that layer's ``kinds`` and makes its own
+    modules only when they are asked for: a 126-layer model then classifies one layer, and what
+    needs only roles, shapes and counts asks ``same_as``, the layer whose modules are read.
     """
 
-    by_role: dict[Role, list[Module]] = field(default_factory=dict)
-    other: list[Module] = field(default_factory=list)
-    kinds: list[tuple] = field(default_factory=list)
+    __slots__ = ("_by_role", "_other", "kinds", "_repeat", "_prototype", "_by_tail")
 
-    def add(self, module: Module) -> None:
-        self.kinds.append(module_kind(module))
-        if module.role is None:
-            self.other.append(module)
-            return
-        group = self.by_role.get(module.role)
-        if group is None:
-            self.by_role[module.role] = [module]
-        else:
-            group.append(module)
+    def __init__(
+        self, by_role: dict[Role, list[Module]] | None = None, other: list[Module] | None = None, kinds: list[tuple] | None = None
+    ) -> None:
+        self._by_role: dict[Role, list[Module]] = {} if by_role is None else by_role
+        self._other: list[Module] = [] if other is None else other
+        self.kinds: list[tuple] = [] if kinds is None else kinds
+        self._repeat: _LayerCut | None = None  # the tensors of a repeat whose modules are not made yet
+        self._prototype: LayerModules | None = None
+        self._by_tail: dict[str, Module] | None = None
+
+    @classmethod
+    def repeating(cls, prototype: "LayerModules", cut: "_LayerCut") -> "LayerModules":
+        layer = cls(None, None, prototype.kinds)
+        layer._repeat, layer._prototype = cut, prototype
+        return layer
+
+    @property
+    def same_as(self) -> "LayerModules":
+        """The layer whose modules this one's equal but for index and names (itself, unless a repeat)."""
+        return self if self._prototype is None else self._prototype
+
+    @property
+    def by_role(self) -> dict[Role, list[Module]]:
+        if self._repeat is not None:
+            self._make()
+        return self._by_role
+
+    @property
+    def other(self) -> list[Module]:
+        if self._repeat is not None:
+            if not self.same_as._other:
+                return []
+            self._make()
+        return self._other
+
+    def _make(self) -> None:
+        """A repeat's modules: its own tensors, grouped as the walk groups them, each module
+        classified as the same module of the layer it repeats."""
+        cut, prototype = self._repeat, self.same_as
+        assert cut is not None
+        models = prototype._tails(len(cut.prototype_prefix))
+        size = len(cut.prefix)
+        by_role: dict[Role, list[Module]] = {}
+        other: list[Module] = []
+        for module in _modules_of(cut):
+            model = models[module.name[size:]]
+            module.role, module.shape, module.params, module.nbytes = model.role, model.shape, model.params, model.nbytes
+            if model.role is None:
+                other.append(module)
+            else:
+                by_role.setdefault(model.role, []).append(module)
+        self._by_role, self._other, self._repeat = by_role, other, None
+
+    def _tails(self, prefix_size: int) -> dict[str, Module]:
+        """This layer's modules by what follows the layer prefix (asked of a layer others repeat)."""
+        if self._by_tail is None:
+            every = [*(m for group in self._by_role.values() for m in group), *self._other]
+            self._by_tail = {m.name[prefix_size:]: m for m in every}
+        return self._by_tail
 
 
 @dataclass(slots=True)
@@ -100,7 +152,7 @@ class ModuleMap:
     """Every tensor of a snapshot, classified for one family."""
 
     family: Family
-    modules: list[Module]  # every module with parameters, in the order their first tensor came
+    kept: list[Module]  # the modules with parameters that are made: all but those of repeats
     layers: dict[int, LayerModules]
     globals: dict[Role, list[Module]]  # whole-model modules by role
     unclassified: list[Module]  # whole-model modules without a role (layers keep theirs in .other)
@@ -113,16 +165,53 @@ class ModuleMap:
     schemes: set[str]  # quantization schemes seen (gptq, awq, bnb-4bit, fp8, ...)
     quant: QuantConfig
 
-    def layer_role_indices(self) -> dict[Role, set[int]]:
-        """Role -> the layers that hold a module of it."""
-        present: dict[Role, set[int]] = {}
-        for index, layer in self.layers.items():
-            for role in layer.by_role:
-                present.setdefault(role, set()).add(index)
-        return present
+    repeats: list[int]  # the layers that repeat another (LayerModules.same_as)
+
+    @property
+    def modules(self) -> list[Module]:
+        """Every module with parameters (a repeat's made on this first ask: the load checks want
+        each tensor's own name; the report does not)."""
+        if not self.repeats:
+            return self.kept
+        made = []
+        for index in self.repeats:
+            layer = self.layers[index]
+            made += [m for group in layer.by_role.values() for m in group]
+            made += layer.other
+        return self.kept + made
 
 
 _Cut = tuple[str, str, "int | None", "int | None", dict[str, TensorInfo]]  # Module's first fields
+
+
+_Entry = tuple[str, str, str, "int | None"]  # how a name under a layer prefix is cut: (module tail, parameter, template, expert)
+
+
+@dataclass(slots=True)
+class _LayerCut:
+    """One layer's tensors under one prefix, in the order they came (a layer split over two
+    shards gathers both runs): ``entries[k]`` is how ``tensors[k]`` was cut. A repeat names the
+    layer it repeats and that layer's prefix."""
+
+    index: int
+    prefix: str
+    entries: list[_Entry]
+    tensors: list[TensorInfo]
+    prototype: int | None = None
+    prototype_prefix: str = ""
+
+
+def _modules_of(cut: _LayerCut) -> list[Module]:
+    """A layer's bare modules: its tensors grouped by module tail, in the order the tails came."""
+    grouped: dict[str, Module] = {}
+    prefix, index = cut.prefix, cut.index
+    for (tail, param, template, expert), tensor in zip(cut.entries, cut.tensors):
+        module = grouped.get(tail)
+        if module is None:
+            grouped[tail] = Module(prefix + tail, template, index, expert, {param: tensor})
+        else:
+            module.tensors[param] = tensor
+    return list(grouped.values())
 
 
 @dataclass(slots=True)
@@ -132,13 +221,25 @@ class _Parsed:
     ``modules`` are bare (no role, shape or counts yet). The first family classified fills them
     in and keeps them, which spares building each module twice; any later family gets copies, so
     one family's reading never changes another's map.
+
+    ``repeats`` are layers that hold what an earlier layer holds (``prototypes``, by index): the
+    same tails in the same order, each tensor of the same dtype, shape and size. Their modules
+    are not made here; a family's map reads the first layer and lets its repeats share it.
+    ``layer_order`` is every layer index in the order its first module came.
     """
 
     modules: list[Module]
     buffers: list[_Cut]  # one per buffer tensor
     templates: set[str]  # of both
     params: set[str]  # every parameter name seen ("weight", "bias", "qweight", ...)
+    repeats: list[_LayerCut] = field(default_factory=list)
+    prototypes: dict[int, _LayerCut] = field(default_factory=dict)
+    layer_order: list[int] = field(default_factory=list)
     claimed: bool = False  # whether a family's map holds ``modules`` themselves
+
+    def every_module(self) -> list[Module]:
+        """``modules`` and the bare modules of every repeat."""
+        return self.modules + [m for cut in self.repeats for m in _modules_of(cut)]
 
 
 def _cut(module: str) -> tuple[str, int | None, int | None]:
@@ -149,7 +250,12 @@ def _cut(module: str) -> tuple[str, int | None, int | None]:
     return template, layer, None
 
 
-def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
+_DTYPE, _SHAPE, _BEGIN, _END = attrgetter("dtype"), attrgetter("shape"), attrgetter("begin"), attrgetter("end")
+
+
+def _parse(tensors: Mapping[str, TensorInfo], *, share: bool = True) -> _Parsed:
+    """Cut every name (see the module docstring). ``share=False`` makes every layer's modules,
+    repeats too: the plain walk, which the shared one must read exactly like."""
     modules: list[Module] = []
     buffers: list[_Cut] = []
     params: set[str] = set()
@@ -159,14 +265,26 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
     # that starts with the same text (``model.layers.``), so each such tail is cut once. Names
     # past a prefix change are cut whole; so is any name whose cut would reach into the prefix.
     # Buffer suffixes hold no digits, so whether a name is a buffer is told by its tail alone.
-    # tail -> (module tail, parameter, template, expert)
-    tails_by_stem: dict[str, dict[str, tuple[str, str, str, int | None]]] = {}
-    tails: dict[str, tuple[str, str, str, int | None]] = {}
-    # Modules by name, kept per layer prefix: a layer's modules are looked up among its own.
-    groups_by_prefix: dict[str, dict[str, Module]] = {}
-    groups: dict[str, Module] = {}
+    # tail -> how it is cut (one object per tail, shared by every layer under the stem)
+    tails_by_stem: dict[str, dict[str, _Entry]] = {}
+    tails: dict[str, _Entry] = {}
+    # Each layer's tensors by prefix, made into modules once the whole layer is seen.
+    cuts: dict[str, _LayerCut] = {}
+    layer_order: dict[int, None] = {}
+    # Layers that also hold a module cut whole (``model.layers.3.weight``): never repeats.
+    irregular: set[int] = set()
+    loose: dict[str, Module] = {}  # modules cut whole, by name
     stem, stem_size = "\0", 0  # the text before the layer index: ``model.layers.``
-    prefix, size, index = "\0", 0, None  # the current layer's prefix: ``model.layers.7.``
+    prefix, size = "\0", 0  # the current layer's prefix: ``model.layers.7.``
+    add_entry = add_tensor = list().append
+
+    def enter(prefix: str, index: int):  # type: ignore[no-untyped-def]
+        cut = cuts.get(prefix)
+        if cut is None:
+            cut = cuts[prefix] = _LayerCut(index, prefix, [], [])
+            layer_order[index] = None
+        return cut.entries.append, cut.tensors.append
+
     for name, tensor in tensors.items():
         if name.startswith(prefix):
             entry = tails.get(name[size:])
@@ -176,17 +294,12 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
                 # The next layer under the same stem: its index is the digits up to the next dot.
                 dot = name.find(".", stem_size)
                 if dot > stem_size and name[stem_size:dot].isdecimal():
-                    prefix, size, index = name[: dot + 1], dot + 1, int(name[stem_size:dot])
-                    groups = groups_by_prefix.setdefault(prefix, {})
+                    prefix, size = name[: dot + 1], dot + 1
+                    add_entry, add_tensor = enter(prefix, int(name[stem_size:dot]))
                     entry = tails.get(name[size:])
         if entry is not None:
-            tail, param, template, expert = entry
-            group = groups.get(tail)
-            if group is None:
-                groups[tail] = group = Module(prefix + tail, template, index, expert, {param: tensor})
-                modules.append(group)
-            else:
-                group.tensors[param] = tensor
+            add_entry(entry)
+            add_tensor(tensor)
             continue
         module, param = split_param(name)
         template, layer, expert = _cut(module)
@@ -202,19 +315,55 @@ def _parse(tensors: Mapping[str, TensorInfo]) -> _Parsed:
                 stem, stem_size = module[:start], start
                 tails = tails_by_stem.setdefault(stem, {})
             if prefix != module[: end + 1]:
-                prefix, size, index = module[: end + 1], end + 1, layer
-                groups = groups_by_prefix.setdefault(prefix, {})
-            tail = module[size:]
-            tails[name[size:]] = (tail, param, template, expert)
-            key, held = tail, groups
-        else:
-            key, held = module, groups_by_prefix.setdefault("", {})
-        group = held.get(key)
+                prefix, size = module[: end + 1], end + 1
+                add_entry, add_tensor = enter(prefix, layer)  # type: ignore[arg-type]
+            entry = tails[name[size:]] = (module[size:], param, template, expert)
+            add_entry(entry)
+            add_tensor(tensor)
+            continue
+        if layer is not None:
+            irregular.add(layer)
+            layer_order[layer] = None
+        group = loose.get(module)
         if group is None:
-            held[key] = group = Module(module, template, layer, expert, {})
+            loose[module] = group = Module(module, template, layer, expert, {})
             modules.append(group)
         group.tensors[param] = tensor
-    return _Parsed(modules, buffers, templates, params)
+    # Every layer's modules, or, for a layer that holds what an earlier one holds, a reference to
+    # it. The entries are the shared objects of their tails, so their identities compare them.
+    # A layer index under two prefixes (an encoder's and a decoder's layer 3) is one layer of
+    # modules from both, so neither is a repeat; nor is a layer with a module cut whole.
+    prefixes_of: dict[int, int] = {}
+    for cut in cuts.values():
+        prefixes_of[cut.index] = prefixes_of.get(cut.index, 0) + 1
+    first_of: dict[tuple, _LayerCut] = {}
+    repeats: list[_LayerCut] = []
+    prototypes: dict[int, _LayerCut] = {}
+    for cut in cuts.values():
+        if not cut.tensors:  # a prefix entered by a name then cut whole
+            continue
+        if share and cut.index not in irregular and prefixes_of[cut.index] == 1:
+            held = cut.tensors
+            key = (
+                tuple(map(id, cut.entries)),
+                tuple(map(_DTYPE, held)),
+                tuple(map(_SHAPE, held)),
+                tuple(map(sub, map(_END, held), map(_BEGIN, held))),
+            )
+            first = first_of.setdefault(key, cut)
+            if first is not cut:
+                cut.entries, cut.prototype, cut.prototype_prefix = first.entries, first.index, first.prefix
+                prototypes[first.index] = first
+                repeats.append(cut)
+                continue
+        modules += _modules_of(cut)
+    if irregular:
+        # Such a layer's modules came from two places: put them back in the order they came.
+        position = {id(t): k for k, t in enumerate(tensors.values())}
+        odd_layer = [m for m in modules if m.layer in irregular]
+        odd_layer.sort(key=lambda m: min(position[id(t)] for t in m.tensors.values()))
+        modules = [m for m in modules if m.layer not in irregular] + odd_layer
+    return _Parsed(modules, buffers, templates, params, repeats, prototypes, list(layer_order))
 
 
 # Recent results, by identity of what they were computed from, while a scope is open (see the
@@ -350,11 +499,6 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     cuts = parsed.modules
     # The parsed modules themselves for the first family, copies for any other (see _Parsed).
     fresh, parsed.claimed = not parsed.claimed, True
-    odd = {p for p in parsed.params if p not in suffixes and not is_aux(p)}
-    if odd:
-        cuts = _split_parameter_modules(cuts, family, odd)
-    # Only weight and bias anywhere (the dense checkpoints): no module needs its keys checked.
-    all_plain = parsed.params <= _PLAIN and _PLAIN <= suffixes
 
     # template -> (role, layout, whether a dense [out, in] weight needs no logical rewrite)
     lookups: dict[str, tuple[Role | None, str, bool]] = {}
@@ -364,6 +508,33 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
         plain = layout == "out_in" and not heuristic and role not in ROLE_INPUT and role is not Role.BUFFER
         lookups[template] = (role, layout, plain)  # type: ignore[assignment]
         return lookups[template]  # type: ignore[return-value]
+
+    odd = {p for p in parsed.params if p not in suffixes and not is_aux(p)}
+    # A layer that repeats another is read as that one, which then counts once for each of them
+    # (``times``); unless its modules are split by parameter name (``odd``) or it holds what the
+    # family calls a buffer (those are listed one by one): then its modules are made here.
+    times: dict[int, int] = {}
+    repeats: list[_LayerCut] = []
+    spelled_buffer: dict[int, bool] = {}
+    made: list[Module] = []
+    for cut in parsed.repeats:
+        first = cut.prototype
+        assert first is not None
+        holds_buffer = spelled_buffer.get(first)
+        if holds_buffer is None:
+            entries = parsed.prototypes[first].entries
+            holds_buffer = spelled_buffer[first] = any((lookups.get(e[2]) or resolve(e[2]))[0] is _BUFFER for e in entries)
+        if odd or holds_buffer:
+            made += _modules_of(cut)
+        else:
+            times[first] = times.get(first, 1) + 1
+            repeats.append(cut)
+    if made:
+        cuts = cuts + made
+    if odd:
+        cuts = _split_parameter_modules(cuts, family, odd)
+    # Only weight and bias anywhere (the dense checkpoints): no module needs its keys checked.
+    all_plain = parsed.params <= _PLAIN and _PLAIN <= suffixes
 
     hidden_cfg = as_int(family.config_value(config, "hidden_size"))
     embed_width = None
@@ -410,6 +581,7 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
     other: list[Module] = []
     for module in cuts:
         template, index, params = module.template, module.layer, module.tensors
+        weight_of = times.get(index, 1) if times else 1
         if not fresh:
             module = Module(module.name, template, index, module.expert, params)
         role, layout, plain = lookups.get(template) or resolve(template)
@@ -445,19 +617,19 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
                 count = prod(shape)
                 seen = dense_kinds[key] = ((template, module.expert, shape, count, 1), count)
             kind, count = seen
-            run_params += count
-            run_bytes += nbytes
+            run_params += count * weight_of
+            run_bytes += nbytes * weight_of
             if len(params) == 2:
                 bias = params["bias"]
                 bias_count, bias_bytes = prod(bias.shape), bias.end - bias.begin
                 count += bias_count
                 nbytes += bias_bytes
-                params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count
-                bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes
+                params_by_dtype[bias.dtype] = params_by_dtype.get(bias.dtype, 0) + bias_count * weight_of
+                bytes_by_dtype[bias.dtype] = bytes_by_dtype.get(bias.dtype, 0) + bias_bytes * weight_of
                 kind = (template, module.expert, shape, count, 2)
             module.shape, module.params, module.nbytes = shape, count, nbytes
         else:
-            _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes)
+            _logical_module(module, layout, heuristic, quant, hidden, input_widths, params_by_dtype, bytes_by_dtype, schemes, weight_of)
             kind = module_kind(module)
         keep(module)
         if index is not None:
@@ -484,13 +656,17 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
             else:
                 group.append(module)
     _fold_run(dense_totals, run_dtype, run_params, run_bytes)
+    for cut in repeats:
+        layers[cut.index] = LayerModules.repeating(layers[cut.prototype], cut)  # type: ignore[index]
+    # In the order each layer's first module came, as if every layer had been walked.
+    layers = {index: layers[index] for index in parsed.layer_order if index in layers}
     for dtype, totals in dense_totals.items():
         if totals:
             params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + totals[0]  # type: ignore[index]
             bytes_by_dtype[dtype] = bytes_by_dtype.get(dtype, 0) + totals[1]  # type: ignore[index]
     return ModuleMap(
         family=family,
-        modules=kept,
+        kept=kept,
         layers=layers,
         globals=globals_,
         unclassified=unclassified,
@@ -502,6 +678,7 @@ def _classify(snapshot: Snapshot, family: Family, parsed: _Parsed) -> ModuleMap:
         bytes_by_dtype=bytes_by_dtype,
         schemes=schemes,
         quant=quant,
+        repeats=[cut.index for cut in repeats],
     )
 
 
@@ -522,16 +699,18 @@ def _logical_module(
     params_by_dtype: dict[str, int],
     bytes_by_dtype: dict[str, int],
     schemes: set[str],
+    times: int = 1,
 ) -> None:
     """Logical shape, parameters and bytes of a module that is not a plain dense weight
-    (quantized, transposed, an unknown module, a token mixer, a weight without ``.weight``)."""
+    (quantized, transposed, an unknown module, a token mixer, a weight without ``.weight``);
+    added to the totals ``times`` over (once for each layer that repeats the module's)."""
     role = module.role
     # Every stored tensor that is not a buffer is a parameter, whatever its name (ESM's
     # LayerNorm gamma / beta, Mamba's A_log): dropping an unfamiliar name would undercount.
     weights = module.tensors
     nbytes = 0
     for tensor in weights.values():
-        bytes_by_dtype[tensor.dtype] = bytes_by_dtype.get(tensor.dtype, 0) + tensor.nbytes
+        bytes_by_dtype[tensor.dtype] = bytes_by_dtype.get(tensor.dtype, 0) + tensor.nbytes * times
         nbytes += tensor.nbytes
     input_width = input_widths[role] if role in ROLE_INPUT else hidden  # type: ignore[index]
     transposed = layout == "in_out"
@@ -549,14 +728,14 @@ def _logical_module(
     if logical is not None:
         count += logical.numel
         dtype = logical.carrier.dtype
-        params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + logical.numel
+        params_by_dtype[dtype] = params_by_dtype.get(dtype, 0) + logical.numel * times
         if logical.scheme:
             schemes.add(logical.scheme)
     for param, tensor in weights.items():
         if param in _COUNTED_BY_LOGICAL or is_aux(param):
             continue
         count += tensor.numel
-        params_by_dtype[tensor.dtype] = params_by_dtype.get(tensor.dtype, 0) + tensor.numel
+        params_by_dtype[tensor.dtype] = params_by_dtype.get(tensor.dtype, 0) + tensor.numel * times
     module.shape = logical.shape if logical else None
     module.params = count
     module.nbytes = nbytes

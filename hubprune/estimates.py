@@ -123,10 +123,15 @@ def routed_params_by_layer(modules: "ModuleMap") -> dict[int, int]:
     True
     """
     routed: dict[int, int] = {}
+    counted: dict[int, int | None] = {}  # by identity of the layer read (a repeat reads another)
     for index, layer in modules.layers.items():
-        groups = [layer.by_role[role] for role in EXPERT_ROLES if role in layer.by_role]
-        if groups:
-            routed[index] = sum(module.params for group in groups for module in group)
+        alike = layer.same_as
+        key = id(alike)
+        if key not in counted:
+            groups = [alike.by_role[role] for role in EXPERT_ROLES if role in alike.by_role]
+            counted[key] = sum(module.params for group in groups for module in group) if groups else None
+        if counted[key] is not None:
+            routed[index] = counted[key]  # type: ignore[assignment]
     return routed
 
 

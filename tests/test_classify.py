@@ -133,7 +133,12 @@ def test_names_are_cut_as_if_each_were_cut_alone(case: str) -> None:
         tensors = read_local(str(ZOO / case)).tensors
     parsed = _parse(tensors)
     modules, buffers = _cut_each_name(tensors)
-    assert [(m.name, m.template, m.layer, m.expert, m.tensors) for m in parsed.modules] == modules
+    # Layers are made into modules once each is whole, repeats on demand: the same modules,
+    # each layer's in the order its tensors came.
+    made = [(m.name, m.template, m.layer, m.expert, m.tensors) for m in parsed.every_module()]
+    assert sorted(made, key=repr) == sorted(modules, key=repr)
+    for layer in {cut[2] for cut in modules}:
+        assert [cut for cut in made if cut[2] == layer] == [cut for cut in modules if cut[2] == layer]
     assert parsed.buffers == buffers
     assert parsed.templates == {cut[1] for cut in modules + buffers}
 
@@ -182,3 +187,83 @@ def test_one_walk_per_call_and_none_kept_after_it() -> None:
     assert report.shape.layers[2].q_heads == 28
     gc.collect()
     assert not [o for o in gc.get_objects() if type(o) is Module]
+
+
+def _reading(modules) -> dict:
+    """All a map says: each module's name, template, layer, expert, role, shape, counts and
+    tensors; each layer's kinds and role groups, in order; the totals."""
+
+    def entry(m) -> tuple:
+        return (m.name, m.template, m.layer, m.expert, m.role, m.shape, m.params, m.nbytes, tuple(m.tensors.items()))
+
+    return {
+        "modules": sorted(map(entry, modules.modules), key=repr),
+        "buffers": [entry(m) for m in modules.buffers],
+        "layers": [
+            (index, list(layer.kinds), {role: [entry(m) for m in ms] for role, ms in layer.by_role.items()}, [entry(m) for m in layer.other])
+            for index, layer in modules.layers.items()
+        ],
+        "globals": {role: [entry(m) for m in ms] for role, ms in modules.globals.items()},
+        "unclassified": [entry(m) for m in modules.unclassified],
+        "totals": (modules.params_by_dtype, modules.bytes_by_dtype, modules.buffer_params, modules.schemes, modules.hidden, modules.rotary_dim),
+    }
+
+
+@pytest.mark.parametrize("case", ZOO_CASES)
+def test_layers_that_repeat_another_read_exactly_as_when_each_is_walked(case: str) -> None:
+    # A layer holding what an earlier one holds is classified as that one and its modules are
+    # made on demand: the map must say exactly what walking every layer says.
+    from hubprune.classify import _classify, _parse
+
+    snapshot = read_local(str(ZOO / case))
+    family, _ = detect_family(snapshot.config, snapshot.tensors)
+    shared = _classify(snapshot, family, _parse(snapshot.tensors))
+    plain = _classify(snapshot, family, _parse(snapshot.tensors, share=False))
+    assert _reading(shared) == _reading(plain)
+
+
+def test_the_zoo_has_repeats_to_share() -> None:
+    # Else the test above compares the plain walk with itself.
+    from hubprune.classify import _parse
+
+    repeating = [case for case in ZOO_CASES if _parse(read_local(str(ZOO / case)).tensors).repeats]
+    assert len(repeating) > len(ZOO_CASES) // 2
+
+
+def test_a_model_of_alike_layers_classifies_one_of_them() -> None:
+    from hubprune.classify import _classify, _parse
+
+    snapshot = read_local("fixtures/Llama-3-8B-Instruct")
+    parsed = _parse(snapshot.tensors)
+    # Layers 20 and 31 are split over two shards, so their tensors come in another order: read
+    # on their own.
+    assert sorted(cut.index for cut in parsed.repeats) == sorted(set(range(32)) - {0, 20, 31})
+    assert list(parsed.prototypes) == [0]
+    modules = _classify(snapshot, load_family("llama"), parsed)
+    assert len(modules.kept) == 3 * 9 + 3  # three layers' modules, the embedding, the final norm, lm_head
+    assert modules.layers[7].same_as is modules.layers[0] and modules.layers[7].kinds is modules.layers[0].kinds
+    q = modules.layers[7].by_role[Role.ATTN_Q][0]
+    assert q.name == "model.layers.7.self_attn.q_proj" and q.layer == 7 and q.shape == (4096, 4096)
+    assert q.weight() is snapshot.tensors["model.layers.7.self_attn.q_proj.weight"]
+    assert len(modules.modules) == 32 * 9 + 3
+
+
+def test_a_layer_is_a_repeat_only_when_dtypes_shapes_and_sizes_all_match() -> None:
+    from hubprune.classify import _parse
+    from hubprune.model import TensorInfo
+
+    def layer(index: int, dtype: str, shape: tuple, nbytes: int) -> dict:
+        names = [f"model.layers.{index}.mlp.up_proj.weight", f"model.layers.{index}.mlp.down_proj.weight"]
+        return {n: TensorInfo(n, dtype, shape, 0, nbytes, "m.safetensors") for n in names}
+
+    tensors = {
+        **layer(0, "BF16", (4, 2), 16),
+        **layer(1, "BF16", (4, 2), 16),  # a repeat of layer 0
+        **layer(2, "F32", (4, 2), 16),  # another dtype
+        **layer(3, "BF16", (2, 4), 16),  # another shape
+        **layer(4, "BF16", (4, 2), 12),  # another size (a packed format)
+        **layer(5, "F32", (4, 2), 16),  # a repeat of layer 2
+    }
+    parsed = _parse(tensors)
+    assert [(cut.index, cut.prototype) for cut in parsed.repeats] == [(1, 0), (5, 2)]
+    assert sorted({m.layer for m in parsed.modules}) == [0, 2, 3, 4]

@@ -162,7 +162,7 @@ def _router_rows(family: Family, headers: Snapshot) -> dict[int, int]:
     """Layer -> rows of its router weight (one row per routed expert the router can pick)."""
     rows: dict[int, int] = {}
     for index, layer in classify(headers, family).layers.items():
-        for module in layer.by_role.get(Role.ROUTER, ()):
+        for module in layer.same_as.by_role.get(Role.ROUTER, ()):  # shapes only: a repeat's are its model's
             weight = module.weight()
             if weight is not None and len(weight.shape) == 2:
                 rows[index] = weight.shape[0]
