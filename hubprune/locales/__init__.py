@@ -22,7 +22,7 @@ This package imports nothing of hubprune but the model's types, so every layer m
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from functools import cache
 import re
 from typing import TYPE_CHECKING, Any
@@ -34,8 +34,13 @@ if TYPE_CHECKING:
 
 DEFAULT = "en"
 # English first, then the others by name: the order of ``--lang`` choices.
+# The package's own files, listed with os rather than pkgutil: a library call would otherwise
+# import pkgutil and importlib.util for this one listing.
 LANGS: tuple[str, ...] = tuple(
-    sorted((m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")), key=lambda n: (n != DEFAULT, n))
+    sorted(
+        {name[:-3] for name in os.listdir(os.path.dirname(__file__)) if name.endswith(".py") and not name.startswith("_")},
+        key=lambda n: (n != DEFAULT, n),
+    )
 )
 
 
