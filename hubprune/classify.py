@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
-from operator import attrgetter, sub
+from operator import attrgetter
 
 from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, ROLE_INPUT, Family, Role
 from .archs.templates import layer_span, split_expert, split_layer
@@ -250,7 +250,8 @@ def _cut(module: str) -> tuple[str, int | None, int | None]:
     return template, layer, None
 
 
-_DTYPE, _SHAPE, _BEGIN, _END = attrgetter("dtype"), attrgetter("shape"), attrgetter("begin"), attrgetter("end")
+# What a tensor is but for its name and place: a layer whose tensors are all alike repeats another.
+_DESCRIBE = attrgetter("dtype", "shape", "nbytes")
 
 
 def _parse(tensors: Mapping[str, TensorInfo], *, share: bool = True) -> _Parsed:
@@ -336,6 +337,9 @@ def _parse(tensors: Mapping[str, TensorInfo], *, share: bool = True) -> _Parsed:
     prefixes_of: dict[int, int] = {}
     for cut in cuts.values():
         prefixes_of[cut.index] = prefixes_of.get(cut.index, 0) + 1
+    # A layer is compared with the last first-of-its-kind that has its tails (their count, first
+    # and last): alike layers come in runs. Only a layer unlike that one is looked up by value.
+    last_of: dict[tuple, tuple[_LayerCut, list]] = {}
     first_of: dict[tuple, _LayerCut] = {}
     repeats: list[_LayerCut] = []
     prototypes: dict[int, _LayerCut] = {}
@@ -343,14 +347,15 @@ def _parse(tensors: Mapping[str, TensorInfo], *, share: bool = True) -> _Parsed:
         if not cut.tensors:  # a prefix entered by a name then cut whole
             continue
         if share and cut.index not in irregular and prefixes_of[cut.index] == 1:
-            held = cut.tensors
-            key = (
-                tuple(map(id, cut.entries)),
-                tuple(map(_DTYPE, held)),
-                tuple(map(_SHAPE, held)),
-                tuple(map(sub, map(_END, held), map(_BEGIN, held))),
-            )
-            first = first_of.setdefault(key, cut)
+            entries = cut.entries
+            described = list(map(_DESCRIBE, cut.tensors))
+            bucket = (len(entries), id(entries[0]), id(entries[-1]))
+            last = last_of.get(bucket)
+            if last is not None and last[1] == described and last[0].entries == entries:
+                first = last[0]
+            else:
+                first = first_of.setdefault((tuple(map(id, entries)), tuple(described)), cut)
+                last_of[bucket] = (first, described)
             if first is not cut:
                 cut.entries, cut.prototype, cut.prototype_prefix = first.entries, first.index, first.prefix
                 prototypes[first.index] = first
