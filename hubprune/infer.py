@@ -115,9 +115,17 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
     distinct = layers
     if reuse:
         numbers: dict[tuple, int] = {}
+        # A layer that repeats another shares its kinds (classify): their signature is found once.
+        by_kinds: dict[int, int] = {}
         distinct = {}
         for i, layer in layers.items():
-            number = signatures[i] = numbers.setdefault(_signature(layer, layer_buffers.get(i, [])), len(numbers))
+            buffers = layer_buffers.get(i)
+            number = by_kinds.get(id(layer.kinds)) if buffers is None else None
+            if number is None:
+                number = numbers.setdefault(_signature(layer, buffers or []), len(numbers))
+                if buffers is None:
+                    by_kinds[id(layer.kinds)] = number
+            signatures[i] = number
             if number == len(distinct):
                 distinct[i] = layer
     head_dim, head_dim_source = resolve_head_dim(family, config, distinct, rotary_dim, base_head_dim)
