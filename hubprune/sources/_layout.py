@@ -114,10 +114,15 @@ def json_object(data: bytes, name: str, error: type[ConfigError] | type[ShardInd
 def shard_names_from_index(index: dict[str, Any], file: str = INDEX_NAME) -> list[str]:
     """The shard files an index names, sorted (shards are numbered), each a checked file name."""
     weight_map = index.get("weight_map")
-    if not isinstance(weight_map, dict) or not set(map(type, weight_map.values())) <= {str}:
+    # An index names a handful of files tens of thousands of times: each file name is checked
+    # once, its type too (a list among them is unhashable, a number is not a str).
+    try:
+        named = set(weight_map.values()) if isinstance(weight_map, dict) else None
+    except TypeError:
+        named = None
+    if named is None or not set(map(type, named)) <= {str}:
         raise ShardIndexError(file, "has no weight_map of tensor name -> file name")
-    # An index names a handful of files tens of thousands of times: check each file name once.
-    return sorted({checked_file_name(name, source=file) for name in set(weight_map.values())})
+    return sorted({checked_file_name(name, source=file) for name in named})
 
 
 def skeleton_marker(files: list[str]) -> str:
