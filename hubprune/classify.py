@@ -13,6 +13,11 @@ role table once per distinct *template* (a 126-layer model has a dozen), turns e
 stored tensors into its logical weight (``quant.py`` knows the packed layouts), and notes each
 layer's module kinds, by which inference reads alike layers once.
 
+A layer that holds what an earlier layer holds (the same tails in the same order, each tensor of
+the same dtype, shape and size) is not made into modules by the first half: the second half
+classifies the earlier layer, counts it once for each layer that repeats it, and lets each repeat
+share its kinds and make its own modules only when something asks for them (``LayerModules``).
+
 Both halves are remembered, by identity of the snapshot they were computed from (a snapshot is
 read once and then only read from), because the checks ask for the map inference already built;
 but only while a ``remembered()`` scope is open (each library entry point opens one). When the
