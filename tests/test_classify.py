@@ -267,3 +267,37 @@ def test_a_layer_is_a_repeat_only_when_dtypes_shapes_and_sizes_all_match() -> No
     parsed = _parse(tensors)
     assert [(cut.index, cut.prototype) for cut in parsed.repeats] == [(1, 0), (5, 2)]
     assert sorted({m.layer for m in parsed.modules}) == [0, 2, 3, 4]
+
+
+SHARED_CASES = [
+    "fixtures/Llama-3-8B-Instruct",
+    "fixtures/taylor_only_5000",
+    "fixtures/Mixtral-8x7B-v0.1",
+    "fixtures/DeepSeek-V2-Lite",
+    "fixtures/Nemotron-NAS-mini",
+    "fixtures/OpenELM-1_1B-Instruct",
+    "fixtures/Qwen2.5-0.5B-Instruct-GPTQ-Int4",
+    "fixtures/gpt2",
+    "fixtures/zoo/gpt_oss",
+    "fixtures/zoo/jamba",
+]
+
+
+@pytest.mark.parametrize("case", SHARED_CASES)
+def test_reports_are_the_same_whether_repeated_layers_are_shared_or_each_walked(case: str, monkeypatch) -> None:
+    # End to end: the inspect and check reports (every layer, total, finding and estimate) of the
+    # shared walk are those of the plain one.
+    import functools
+
+    import hubprune
+    from hubprune import classify as walk
+
+    base = SHARED_CASES[0] if case.endswith("taylor_only_5000") else case  # the reference pair, else itself
+
+    def reports() -> tuple:
+        return hubprune.inspect(case).to_dict(), hubprune.check(case).to_dict(), hubprune.compare(base, case).to_dict()
+
+    shared = reports()
+    monkeypatch.setattr(walk, "_parse", functools.partial(walk._parse, share=False))
+    plain = reports()
+    assert shared == plain
