@@ -411,7 +411,29 @@ def test_a_projection_under_an_unknown_spelling_leaves_its_heads_unknown(tmp_pat
     layer = report.shape.layers[5]
     assert getattr(layer, field) is None and layer.attn_params == base.attn_params
     assert "unrecognized_tensors" in [f.code for f in report.findings]
+    (said,) = [f for f in report.findings if f.code == "attn_heads_unknown"]
+    assert said.layer == 5 and said.args.get("variant") == (None if old == "q_proj" else "key")
     assert "attn_removed" not in hubprune.compare(str(source), str(renamed)).layers[5].status
+
+
+@pytest.mark.parametrize(("dropped", "field", "variant"), [("q_proj", "q_heads", None), ("k_proj", "kv_heads", "key")])
+def test_an_attention_stored_without_a_projection_says_why_its_heads_are_unknown(tmp_path: Path, dropped: str, field: str, variant) -> None:
+    # Layer 5's query (or key) projection absent, the rest of its attention stored: its heads
+    # cannot be read. Null with a finding naming the layer and a tensor it does store; nothing
+    # else would say why (no module is left unrecognised).
+    from hubprune.safetensors_header import encode_header
+    from hubprune.sources.local import read_local
+
+    source, gone = Path("fixtures/taylor_only_5000"), f"model.layers.5.self_attn.{dropped}.weight"
+    tensors = sorted((t.name, t.dtype, list(t.shape)) for t in read_local(str(source)).tensors.values() if t.name != gone)
+    (tmp_path / "model.safetensors").write_bytes(encode_header(tensors, {"format": "pt"}))
+    (tmp_path / "config.json").write_bytes((source / "config.json").read_bytes())
+    report = hubprune.inspect(str(tmp_path))
+    assert getattr(report.shape.layers[5], field) is None
+    assert "unrecognized_tensors" not in [f.code for f in report.findings]
+    (said,) = [f for f in report.findings if f.code == "attn_heads_unknown"]
+    assert (said.layer, said.args.get("variant"), said.args["tensor"]) == (5, variant, "model.layers.5.self_attn.o_proj")
+    assert "attn_removed" not in hubprune.compare(str(source), str(tmp_path)).layers[5].status
 
 
 def test_an_mlp_whose_projections_have_no_readable_shape_has_an_unknown_width(tmp_path: Path) -> None:

@@ -262,6 +262,18 @@ def _copy_findings(root: Path) -> list[Finding]:
         ],
     )
     found += hubprune.check(stacked).findings
+    # Attention stored without its query projection (layer 0) or its key projection (layer 1).
+    attn = "model.layers.{}.self_attn.{}_proj.weight"
+    headless = write(
+        root / "headless",
+        {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 2},
+        [
+            ("model.embed_tokens.weight", "F32", [256, 64]),
+            *((attn.format(0, part), "F32", shape) for part, shape in (("k", [32, 64]), ("v", [32, 64]), ("o", [64, 64]))),
+            *((attn.format(1, part), "F32", shape) for part, shape in (("q", [64, 64]), ("v", [32, 64]), ("o", [64, 64]))),
+        ],
+    )
+    found += hubprune.inspect(headless).findings
     # OpenELM pruned in two layers with its per-layer config lists left as they were.
     from hubprune.sources.local import read_local
 

@@ -77,6 +77,7 @@ CODES: dict[str, Code] = {
     "mlp_dims_disagree": Code("warning", "inspect"),
     "expert_width_unknown": Code("warning", "inspect"),
     "mlp_width_unknown": Code("warning", "inspect"),
+    "attn_heads_unknown": Code("warning", "inspect"),
     "family_unknown": Code("warning", "inspect"),
     "family_guessed": Code("warning", "inspect"),
     # base vs pruned (compare)

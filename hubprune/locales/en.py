@@ -367,6 +367,14 @@ STRINGS: dict[str, str] = {
         "expert's width is unknown"
     ),
     "finding.mlp_dims_disagree": "MLP widths disagree: {widths}",
+    "finding.attn_heads_unknown": (
+        "attention is stored (first: {tensor}) but no query projection is read from it, so the query "
+        "heads are unknown"
+    ),
+    "finding.attn_heads_unknown.key": (
+        "attention is stored (first: {tensor}) but no key projection is read from it, so the KV heads "
+        "are unknown"
+    ),
     "finding.mlp_width_unknown": (
         "no MLP projection is stored as a matrix to read the width from (first: {tensor} {shape}), so "
         "the intermediate size is unknown"

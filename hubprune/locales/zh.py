@@ -393,6 +393,8 @@ STRINGS: dict[str, str] = {
         "两个内维都不等于 hidden size {hidden}，"
         "无法确定单个专家的宽度"
     ),
+    "finding.attn_heads_unknown": "注意力的张量存在（如 {tensor}），但读不到 query 投影：query 头数未知",
+    "finding.attn_heads_unknown.key": "注意力的张量存在（如 {tensor}），但读不到 key 投影：KV 头数未知",
     "finding.mlp_width_unknown": (
         "MLP 的投影都不是以矩阵存储（如 {tensor} {shape}），读不出宽度，"
         "中间维度未知"
