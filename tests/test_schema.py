@@ -158,12 +158,29 @@ def test_the_schema_command_prints_the_json_schema(name: str) -> None:
 
 
 def _outline(definition: dict) -> dict:
-    """What a schema says about keys, which stays the same across pydantic versions."""
+    """What a schema says about keys and the values a key may take from a fixed list (finding
+    codes, statuses), which stays the same across pydantic versions."""
     parts = {"": definition, **{f"$defs/{k}": v for k, v in definition.get("$defs", {}).items()}}
     return {
-        where: (sorted(d.get("properties", {})), sorted(d.get("required", [])), d.get("additionalProperties"), d.get("type"))
+        where: (
+            sorted(d.get("properties", {})),
+            sorted(d.get("required", [])),
+            d.get("additionalProperties"),
+            d.get("type"),
+            {key: _choices(value) for key, value in d.get("properties", {}).items()},
+        )
         for where, d in parts.items()
     }
+
+
+def _choices(definition: dict) -> list | None:
+    """The enum a property allows, also inside a list of them or beside null."""
+    for part in (definition, definition.get("items") or {}, *definition.get("anyOf", [])):
+        if "enum" in part:
+            return sorted(part["enum"], key=repr)
+        if isinstance(part.get("items"), dict) and "enum" in part["items"]:
+            return sorted(part["items"]["enum"], key=repr)
+    return None
 
 
 @pytest.mark.parametrize("name", sorted(schema.OUTPUTS))
