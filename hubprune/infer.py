@@ -207,7 +207,13 @@ def _infer(headers: Snapshot, family: Family, modules: ModuleMap, base_head_dim:
         findings.append(finding("lm_head_missing"))
     embed_shape = embed_modules[0].shape if embed_modules else None
     hidden = embed_shape[1] if embed_shape and len(embed_shape) == 2 else hidden_cfg
-    vocab = embed_shape[0] if embed_shape else as_int(family.config_value(config, "vocab_size"))
+    if not embed_modules and layer_shapes and not unknown:
+        # Loaded with transformers, a missing embedding starts from random weights. (Beside
+        # whole-model modules of no known role it may be one of them: unrecognized_tensors says so.)
+        findings.append(finding("embed_missing"))
+    # The vocabulary is the embedding's rows, else the output projection's, before any claim.
+    lm_head_shape = next((m.shape for m in globals_.get(Role.LM_HEAD, []) if m.shape and len(m.shape) == 2), None)
+    vocab = embed_shape[0] if embed_shape else lm_head_shape[0] if lm_head_shape else as_int(family.config_value(config, "vocab_size"))
     decoder = sum(layer.params for layer in layer_shapes)
     embed_params = _params(embed_modules)
     total = sum(params_by_dtype.values())

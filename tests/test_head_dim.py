@@ -87,3 +87,15 @@ def test_missing_tie_key_uses_the_config_class_default(tmp_path: Path) -> None:
     shape = hubprune.inspect(tied).shape
     assert shape.tied_embeddings and "lm_head_missing" not in codes(shape)
     assert json.loads((tmp_path / "notie" / "config.json").read_text()).get("tie_word_embeddings") is None
+
+
+def test_a_missing_embedding_is_an_error_and_the_vocabulary_is_read_from_lm_head(tmp_path: Path) -> None:
+    # An export that left out the token embedding: transformers would start it from random
+    # weights. The vocabulary is still measured, from lm_head's rows, not taken from the config.
+    missing = llama(tmp_path / "noembed", kv_heads=[8, 8], config={"vocab_size": 1000}, drop="model.embed_tokens")
+    shape = hubprune.inspect(missing).shape
+    assert "embed_missing" in codes(shape) and shape.embed_params == 0 and shape.vocab_size == 128256
+    report = hubprune.check(missing)
+    assert [f.severity.value for f in report.findings if f.code == "embed_missing"] == ["error"]
+    whole = hubprune.inspect(llama(tmp_path / "whole", kv_heads=[8, 8])).shape
+    assert "embed_missing" not in codes(whole) and whole.vocab_size == 128256

@@ -274,6 +274,16 @@ def _copy_findings(root: Path) -> list[Finding]:
         ],
     )
     found += hubprune.inspect(headless).findings
+    # Layers and an output head, but no token embedding.
+    unembedded = write(
+        root / "unembedded",
+        {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 1},
+        [
+            ("lm_head.weight", "F32", [256, 64]),
+            *((attn.format(0, part), "F32", shape) for part, shape in (("q", [64, 64]), ("k", [32, 64]), ("v", [32, 64]), ("o", [64, 64]))),
+        ],
+    )
+    found += hubprune.inspect(unembedded).findings
     # OpenELM pruned in two layers with its per-layer config lists left as they were.
     from hubprune.sources.local import read_local
 

@@ -70,6 +70,7 @@ CODES: dict[str, Code] = {
     "head_dim_unknown": Code("warning", "inspect"),
     "unrecognized_tensors": Code("warning", "inspect"),
     "lm_head_missing": Code("error", "inspect"),
+    "embed_missing": Code("error", "inspect"),
     "extra_layer": Code("info", "inspect"),
     "heads_not_whole": Code("warning", "inspect"),
     "fused_qkv_ambiguous": Code("warning", "inspect"),

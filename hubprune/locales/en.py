@@ -353,6 +353,10 @@ STRINGS: dict[str, str] = {
         "{count} module(s) play no role {family} knows, counted as other parameters (first: {first})"
     ),
     "finding.lm_head_missing": "lm_head.weight is absent but the config says tie_word_embeddings=false",
+    "finding.embed_missing": (
+        "no token embedding is stored beside the layers: transformers would load the model with a "
+        "randomly initialised one"
+    ),
     "finding.extra_layer": (
         "layer {index} is past num_hidden_layers={claimed}: a multi-token-prediction layer, {params:,} "
         "parameters counted as other, not as a decoder layer"

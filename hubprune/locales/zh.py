@@ -380,6 +380,7 @@ STRINGS: dict[str, str] = {
     ),
     "finding.unrecognized_tensors": "{count} 个模块不属于 {family} 已知的任何角色，计为其他参数（如 {first}）",
     "finding.lm_head_missing": "缺少 lm_head.weight，但 config 声明 tie_word_embeddings=false",
+    "finding.embed_missing": "各层之外没有存储词嵌入：transformers 加载时会用随机初始化的词嵌入",
     "finding.extra_layer": (
         "第 {index} 层超出了 num_hidden_layers={claimed}："
         "这是多 token 预测层，其 {params:,} 个参数计为其他参数，"
