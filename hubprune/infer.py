@@ -328,13 +328,14 @@ def _attention(index: int, roles: dict[str, list[Module]], attn_params: int, ctx
         # says nothing) leaves its heads unknown, not 0: 0 rows stored is a removal, and only that.
         q_rows = _rows(roles.get(Role.ATTN_Q, []))
         kv_rows = _rows(roles.get(Role.ATTN_K, []))
-        # Say which heads are unknown and why: a renamed projection is named by
-        # unrecognized_tensors as well, an absent one only here.
-        stored = _name(*(roles.get(role, []) for role in (Role.ATTN_O, Role.ATTN_V, Role.ATTN_K, Role.ATTN_Q)))
-        if q_rows is None:
-            findings.append(finding("attn_heads_unknown", layer=index, tensor=stored))
-        if kv_rows is None:
-            findings.append(finding("attn_heads_unknown", layer=index, variant="key", tensor=stored))
+        if q_rows is None or kv_rows is None:
+            # Say which heads are unknown and why: a renamed projection is named by
+            # unrecognized_tensors as well, an absent one only here.
+            stored = _name(*(roles.get(role, []) for role in (Role.ATTN_O, Role.ATTN_V, Role.ATTN_K, Role.ATTN_Q)))
+            if q_rows is None:
+                findings.append(finding("attn_heads_unknown", layer=index, tensor=stored))
+            if kv_rows is None:
+                findings.append(finding("attn_heads_unknown", layer=index, variant="key", tensor=stored))
         if o_cols and q_rows == 2 * o_cols and (head_dim is None or o_cols % head_dim == 0):
             # A gated query projection (Qwen3-Next): query and output gate, o_proj takes the query half.
             q_rows = o_cols
