@@ -25,7 +25,7 @@ every function takes after its references; its fields may also be given as keywo
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from .values import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 

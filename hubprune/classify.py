@@ -30,7 +30,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from math import prod
 from operator import attrgetter
 
@@ -38,6 +37,7 @@ from .archs.schema import BUFFER_SUFFIXES, HIDDEN_OUTPUT_ROLES, ROLE_INPUT, Fami
 from .archs.templates import layer_span, split_expert, split_layer
 from .model import Snapshot, TensorInfo, as_int
 from .quant import PACKED_NAMES, QuantConfig, is_aux, logical_weight, quant_config, split_param
+from .values import Value
 
 # Parameters the logical weight already counts (the weight itself, or its packed form).
 _COUNTED_BY_LOGICAL = frozenset({"weight", *PACKED_NAMES})
@@ -46,23 +46,40 @@ _SPECIAL_DTYPES = frozenset({"U8", "I8"})
 _BUFFER = Role.BUFFER  # a name here, not an enum attribute looked up once per module
 
 
-@dataclass(slots=True)
 class Module:
     """One module (``model.layers.3.self_attn.q_proj``) and what its stored tensors amount to.
 
     ``role`` is None for a module the family does not know (unclassified) and ``Role.BUFFER`` for
-    stored buffers. ``shape`` is the logical weight shape, ``[out, in]`` for a matrix.
+    stored buffers. ``shape`` is the logical weight shape, ``[out, in]`` for a matrix. The walk
+    makes one bare (its first five fields) and classifying fills in the rest.
     """
 
-    name: str
-    template: str
-    layer: int | None
-    expert: int | None
-    tensors: dict[str, TensorInfo]  # parameter name ("weight", "bias", "qweight", ...) -> tensor
-    role: Role | None = None
-    shape: tuple[int, ...] | None = None
-    params: int = 0
-    nbytes: int = 0
+    __slots__ = ("name", "template", "layer", "expert", "tensors", "role", "shape", "params", "nbytes")
+
+    def __init__(
+        self,
+        name: str,
+        template: str,
+        layer: int | None,
+        expert: int | None,
+        tensors: dict[str, TensorInfo],  # parameter name ("weight", "bias", "qweight", ...) -> tensor
+        role: Role | None = None,
+        shape: tuple[int, ...] | None = None,
+        params: int = 0,
+        nbytes: int = 0,
+    ) -> None:
+        self.name = name
+        self.template = template
+        self.layer = layer
+        self.expert = expert
+        self.tensors = tensors
+        self.role = role
+        self.shape = shape
+        self.params = params
+        self.nbytes = nbytes
+
+    def __repr__(self) -> str:
+        return f"Module({self.name!r}, role={self.role!r}, shape={self.shape!r}, params={self.params!r})"
 
     def weight(self) -> TensorInfo | None:
         """The stored ``weight`` tensor, as the file has it (not the logical shape)."""
@@ -152,8 +169,7 @@ class LayerModules:
         return self._by_tail
 
 
-@dataclass(slots=True)
-class ModuleMap:
+class ModuleMap(Value):
     """Every tensor of a snapshot, classified for one family."""
 
     family: Family
@@ -192,18 +208,20 @@ _Cut = tuple[str, str, "int | None", "int | None", dict[str, TensorInfo]]  # Mod
 _Entry = tuple[str, str, str, "int | None"]  # how a name under a layer prefix is cut: (module tail, parameter, template, expert)
 
 
-@dataclass(slots=True)
 class _LayerCut:
     """One layer's tensors under one prefix, in the order they came (a layer split over two
     shards gathers both runs): ``entries[k]`` is how ``tensors[k]`` was cut. A repeat names the
     layer it repeats and that layer's prefix."""
 
-    index: int
-    prefix: str
-    entries: list[_Entry]
-    tensors: list[TensorInfo]
-    prototype: int | None = None
-    prototype_prefix: str = ""
+    __slots__ = ("index", "prefix", "entries", "tensors", "prototype", "prototype_prefix")
+
+    def __init__(self, index: int, prefix: str, entries: list[_Entry], tensors: list[TensorInfo]) -> None:
+        self.index = index
+        self.prefix = prefix
+        self.entries = entries
+        self.tensors = tensors
+        self.prototype: int | None = None
+        self.prototype_prefix = ""
 
 
 def _modules_of(cut: _LayerCut) -> list[Module]:
@@ -219,7 +237,6 @@ def _modules_of(cut: _LayerCut) -> list[Module]:
     return list(grouped.values())
 
 
-@dataclass(slots=True)
 class _Parsed:
     """The family-independent half: names cut into modules, and the buffers by name.
 
@@ -233,14 +250,26 @@ class _Parsed:
     ``layer_order`` is every layer index in the order its first module came.
     """
 
-    modules: list[Module]
-    buffers: list[_Cut]  # one per buffer tensor
-    templates: set[str]  # of both
-    params: set[str]  # every parameter name seen ("weight", "bias", "qweight", ...)
-    repeats: list[_LayerCut] = field(default_factory=list)
-    prototypes: dict[int, _LayerCut] = field(default_factory=dict)
-    layer_order: list[int] = field(default_factory=list)
-    claimed: bool = False  # whether a family's map holds ``modules`` themselves
+    __slots__ = ("modules", "buffers", "templates", "params", "repeats", "prototypes", "layer_order", "claimed")
+
+    def __init__(
+        self,
+        modules: list[Module],
+        buffers: list[_Cut],  # one per buffer tensor
+        templates: set[str],  # of both
+        params: set[str],  # every parameter name seen ("weight", "bias", "qweight", ...)
+        repeats: list[_LayerCut],
+        prototypes: dict[int, _LayerCut],
+        layer_order: list[int],
+    ) -> None:
+        self.modules = modules
+        self.buffers = buffers
+        self.templates = templates
+        self.params = params
+        self.repeats = repeats
+        self.prototypes = prototypes
+        self.layer_order = layer_order
+        self.claimed = False  # whether a family's map holds ``modules`` themselves
 
     def every_module(self) -> list[Module]:
         """``modules`` and the bare modules of every repeat."""

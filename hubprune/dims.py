@@ -9,11 +9,11 @@ config's own reading (``config_head_dim``), and multi-head latent attention has 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .archs.schema import Role
 from .model import as_int
+from .values import Value
 
 if TYPE_CHECKING:
     from .archs.schema import Family
@@ -97,8 +97,7 @@ def config_head_dim(family: "Family", config: dict | None) -> int | None:
     return hidden // heads if hidden and heads and hidden % heads == 0 else None
 
 
-@dataclass(frozen=True)
-class LatentDims:
+class LatentDims(Value, positional=True):
     """Multi-head latent attention: the width of one q head (nope + rope), of one head's K/V rows
     in ``kv_b_proj`` (nope + v), and of the one vector a token caches (kv_lora_rank + rope)."""
 

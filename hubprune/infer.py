@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import lru_cache
-from dataclasses import dataclass, replace
 
 from .archs.schema import ATTN_ROLES, EXPERT_ROLES, MIXER_OF_ROLE, MIXER_SIGNATURES, MLP_ROLES, Family, Role
 from .classify import LayerModules, Module, ModuleMap, classify, collector_paused
@@ -22,6 +21,7 @@ from .dims import latent_dims, positive, query_rows, resolve_head_dim
 from .findings import finding
 from .model import Finding, Snapshot, LayerShape, ModelShape, as_int
 from .quant import QuantConfig
+from .values import replace
 
 
 def _rows(modules: list[Module]) -> int | None:
@@ -42,15 +42,17 @@ def _params(modules: list[Module]) -> int:
     return sum(m.params for m in modules)
 
 
-@dataclass
 class _Context:
     """What every layer needs: dims from the config and the list to add findings to."""
 
-    family: Family
-    config: dict | None
-    head_dim: int | None
-    findings: list[Finding]
-    hidden: int | None = None
+    __slots__ = ("family", "config", "head_dim", "findings", "hidden")
+
+    def __init__(self, family: Family, config: dict | None, head_dim: int | None, findings: list[Finding], hidden: int | None = None) -> None:
+        self.family = family
+        self.config = config
+        self.head_dim = head_dim
+        self.findings = findings
+        self.hidden = hidden
 
     def fact(self, name: str) -> int | None:
         return as_int(self.family.config_value(self.config, name))

@@ -1,9 +1,8 @@
 """Value types that flow through hubprune: a snapshot in, shapes, reports and comparisons out.
 
-All are frozen dataclasses, built once by the module that knows their values (change one with
-``dataclasses.replace``). Snapshot-side types (``TensorInfo``, ``HeaderFile``, ``Snapshot``) are
-slotted: a large checkpoint has thousands of tensors and each costs little more than its JSON.
-Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
+All are frozen values (``values.py``), built once by the module that knows their values (change
+one with ``hubprune.values.replace``), but ``TensorInfo``: a large checkpoint has thousands of
+tensors, and each is a slotted object that costs little more than its JSON. Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
 instance is built by our own code from validated headers, so they validate nothing at runtime (the
 JSON Schemas in ``hubprune/schemas`` describe what ``to_dict()`` returns). The results of the
 other commands (compare, check, tensors, families) are defined in ``results.py`` and named here.
@@ -14,10 +13,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
+
+from .values import JsonValue, Value, field, plain
 
 
 SCHEMA_VERSION = 1
@@ -52,8 +52,7 @@ def as_int(value: object) -> int | None:
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReadOptions:
+class ReadOptions(Value):
     """How a model is read: at which revision, with which token, through the header cache or not.
 
     Every API function takes one, or its fields as keywords on top of it:
@@ -70,23 +69,43 @@ class ReadOptions:
     weights: str | None = None  # "safetensors", "bin" or "gguf"; None: what transformers would load
 
 
-# Not frozen: one is built per tensor (200,000 in a large checkpoint), and a frozen dataclass's
-# constructor, which must step around its own __setattr__, was the biggest single cost of reading
-# such a header. Nothing changes one after the header scan built it, so it still hashes by value.
-@dataclass(slots=True, unsafe_hash=True)
 class TensorInfo:
     """One entry of a safetensors header.
+
+    Not frozen: one is built per tensor (200,000 in a large checkpoint), and a constructor that
+    must step around its own ``__setattr__`` was the biggest single cost of reading such a header.
+    Nothing changes one after the header scan built it, so it still hashes by value.
 
     >>> TensorInfo("lm_head.weight", "BF16", (128256, 4096), 0, 1050673152, "model-00004-of-00004.safetensors").numel
     525336576
     """
 
-    name: str
-    dtype: str
-    shape: tuple[int, ...]
-    begin: int
-    end: int
-    file: str
+    __slots__ = ("name", "dtype", "shape", "begin", "end", "file")
+
+    def __init__(self, name: str, dtype: str, shape: tuple[int, ...], begin: int, end: int, file: str) -> None:
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.begin = begin
+        self.end = end
+        self.file = file
+
+    def _key(self) -> tuple:
+        return (self.name, self.dtype, self.shape, self.begin, self.end, self.file)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"TensorInfo(name={self.name!r}, dtype={self.dtype!r}, shape={self.shape!r}, "
+            f"begin={self.begin!r}, end={self.end!r}, file={self.file!r})"
+        )
 
     @property
     def numel(self) -> int:
@@ -97,8 +116,7 @@ class TensorInfo:
         return self.end - self.begin
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderProblem:
+class HeaderProblem(Value, positional=True):
     """One fault the safetensors header scanner found in a file: the finding ``code`` it becomes
     with its ``args``, the strict reader's own words for it, and whether that reader refuses the
     file for it (``fatal``) or reads it and lets the findings say it."""
@@ -109,8 +127,7 @@ class HeaderProblem:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderFile:
+class HeaderFile(Value, positional=True):
     """What one ``.safetensors`` file's header says, plus what we learnt about the file itself."""
 
     name: str
@@ -149,8 +166,7 @@ class HeaderFile:
 _tensor_name = attrgetter("name")
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(Value, positional=True):
     """Everything read from one model at one revision: its headers, config, index and file list.
 
     ``source`` is what the user typed; ``display_name`` is what reports show.
@@ -180,114 +196,6 @@ class Snapshot:
         return Snapshot(source, display_name, tuple(files), tensors=tensors, **kwargs)
 
 
-class _Value:
-    """The report-side types' conversion to the JSON contract, and their keyword-only
-    constructor, immutability, equality, hash and repr.
-
-    Those are what ``@dataclass(frozen=True, kw_only=True)`` would write (fields compared in
-    order, hashed unless ``hash=False``, shown unless ``repr=False``; assigning a field raises
-    ``FrozenInstanceError``), written once here instead of generated and compiled again for every
-    class when the module loads: that took about 0.7 ms per class, a tenth of a library call's
-    import.
-    """
-
-    def __init__(self, **values: Any) -> None:
-        order, defaults, factories = _init_plan(type(self))
-        state = {**defaults, **values}
-        for name, factory in factories:
-            if name not in values:
-                state[name] = factory()
-        if len(state) != len(order):
-            unknown = sorted(state.keys() - order.keys())
-            if unknown:
-                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}")
-            missing = [name for name in order if name not in state]
-            raise TypeError(f"{type(self).__name__}() missing required keyword-only argument {missing[0]!r}")
-        # Straight into the instance dict: __setattr__ is the frozen guard below.
-        self.__dict__.update(state)
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict of JSON types, fields in declaration order (the JSON contract's order)."""
-        return {name: _plain(getattr(self, name)) for name in _names(type(self))[0]}
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        compared = _names(type(self))[1]
-        return tuple(getattr(self, name) for name in compared) == tuple(getattr(other, name) for name in compared)
-
-    def __hash__(self) -> int:
-        return hash(tuple(getattr(self, name) for name in _names(type(self))[2]))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(type(self))[3])
-        return f"{type(self).__qualname__}({shown})"
-
-
-def _names(cls: type) -> tuple[tuple[str, ...], ...]:
-    """A value class's field names: all, compared, hashed, shown (``fields()`` rebuilds its
-    tuple on every call: once per class is enough)."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        every = fields(cls)  # type: ignore[arg-type]
-        names = _FIELD_NAMES[cls] = (
-            tuple(f.name for f in every),
-            tuple(f.name for f in every if f.compare),
-            tuple(f.name for f in every if (f.compare if f.hash is None else f.hash)),
-            tuple(f.name for f in every if f.repr),
-        )
-    return names
-
-
-_FIELD_NAMES: dict[type, tuple[tuple[str, ...], ...]] = {}
-_InitPlan = tuple[dict[str, None], dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]
-_INIT_PLANS: dict[type, _InitPlan] = {}
-
-
-def _init_plan(cls: type) -> _InitPlan:
-    """A value class's fields in order (as dict keys), the defaults of those that have one, and
-    the factories of those whose default is made anew for each instance."""
-    plan = _INIT_PLANS.get(cls)
-    if plan is None:
-        every = fields(cls)  # type: ignore[arg-type]
-        plan = _INIT_PLANS[cls] = (
-            dict.fromkeys(f.name for f in every),
-            {f.name: f.default for f in every if f.default is not MISSING},
-            tuple((f.name, f.default_factory) for f in every if f.default_factory is not MISSING),
-        )
-    return plan
-
-
-# Most values are already JSON: one type lookup answers for them.
-_SCALARS = frozenset((str, int, float, bool, type(None)))
-
-
-def _plain(value: Any) -> Any:
-    if type(value) in _SCALARS:
-        return value
-    if isinstance(value, _Value):
-        return value.to_dict()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
 def pct(part: int, whole: int) -> float:
     """``part`` as a percentage of ``whole``; 0 when there is nothing to take a share of.
 
@@ -297,11 +205,6 @@ def pct(part: int, whole: int) -> float:
     (12.5, -12.5, 0.0)
     """
     return part / whole * 100 if whole else 0.0
-
-
-# Fields only (keyword-only, so that required ones may follow defaulted ones): the constructor,
-# immutability, equality, hash and repr are ``_Value``'s.
-_value = dataclass(init=False, eq=False, repr=False)
 
 
 class Severity(str, Enum):
@@ -344,8 +247,7 @@ class Severity(str, Enum):
 _SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-@_value
-class Finding(_Value):
+class Finding(JsonValue):
     """One thing worth telling the user: a config that lies, a truncated file, an unknown tensor."""
 
     severity: Severity
@@ -364,8 +266,7 @@ class Finding(_Value):
         return {"severity": self.severity.value, "code": self.code, "message": self.message, "layer": self.layer}
 
 
-@_value
-class Estimates(_Value):
+class Estimates(JsonValue):
     """What a model costs to download, hold and run, worked out from its shapes (``estimates.py``).
 
     KV-cache figures are summed layer by layer from each layer's own KV heads and head_dim, so a
@@ -391,8 +292,7 @@ AttnKind = Literal["full", "none", "linear", "mla"]
 MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
 
 
-@_value
-class LayerShape(_Value):
+class LayerShape(JsonValue):
     """One decoder layer as its tensors show it. A removed part gives 0, never null."""
 
     index: int
@@ -420,8 +320,7 @@ class LayerShape(_Value):
     mixer: str | None = "attention"
 
 
-@_value
-class ModelShape(_Value):
+class ModelShape(JsonValue):
     """A whole model as its tensors show it: what inference (``infer.py``) concludes.
 
     ``findings`` are inference's own notes; the inspect report adds detection and checks.
@@ -454,8 +353,7 @@ class ModelShape(_Value):
     quantization: str | None = None
 
 
-@_value
-class InspectReport(_Value):
+class InspectReport(JsonValue):
     """The ``inspect`` result: the inferred shape, every finding about the model, and its costs.
 
     Its JSON object is the shape's fields with ``findings`` (all of them) and ``estimates``.
@@ -470,8 +368,8 @@ class InspectReport(_Value):
         return {
             "schema_version": self.schema_version,
             **self.shape.to_dict(),
-            "findings": _plain(self.findings),
-            "estimates": _plain(self.estimates),
+            "findings": plain(self.findings),
+            "estimates": plain(self.estimates),
         }
 
 

@@ -21,10 +21,10 @@ Scales, zeros, ``g_idx``, absmax and quant state are stored bytes, never paramet
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .model import TensorInfo
 from .safetensors_header import DTYPE_BITS
+from .values import Value
 
 # Stored beside a quantized weight; bytes, not parameters.
 AUX_NAMES = frozenset(
@@ -58,8 +58,7 @@ def is_aux(param: str) -> bool:
     return param in AUX_NAMES or param.startswith(BNB_PREFIX)
 
 
-@dataclass(frozen=True)
-class QuantConfig:
+class QuantConfig(Value, positional=True):
     """What ``config.quantization_config`` says (method and bits), when it says anything."""
 
     method: str | None = None
@@ -90,8 +89,7 @@ def quant_config(config: dict | None) -> QuantConfig:
     return QuantConfig(method, bits if isinstance(bits, int) and not isinstance(bits, bool) else None)
 
 
-@dataclass(frozen=True)
-class Logical:
+class Logical(Value, positional=True):
     """A module's weight as the dense model has it: ``[out, in]`` (or 1-D), and its element count."""
 
     shape: tuple[int, ...] | None

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import SCHEMA_VERSION, Estimates, Finding, InspectReport, _Value, _value
+from .model import SCHEMA_VERSION, Estimates, Finding, InspectReport
+from .values import JsonValue
 
 
-@_value
-class EstimatesComparison(_Value):
+class EstimatesComparison(JsonValue):
     """What pruning saves in memory and compute (percentages of the base, 0 to 100)."""
 
     weight_bytes_saved: int
@@ -25,8 +25,7 @@ class EstimatesComparison(_Value):
     flops_saved_pct: float | None
 
 
-@_value
-class TensorEntry(_Value):
+class TensorEntry(JsonValue):
     """One tensor of a ``tensors`` listing."""
 
     name: str
@@ -35,8 +34,7 @@ class TensorEntry(_Value):
     file: str
 
 
-@_value
-class TensorListing(_Value):
+class TensorListing(JsonValue):
     """The ``tensors`` JSON object: the tensors of one model whose names match a glob."""
 
     schema_version: int = SCHEMA_VERSION
@@ -47,8 +45,7 @@ class TensorListing(_Value):
     tensors: list[TensorEntry]
 
 
-@_value
-class FamilyInfo(_Value):
+class FamilyInfo(JsonValue):
     """One model family as ``hubprune families`` lists it."""
 
     name: str
@@ -60,8 +57,7 @@ class FamilyInfo(_Value):
     heuristic: bool = False
 
 
-@_value
-class FamilyList(_Value):
+class FamilyList(JsonValue):
     """The ``families`` result: every family hubprune knows, in the order detection tries them."""
 
     families: list[FamilyInfo]
@@ -70,8 +66,7 @@ class FamilyList(_Value):
         return [family.to_dict() for family in self.families]
 
 
-@_value
-class LayerComparison(_Value):
+class LayerComparison(JsonValue):
     """One layer of a comparison: the base's and the pruned model's parameters, heads and widths."""
 
     index: int
@@ -99,8 +94,7 @@ class LayerComparison(_Value):
     pruned_index: int | None = None
 
 
-@_value
-class Totals(_Value):
+class Totals(JsonValue):
     """A comparison's whole-model and decoder-only parameter counts, and the share pruned."""
 
     base_params: int
@@ -113,8 +107,7 @@ class Totals(_Value):
     decoder_pruned_pct: float
 
 
-@_value
-class Comparison(_Value):
+class Comparison(JsonValue):
     """The ``compare`` JSON object."""
 
     schema_version: int = SCHEMA_VERSION
@@ -130,8 +123,7 @@ class Comparison(_Value):
     layer_map: list[int] | None = None
 
 
-@_value
-class CheckReport(_Value):
+class CheckReport(JsonValue):
     """The ``check`` JSON object: findings before a download, and what the model will cost."""
 
     schema_version: int = SCHEMA_VERSION

@@ -11,12 +11,12 @@ import json
 import math
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import chain, islice, repeat
 from operator import add, ge, itemgetter, mod, mul, sub
 
 from .errors import HeaderError
 from .model import HeaderFile, HeaderProblem, TensorInfo
+from .values import Value
 
 PREFIX_LEN = 8
 # The format's own cap (safetensors' MAX_HEADER_SIZE): checked before anything is allocated.
@@ -159,8 +159,7 @@ def _has_lone_surrogate(text: str, obj: object) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderScan:
+class HeaderScan(Value, positional=True):
     """Everything the scanner found in one header: the parsed header when no problem is fatal,
     and every problem, fatal or not, each once (counted, with its first instance)."""
 
@@ -450,8 +449,7 @@ def _valid_layout(
     return problems, end, gaps
 
 
-@dataclass(frozen=True, slots=True)
-class FileScan:
+class FileScan(Value, positional=True):
     """One weight file of a lenient read: its name, what the scanner found, and whether the
     folder's skeleton marker lists it (then a file cut at its header is not truncated)."""
 

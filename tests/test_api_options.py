@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from hubprune import values as value_types
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def test_a_misspelt_keyword_is_a_type_error_naming_it() -> None:
 
 def test_options_are_frozen_and_never_show_the_token() -> None:
     options = ReadOptions(token="hf_" + "s3cret" * 4)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(value_types.FrozenInstanceError):
         options.token = None  # type: ignore[misc]
     assert "s3cret" not in repr(options) and "s3cret" not in str(options)
 

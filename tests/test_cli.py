@@ -127,13 +127,13 @@ def test_different_layer_counts_say_why(tmp_path: Path) -> None:
     # Depth pruning: drop the last layer's tensors from a copy.
     from hubprune.sources.local import read_local
     from hubprune.skeleton import write_skeleton
-    import dataclasses
+    from hubprune import values as value_types
 
     headers = read_local(str(TAYLOR))
     files = [
-        dataclasses.replace(f, tensors=tuple(t for t in f.tensors if ".layers.31." not in t.name)) for f in headers.files
+        value_types.replace(f, tensors=tuple(t for t in f.tensors if ".layers.31." not in t.name)) for f in headers.files
     ]
-    shallow = dataclasses.replace(headers, files=tuple(files), index=None)
+    shallow = value_types.replace(headers, files=tuple(files), index=None)
     write_skeleton(shallow, tmp_path / "shallow")
     # Nothing records which base layer went: totals only, and the report says why.
     for lang, note in (("en", "the models have 32 and 31 decoder layers"), ("zh", "两个模型分别有 32 层和 31 层")):

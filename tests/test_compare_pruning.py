@@ -457,9 +457,9 @@ def test_an_mlp_whose_projections_have_no_readable_shape_has_an_unknown_width(tm
 
 def test_a_vocabulary_read_on_one_side_only_is_no_vocabulary_change() -> None:
     # An unknown vocabulary (None) is not a vocabulary of 0 rows: nothing was removed or added.
-    import dataclasses
+    from hubprune import values as value_types
 
     report = hubprune.inspect("fixtures/taylor_only_5000")
-    unknown = dataclasses.replace(report, shape=dataclasses.replace(report.shape, vocab_size=None))
+    unknown = value_types.replace(report, shape=value_types.replace(report.shape, vocab_size=None))
     assert "vocab_changed" not in codes(compare_shapes(report, unknown))
     assert "vocab_changed" not in codes(compare_shapes(unknown, report))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from hubprune import values as value_types
 import functools
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def test_flops_per_token_leave_out_the_embedding_lookup(llama) -> None:
     assert llama.embed_params == 128_256 * 4096 and not llama.tied_embeddings
     assert estimate(llama, download=0).flops_per_token == 2 * (8_030_261_248 - 128_256 * 4096)
     # Tied: the one matrix serves as the output projection, so it is counted once.
-    tied = dataclasses.replace(llama, tied_embeddings=True, total_params=llama.total_params - llama.embed_params)
+    tied = value_types.replace(llama, tied_embeddings=True, total_params=llama.total_params - llama.embed_params)
     assert matmul_params(tied) == tied.total_params
 
 
@@ -113,8 +113,8 @@ def test_layer_kv_bytes(layer: LayerShape, expected: int | None) -> None:
 
 
 def test_unknown_kv_heads_make_the_total_unknown(llama) -> None:
-    layers = [dataclasses.replace(llama.layers[0], kv_heads=None), *llama.layers[1:]]
-    e = estimate(dataclasses.replace(llama, layers=layers), download=0, context=10)
+    layers = [value_types.replace(llama.layers[0], kv_heads=None), *llama.layers[1:]]
+    e = estimate(value_types.replace(llama, layers=layers), download=0, context=10)
     assert e.kv_bytes_per_token is None and e.kv_cache_bytes is None
 
 
@@ -127,7 +127,7 @@ def test_bad_context_or_batch_is_rejected(llama) -> None:
 
 def test_saving_against_an_empty_base_is_zero(llama) -> None:
     e = estimate(llama, download=0)
-    empty = dataclasses.replace(e, weight_bytes=0, flops_per_token=0, kv_bytes_per_token=0)
+    empty = value_types.replace(e, weight_bytes=0, flops_per_token=0, kv_bytes_per_token=0)
     saved = compare_estimates(empty, empty)
     assert (saved.weight_saved_pct, saved.flops_saved_pct, saved.kv_saved_pct) == (0.0, 0.0, 0.0)
 
@@ -136,7 +136,7 @@ def test_saving_against_an_empty_base_is_zero(llama) -> None:
 def test_kv_cache_is_the_sum_of_its_layers(kv: list[int], context: int) -> None:
     shape = _llama_shape()
     layers = [_layer(index=i, kv_heads=k, attn_params=1 if k else 0) for i, k in enumerate(kv)]
-    e = estimate(dataclasses.replace(shape, layers=layers), download=0, context=context)
+    e = estimate(value_types.replace(shape, layers=layers), download=0, context=context)
     assert e.kv_bytes_per_token == sum(e.kv_bytes_per_token_by_layer) == sum(2 * k * 128 * 2 for k in kv)
     assert e.kv_cache_bytes == e.kv_bytes_per_token * context
 
@@ -240,7 +240,7 @@ def test_routed_expert_params(layer: LayerShape, hidden: int | None, expected: i
 def test_more_experts_per_token_than_a_layer_keeps_runs_them_all(llama) -> None:
     # A layer pruned to one expert under top-2 routing runs that one expert: nothing is skipped.
     moe = _layer(params=3 * 4096 * 10, attn_params=0, mlp_params=3 * 4096 * 10, intermediate_size=10, experts=1, mlp_kind="moe")
-    shape = dataclasses.replace(llama, layers=[moe], total_params=moe.params, embed_params=0)
+    shape = value_types.replace(llama, layers=[moe], total_params=moe.params, embed_params=0)
     assert flops_per_token(shape, experts_per_token=2) == 2 * moe.params
     assert flops_per_token(shape, experts_per_token=None) is None
 

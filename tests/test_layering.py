@@ -119,9 +119,11 @@ def test_the_report_reads_values_and_strings_only() -> None:
     ("lower", "may_import"),
     [
         ("hubprune.errors", set()),
+        # The base of every value type knows nothing of hubprune.
+        ("hubprune.values", set()),
         # The other commands' result types are model types defined apart, named by the model.
-        ("hubprune.model", {"hubprune.errors", "hubprune.results"}),
-        ("hubprune.results", {"hubprune.model", "hubprune.errors"}),
+        ("hubprune.model", {"hubprune.errors", "hubprune.results", "hubprune.values"}),
+        ("hubprune.results", {"hubprune.model", "hubprune.errors", "hubprune.values"}),
         # The language files are data every layer reads; they know the model's types and the errors at most.
         ("hubprune.locales", {"hubprune.model", "hubprune.errors"}),
         ("hubprune.locales.en", set()),

@@ -10,7 +10,7 @@ every language fails here; then real findings (every fixture, every broken copy 
 from __future__ import annotations
 
 import ast
-import dataclasses
+from hubprune import values as value_types
 import functools
 import json
 import re
@@ -327,13 +327,13 @@ def _comparisons() -> list:
     """Comparisons of the pruned model with altered copies of itself: every comparison wording."""
     report = hubprune.inspect(str(TAYLOR))
     base = report.shape
-    shallow = dataclasses.replace(base, layers=base.layers[:-1], num_layers=base.num_layers - 1)
+    shallow = value_types.replace(base, layers=base.layers[:-1], num_layers=base.num_layers - 1)
     keep = list(range(shallow.num_layers))
-    sliced = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4000) for layer in base.layers])
-    wide = dataclasses.replace(base, layers=[dataclasses.replace(layer, input_dim=4096) for layer in base.layers])
+    sliced = value_types.replace(base, layers=[value_types.replace(layer, input_dim=4000) for layer in base.layers])
+    wide = value_types.replace(base, layers=[value_types.replace(layer, input_dim=4096) for layer in base.layers])
 
     def pair(b, p, layer_map=None, *, allow_unaligned=False):
-        as_report = functools.partial(dataclasses.replace, report)
+        as_report = functools.partial(value_types.replace, report)
         return compare_shapes(as_report(shape=b), as_report(shape=p), layer_map, allow_unaligned=allow_unaligned)
 
     return [
@@ -341,11 +341,11 @@ def _comparisons() -> list:
         pair(base, shallow, allow_unaligned=True),  # no map
         pair(shallow, base, allow_unaligned=True),  # the "pruned" model is deeper
         pair(shallow, base, [*keep, 0]),  # ... and paired through a map
-        pair(base, dataclasses.replace(base, hidden_size=3072)),  # width pruning
+        pair(base, value_types.replace(base, hidden_size=3072)),  # width pruning
         pair(wide, sliced),  # SliceGPT-style input slicing
-        pair(base, dataclasses.replace(base, vocab_size=32000)),  # vocabulary pruning
-        pair(base, dataclasses.replace(base, vocab_size=200000)),  # vocabulary grown
-        pair(dataclasses.replace(base, quantization="gptq 4-bit"), dataclasses.replace(base, quantization="awq 4-bit")),
+        pair(base, value_types.replace(base, vocab_size=32000)),  # vocabulary pruning
+        pair(base, value_types.replace(base, vocab_size=200000)),  # vocabulary grown
+        pair(value_types.replace(base, quantization="gptq 4-bit"), value_types.replace(base, quantization="awq 4-bit")),
     ]
 
 
@@ -446,7 +446,7 @@ def test_json_messages_stay_english() -> None:
 def test_a_finding_without_args_keeps_its_message() -> None:
     hand_made = Finding(severity="info", code="no_config", message="as written")
     assert finding_text(hand_made, "zh") == "as written"
-    unknown = dataclasses.replace(finding("no_config"), code="not_a_code")
+    unknown = value_types.replace(finding("no_config"), code="not_a_code")
     assert finding_text(unknown, "zh") == unknown.message
 
 
@@ -569,7 +569,7 @@ def test_every_option_a_text_names_is_a_keyword_and_a_flag() -> None:
     from hubprune import api, cli
     from hubprune.model import ReadOptions
 
-    keywords = set(_inspect.signature(api.compare).parameters) | {f.name for f in dataclasses.fields(ReadOptions)}
+    keywords = set(_inspect.signature(api.compare).parameters) | {f.name for f in value_types.fields(ReadOptions)}
     named = _named_options()
     assert {"layer_map", "weights", "revision", "token"} <= {name for name, _ in named}
     for name, value in named:

@@ -12,6 +12,7 @@ import pytest
 import hubprune
 from hubprune.findings import by_severity
 from hubprune.model import Finding, ModelShape, Severity, pct
+from hubprune.values import FrozenInstanceError, JsonValue, Value, fields, is_value, replace
 
 from .conftest import FIXTURES
 
@@ -64,7 +65,7 @@ def test_to_dict_is_plain_json_in_declaration_order() -> None:
     report = hubprune.inspect(str(FIXTURES / "taylor_only_5000"))
     data = report.to_dict()
     assert json.loads(json.dumps(data)) == data
-    shape_keys = [f.name for f in dataclasses.fields(ModelShape)]
+    shape_keys = [f.name for f in fields(ModelShape)]
     assert list(data) == ["schema_version", *shape_keys, "estimates"]
     # The report's findings (detection, inference and checks) replace the shape's own notes.
     assert data["findings"] == [f.to_dict() for f in report.findings]
@@ -72,7 +73,7 @@ def test_to_dict_is_plain_json_in_declaration_order() -> None:
 
 def test_value_types_are_frozen() -> None:
     report = hubprune.inspect(str(FIXTURES / "taylor_only_5000"))
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         report.shape.total_params = 0  # type: ignore[misc]
 
 
@@ -85,35 +86,57 @@ def test_value_types_are_built_as_a_frozen_keyword_only_dataclass_would_be() -> 
         Finding(severity="info", code="c")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         Finding(severity="info", code="c", message="m", colour="red")  # type: ignore[call-arg]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         del finding.code
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         finding.layer = 3  # type: ignore[misc]
-    assert dataclasses.replace(finding, layer=2).layer == 2 and finding.layer is None
+    assert replace(finding, layer=2).layer == 2 and finding.layer is None
 
 
 def _value_classes() -> list[type]:
-    from hubprune import model, results
-    from hubprune.archs import schema
+    """Every value class of the package (modules that define none are skipped by the scan)."""
+    import importlib
+    import pkgutil
 
-    found = [c for m in (model, results, schema) for c in vars(m).values() if isinstance(c, type) and issubclass(c, model._Value)]
-    return sorted({c for c in found if dataclasses.is_dataclass(c)}, key=lambda c: c.__qualname__)
+    found: set[type] = set()
+    for info in pkgutil.walk_packages(hubprune.__path__, "hubprune."):
+        if info.name in {"hubprune.__main__", "hubprune.schema", "hubprune.cli"}:
+            continue  # run as programs, or pydantic models of the JSON rather than values
+        module = importlib.import_module(info.name)
+        found |= {c for c in vars(module).values() if isinstance(c, type) and issubclass(c, Value) and c not in (Value, JsonValue)}
+    return sorted(found, key=lambda c: c.__qualname__)
 
 
 def _values() -> list[object]:
     """Values of every kind a run builds, two of each where the run gives two."""
+    from hubprune.archs.schema import all_families
+    from hubprune.classify import classify, remembered
+    from hubprune.dims import latent_dims
+    from hubprune.quant import QuantConfig, logical_weight, quant_config
+    from hubprune.safetensors_header import FileScan, encode_header, scan
+    from hubprune.sources.local import read_local
+
     taylor, llama = str(FIXTURES / "taylor_only_5000"), str(FIXTURES / "Llama-3-8B-Instruct")
     comparison = hubprune.compare(llama, taylor)
-    roots = [comparison, hubprune.check(taylor), hubprune.tensors(taylor, "*.23.*"), hubprune.families()]
-    from hubprune.archs.schema import all_families
-
+    roots: list[object] = [comparison, hubprune.check(taylor), hubprune.tensors(taylor, "*.23.*"), hubprune.families()]
     roots += all_families()
+    snapshot = read_local(taylor)
+    with remembered():
+        roots.append(classify(snapshot, all_families()[0]))
+    roots += [snapshot, read_local(llama), quant_config({"quantization_config": {"quant_method": "gptq", "bits": 4}}), quant_config(None)]
+    roots.append(latent_dims(None, {"kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128}))
+    q_proj = snapshot.tensors["model.layers.0.self_attn.q_proj.weight"]
+    roots += [logical_weight({"weight": q_proj}, QuantConfig(), transposed=False, input_width=None, output_width=None)] * 2
+    raw = encode_header([("w", "BF16", [2]), ("v", "BF16", [2])])
+    # A gap of 4 bytes and 3 trailing ones: a header with problems that are not fatal.
+    gapped = raw.replace(b"[4,8]", b"[8,12]")
+    roots += [FileScan("a", scan(gapped, len(gapped) + 12 + 3, file="a")), FileScan("b", scan(raw, 3, file="b"), True)]
     values: list[object] = []
 
     def walk(value: object) -> None:
-        if dataclasses.is_dataclass(value):
+        if is_value(value):
             values.append(value)
-            for f in dataclasses.fields(value):
+            for f in fields(value):
                 walk(getattr(value, f.name))
         elif isinstance(value, (list, tuple)):
             for item in value:
@@ -132,7 +155,7 @@ def test_value_equality_hash_and_repr_are_those_dataclass_would_write() -> None:
     reference = {
         cls: dataclasses.make_dataclass(
             cls.__name__,
-            [(f.name, f.type, dataclasses.field(repr=f.repr, hash=f.hash, compare=f.compare)) for f in dataclasses.fields(cls)],
+            [(f.name, f.type, dataclasses.field(repr=f.repr, hash=f.hash, compare=f.compare)) for f in fields(cls)],
             frozen=True,
         )
         for cls in _value_classes()
@@ -141,12 +164,12 @@ def test_value_equality_hash_and_repr_are_those_dataclass_would_write() -> None:
     assert {type(v) for v in values} == set(reference) - {hubprune.model.ReadOptions}
 
     def twin(value: object) -> object:
-        return reference[type(value)](**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+        return reference[type(value)](**{f.name: getattr(value, f.name) for f in fields(value)})
 
     seen: dict[type, object] = {}
     for value in values:
         assert repr(value) == repr(twin(value))
-        copy = dataclasses.replace(value)
+        copy = replace(value)
         assert copy == value and not copy != value and copy is not value
         other = seen.setdefault(type(value), value)
         assert (value == other) == (twin(value) == twin(other))
@@ -159,6 +182,47 @@ def test_value_equality_hash_and_repr_are_those_dataclass_would_write() -> None:
         else:
             assert hash(value) == expected
     assert repr(hubprune.model.ReadOptions(revision="v1")) == "ReadOptions(revision='v1', use_cache=True, progress=None, weights=None)"
+
+
+def test_positional_values_take_their_fields_in_order_once_each() -> None:
+    from hubprune.model import HeaderProblem
+
+    problem = HeaderProblem("data_gaps", "4 bytes", False)
+    assert (problem.code, problem.message, problem.fatal, problem.args) == ("data_gaps", "4 bytes", False, {})
+    assert problem.args is not HeaderProblem("c", "m", False).args  # a factory per instance
+    with pytest.raises(TypeError, match="multiple values for argument 'code'"):
+        HeaderProblem("c", "m", False, code="d")
+    with pytest.raises(TypeError, match="at most 4 arguments"):
+        HeaderProblem("c", "m", False, {}, 5)
+    with pytest.raises(TypeError, match="missing required argument 'fatal'"):
+        HeaderProblem("c", "m")
+
+
+def test_a_mutable_default_is_refused_as_dataclass_refuses_it() -> None:
+    with pytest.raises(ValueError, match="default_factory"):
+
+        class Shared(Value):
+            items: list = []  # noqa: RUF012
+
+
+def test_the_tensor_entry_compares_hashes_and_shows_by_its_fields() -> None:
+    from hubprune.model import TensorInfo
+
+    one = TensorInfo("w", "BF16", (2, 3), 0, 12, "a.safetensors")
+    same, other = TensorInfo("w", "BF16", (2, 3), 0, 12, "a.safetensors"), TensorInfo("w", "BF16", (2, 3), 0, 12, "b.safetensors")
+    assert one == same and hash(one) == hash(same) and one != other and {one, same, other} == {one, other}
+    assert repr(one) == "TensorInfo(name='w', dtype='BF16', shape=(2, 3), begin=0, end=12, file='a.safetensors')"
+    assert (one.numel, one.nbytes) == (6, 12)
+
+
+def test_a_library_read_does_not_import_dataclasses() -> None:
+    # Importing dataclasses (and the inspect module it imports) was a fifth of a small inspect.
+    import subprocess
+    import sys
+
+    script = "import sys, hubprune; hubprune.inspect(sys.argv[1]); print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", script, str(FIXTURES / "taylor_only_5000")], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]"]
 
 
 def test_a_snapshot_keeps_every_tensor_in_file_order_and_the_first_of_a_name_given_twice() -> None:

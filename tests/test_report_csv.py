@@ -56,15 +56,15 @@ def test_check_csv_quotes_messages() -> None:
 @pytest.fixture(scope="module")
 def shallow(tmp_path_factory) -> str:
     """The pruned model with its last layer dropped: 31 layers, as depth pruning leaves them."""
-    import dataclasses
+    from hubprune import values as value_types
 
     from hubprune.skeleton import write_skeleton
     from hubprune.sources.local import read_local
 
     headers = read_local(str(TAYLOR))
-    files = [dataclasses.replace(f, tensors=tuple(t for t in f.tensors if ".layers.31." not in t.name)) for f in headers.files]
+    files = [value_types.replace(f, tensors=tuple(t for t in f.tensors if ".layers.31." not in t.name)) for f in headers.files]
     out = tmp_path_factory.mktemp("depth") / "shallow"
-    write_skeleton(dataclasses.replace(headers, files=tuple(files), index=None), out)
+    write_skeleton(value_types.replace(headers, files=tuple(files), index=None), out)
     return str(out)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from hubprune import values as value_types
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -83,8 +83,8 @@ def test_page_is_self_contained(comparison) -> None:
 
 def test_names_are_escaped(comparison) -> None:
     pruned = comparison.pruned
-    hostile = dataclasses.replace(
-        comparison, pruned=dataclasses.replace(pruned, shape=dataclasses.replace(pruned.shape, name="<b>&x</b>"))
+    hostile = value_types.replace(
+        comparison, pruned=value_types.replace(pruned, shape=value_types.replace(pruned.shape, name="<b>&x</b>"))
     )
     page = render(hostile, "html", "en")
     assert "&lt;b&gt;&amp;x&lt;/b&gt;" in page

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from hubprune import api, model, schema
 from hubprune.cli import app
+from hubprune.values import fields
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

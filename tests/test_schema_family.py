@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import MISSING, fields
+from hubprune.values import MISSING, fields
 from importlib import resources
 from typing import Any, get_args
 

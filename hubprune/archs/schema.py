@@ -20,12 +20,11 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from dataclasses import field, fields
 from enum import Enum
 from collections.abc import Iterable
 from typing import Any, Literal, get_args
 
-from ..model import _Value, _value
+from ..values import JsonValue, field, fields
 from .hooks import Hook
 
 
@@ -174,8 +173,7 @@ BUFFER_SUFFIXES: tuple[str, ...] = (
 Layout = Literal["out_in", "in_out"]
 
 
-@_value
-class Pattern(_Value):
+class Pattern(JsonValue):
     """One spelling of a role, and where that spelling was seen.
 
     ``layout`` is ``in_out`` for GPT-2's ``Conv1D``, which stores weights transposed.
@@ -186,8 +184,7 @@ class Pattern(_Value):
     layout: Layout = "out_in"
 
 
-@_value
-class Family(_Value):
+class Family(JsonValue):
     """One model family: how to recognise it and which tensors play which role.
 
     Built through ``Family.from_dict``, which checks a family file strictly: unknown keys, unknown

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -233,7 +232,7 @@ def as_safetensors(snapshot: Snapshot) -> Snapshot:
     files = []
     for header in snapshot.files:
         name = renamed[header.name]
-        tensors = tuple(replace(t, file=name) for t in header.tensors)
+        tensors = tuple(TensorInfo(t.name, t.dtype, t.shape, t.begin, t.end, name) for t in header.tensors)
         end = max((t.end for t in tensors), default=0)
         files.append(HeaderFile(name, 0, tensors, {"format": "pt"}, end, None))
     index = None

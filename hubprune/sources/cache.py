@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from ..values import replace
 import os
 from collections.abc import Callable
 from pathlib import Path

@@ -24,7 +24,9 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+from ..values import replace
 from urllib.parse import quote
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, RemoteFileNotFound, ShardIndexError

@@ -7,7 +7,6 @@ so a 100 GB checkpoint costs the same as its skeleton. Every file of a folder is
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import os
 import stat
@@ -37,6 +36,7 @@ from ._layout import (
     marked_skeletons,
     shard_names_from_index,
 )
+from ..values import replace
 
 __all__ = [
     "INDEX_NAME",
@@ -361,7 +361,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
             headers, weights_config = [other[0]], other[1]
 
     if marked:  # the .bin and GGUF headers, and a file named directly, are marked here
-        headers = [dataclasses.replace(h, marked_skeleton=True) if h.name in marked and not h.marked_skeleton else h for h in headers]
+        headers = [replace(h, marked_skeleton=True) if h.name in marked and not h.marked_skeleton else h for h in headers]
     # config.json beside the weights wins over what a GGUF's own metadata says.
     config = folder.json("config.json", ConfigError, MAX_CONFIG_BYTES) or weights_config
     others = tuple(folder.file_names())
