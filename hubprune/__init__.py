@@ -19,9 +19,11 @@ command pays only for the modules it runs.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 
 # submodule -> the public names it provides.
 _SUBMOD_ATTRS: dict[str, list[str]] = {
@@ -60,6 +62,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs, which do not run __getattr__
+    from typing import Any
+
     from .api import check, compare, families, inspect, read_snapshot, tensors, write_skeleton
     from .errors import CannotAlign, HubpruneError, InputError, UsageError
     from .model import (

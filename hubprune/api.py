@@ -25,9 +25,7 @@ every function takes after its references; its fields may also be given as keywo
 from __future__ import annotations
 
 import functools
-from .values import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .archs.detect import detect_family
 from .archs.schema import Family, all_families, load_family
@@ -44,15 +42,23 @@ from .errors import HeaderError, NoSafetensorsError, UsageError
 from .estimates import download_bytes, estimate, latent_kv_dim, routed_params_by_layer, top_k_experts
 from .classify import classify, collector_paused, remembered
 from .infer import infer_shape
-from .model import Estimates, Finding, InspectReport, ModelShape, Progress, ReadOptions, Snapshot
+from .model import Estimates, Finding, InspectReport, ModelShape, ReadOptions, Snapshot
 from .sources import notices_to_stderr
 from .sources.refs import Where, file_format, locate
+from .values import replace
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Callable
+    from typing import Any, TypeVar
 
     from .atomic import remove_pending, write_output
+    from .model import Progress
     from .results import CheckReport, Comparison, FamilyList, TensorListing
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 # A local inspect reads and reports; what only writing, comparing or a Hub read needs (temporary
 # files, a thread pool, logging) is imported where it is used, so a short run does not load it.
@@ -88,9 +94,6 @@ __all__ = [
 
 # The weight formats ``ReadOptions.weights`` may name (None: what transformers would load).
 WEIGHTS = (None, "safetensors", "bin", "gguf")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _entry_point(function: F) -> F:
     """What every public call of the library runs inside:

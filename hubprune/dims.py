@@ -9,12 +9,13 @@ config's own reading (``config_head_dim``), and multi-head latent attention has 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from .archs.schema import Role
 from .model import as_int
 from .values import Value
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .archs.schema import Family
     from .classify import LayerModules

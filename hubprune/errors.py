@@ -13,12 +13,16 @@ spells it as that keyword (``layer_map=``), which is what ``str(error)`` and a f
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 _OPTION = re.compile(r"\{option\.(\w+)(?::(\{\w+\}|[^{}]*))?\}")
 
-# ``spell(name, value)``: how an option is written; ``value`` is None when none is given.
-Spell = Callable[[str, "str | None"], str]
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    # ``spell(name, value)``: how an option is written; ``value`` is None when none is given.
+    Spell = Callable[[str, "str | None"], str]
 
 
 def keyword(name: str, value: str | None = None) -> str:

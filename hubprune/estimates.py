@@ -16,13 +16,14 @@ config would hide exactly that saving.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from .dims import latent_dims
 from .model import Estimates, HeaderFile, LayerShape, ModelShape, pct
 
 from .archs.schema import EXPERT_ROLES
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .archs.schema import Family
     from .classify import ModuleMap

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import Enum
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Literal
-
 from .values import JsonValue, Value, field, plain
 
 
@@ -48,8 +46,7 @@ def as_int(value: object) -> int | None:
     return value if type(value) is int and 0 <= value <= MAX_COUNT else None
 
 
-# progress(model, done, total): called as shard headers arrive.
-Progress = Callable[[str, int, int], None]
+# progress(model, done, total): called as shard headers arrive (``Progress``, below).
 
 
 class ReadOptions(Value):
@@ -288,8 +285,9 @@ class Estimates(JsonValue):
     flops_per_token: int | None  # None: an MoE model whose config does not say how many experts a token uses
 
 
-AttnKind = Literal["full", "none", "linear", "mla"]
-MlpKind = Literal["gated", "plain", "moe", "none", "linear"]
+# A layer's kinds of attention and MLP (``AttnKind`` and ``MlpKind`` for type checkers, below).
+ATTN_KINDS = ("full", "none", "linear", "mla")
+MLP_KINDS = ("gated", "plain", "moe", "none", "linear")
 
 
 class LayerShape(JsonValue):
@@ -390,7 +388,16 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Literal
+
+    Progress = Callable[[str, int, int], None]
+    AttnKind = Literal["full", "none", "linear", "mla"]  # ATTN_KINDS
+    MlpKind = Literal["gated", "plain", "moe", "none", "linear"]  # MLP_KINDS
+
     from .results import (
         CheckReport,
         Comparison,

@@ -35,7 +35,7 @@ from .archs.hooks import Hook
 from .archs.schema import GLOBAL_ROLES, LAYER_ROLES, Fact
 from .comparison import STATUSES
 from .findings.registry import CODES
-from .model import SCHEMA_VERSION, AttnKind, MlpKind, Severity
+from .model import ATTN_KINDS, MLP_KINDS, SCHEMA_VERSION, Severity
 
 Count = Annotated[int, Field(ge=0)]
 # Shares of the base model, 0 to 100 for a pruned model; a "pruned" model larger than its base
@@ -45,6 +45,8 @@ SchemaVersion = Literal[SCHEMA_VERSION]  # type: ignore[valid-type]
 SeverityName = Literal[tuple(s.value for s in Severity)]  # type: ignore[valid-type]
 FindingCode = Literal[tuple(CODES)]  # type: ignore[valid-type]
 LayerStatus = Literal[STATUSES]  # type: ignore[valid-type]
+AttnKind = Literal[ATTN_KINDS]  # type: ignore[valid-type]
+MlpKind = Literal[MLP_KINDS]  # type: ignore[valid-type]
 
 
 class _Output(BaseModel):

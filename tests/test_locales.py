@@ -489,7 +489,7 @@ def test_every_registered_code_is_documented() -> None:
     rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (\w+) \| (.+?) \|$", text, re.M)
     assert [code for code, *_ in rows] == list(findings.CODES), "CONTRIBUTING.md's table of finding codes"
     for code, severity, scope, meaning in rows:
-        assert (severity, scope) == tuple(findings.CODES[code]) and meaning.strip(), code
+        assert (severity, scope) == (findings.CODES[code].severity, findings.CODES[code].scope) and meaning.strip(), code
 
 
 def test_one_layer_reads_as_one_layer() -> None:

@@ -131,6 +131,9 @@ def _values() -> list[object]:
     # A gap of 4 bytes and 3 trailing ones: a header with problems that are not fatal.
     gapped = raw.replace(b"[4,8]", b"[8,12]")
     roots += [FileScan("a", scan(gapped, len(gapped) + 12 + 3, file="a")), FileScan("b", scan(raw, 3, file="b"), True)]
+    from hubprune.findings import CODES
+
+    roots += [CODES["no_config"], CODES["data_gaps"]]
     values: list[object] = []
 
     def walk(value: object) -> None:
@@ -215,12 +218,13 @@ def test_the_tensor_entry_compares_hashes_and_shows_by_its_fields() -> None:
     assert (one.numel, one.nbytes) == (6, 12)
 
 
-def test_a_library_read_does_not_import_dataclasses() -> None:
-    # Importing dataclasses (and the inspect module it imports) was a fifth of a small inspect.
+def test_a_library_read_does_not_import_dataclasses_or_typing() -> None:
+    # Importing dataclasses (and the inspect module it imports) was a fifth of a small inspect,
+    # typing another 4 ms: annotations name their types under TYPE_CHECKING.
     import subprocess
     import sys
 
-    script = "import sys, hubprune; hubprune.inspect(sys.argv[1]); print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))"
+    script = "import sys, hubprune; hubprune.inspect(sys.argv[1]); print(sorted({'dataclasses', 'inspect', 'typing'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", script, str(FIXTURES / "taylor_only_5000")], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]"]
 
@@ -238,3 +242,23 @@ def test_a_snapshot_keeps_every_tensor_in_file_order_and_the_first_of_a_name_giv
     again = Snapshot.build("m", "m", [one, header("b.safetensors", "z", "x", "w")])
     assert list(again.tensors) == ["x", "y", "z", "w"]
     assert again.tensors["x"].file == "a.safetensors"  # the first file that holds it
+
+
+@pytest.mark.parametrize(
+    ("module", "alias", "values"),
+    [("model", "AttnKind", "ATTN_KINDS"), ("model", "MlpKind", "MLP_KINDS"), ("archs/schema", "Layout", "LAYOUTS"), ("findings/registry", "Scope", "SCOPES")],
+)
+def test_each_literal_type_for_type_checkers_lists_the_run_time_values(module: str, alias: str, values: str) -> None:
+    # The Literal is written for type checkers only (typing is not imported at run time), so it
+    # repeats the tuple the code and the JSON Schemas use: the two must say the same.
+    import importlib
+
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    written = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == [alias]
+    ]
+    assert len(written) == 1 and isinstance(written[0], ast.Subscript)
+    listed = ast.literal_eval(written[0].slice)
+    assert listed == getattr(importlib.import_module("hubprune." + module.replace("/", ".")), values)

@@ -77,7 +77,7 @@ def test_the_schema_has_the_loaders_vocabularies() -> None:
     assert set(layer_roles) == {r.value for r in loader.LAYER_ROLES}
     assert set(global_roles) == {r.value for r in loader.GLOBAL_ROLES}
     assert set(facts) == {f.value for f in loader.Fact}
-    assert set(get_args(schema.Pattern.model_fields["layout"].annotation)) == set(get_args(loader.Layout))
+    assert set(get_args(schema.Pattern.model_fields["layout"].annotation)) == set(loader.LAYOUTS)
 
 
 MINIMAL = {"name": "x", "description": "y"}

@@ -20,9 +20,20 @@ file misspells fails when the family loads.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Protocol
 
 from ..model import as_int
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _Family(Protocol):
+        hooks: list[Hook]
+
+        def config_value(self, config: dict | None, fact: str) -> object | None: ...
+
+        def config_key(self, config: dict, fact: str) -> str | None: ...
 
 
 class Hook(str, Enum):
@@ -35,14 +46,6 @@ class Hook(str, Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-class _Family(Protocol):
-    hooks: list[Hook]
-
-    def config_value(self, config: dict | None, fact: str) -> object | None: ...
-
-    def config_key(self, config: dict, fact: str) -> str | None: ...
 
 
 def per_block_config(family: _Family, config: dict | None) -> bool:

@@ -22,10 +22,16 @@ import os
 from functools import cache
 from enum import Enum
 from collections.abc import Iterable
-from typing import Any, Literal, get_args
 
 from ..values import JsonValue, field, fields
 from .hooks import Hook
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Layout = Literal["out_in", "in_out"]  # LAYOUTS
 
 
 class _Name(str, Enum):
@@ -170,7 +176,8 @@ BUFFER_SUFFIXES: tuple[str, ...] = (
     ".act_fn.eps",
 )
 
-Layout = Literal["out_in", "in_out"]
+# How a matrix is stored (``Layout`` for type checkers, above).
+LAYOUTS = ("out_in", "in_out")
 
 
 class Pattern(JsonValue):
@@ -322,7 +329,7 @@ class RoleTable:
         return None
 
 
-_LAYOUTS = frozenset(get_args(Layout))
+_LAYOUTS = frozenset(LAYOUTS)
 
 
 def _strings(value: object) -> bool:

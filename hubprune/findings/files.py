@@ -13,7 +13,12 @@ from collections.abc import Iterable
 from ..archs.schema import Family
 from ..model import Finding, HeaderProblem, ModelShape, Snapshot
 from ..safetensors_header import FileScan, size_problems
-from .registry import CODES, Scope, finding
+from .registry import CODES, finding
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .registry import Scope
 
 
 def problem_findings(file: str, problems: Iterable[HeaderProblem], *, skeleton: bool = False) -> list[Finding]:

@@ -11,15 +11,25 @@ with the pre-download check, ``compare`` codes only with a comparison.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, NamedTuple
 
 from ..locales import finding_key, t
 from ..model import Finding, Severity
+from ..values import Value
 
-Scope = Literal["inspect", "check", "compare"]
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Scope = Literal["inspect", "check", "compare"]  # SCOPES
+
+# Which command raises a code (``Scope`` for type checkers, above).
+SCOPES = ("inspect", "check", "compare")
 
 
-class Code(NamedTuple):
+class Code(Value, positional=True):
+    """A finding code's default severity and the command that raises it."""
+
     severity: Severity
     scope: Scope
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..model import HeaderFile, Snapshot, TensorInfo
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the readers themselves load only when a .bin or GGUF file is read
+    from typing import Any
+
     from .gguf import GGUFFile
     from .torch_checkpoint import TorchCheckpoint
 

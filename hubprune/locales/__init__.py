@@ -25,11 +25,15 @@ import importlib
 import os
 from functools import cache
 import re
-from typing import TYPE_CHECKING, Any
 
-from ..errors import Spell, keyword, spell_options
+from ..errors import keyword, spell_options
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ..errors import Spell
     from ..model import Finding
 
 DEFAULT = "en"

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..errors import Spell, keyword
+from ..errors import keyword
 from ..model import CheckReport, Comparison, FamilyList, InspectReport, TensorListing
 from .style import Style
+
+if TYPE_CHECKING:
+    from ..errors import Spell
 
 __all__ = ["RENDERERS", "Style", "render", "renderer", "supports"]
 

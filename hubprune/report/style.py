@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..errors import Spell, keyword
+from ..errors import keyword
+
+if TYPE_CHECKING:
+    from ..errors import Spell
 
 # Glyphs and their ASCII stand-ins, for output that cannot encode them.
 GLYPHS = {

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from ..errors import ConfigError, ShardIndexError, UnsafeFileName
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 INDEX_NAME = "model.safetensors.index.json"
 SINGLE_NAME = "model.safetensors"

@@ -11,7 +11,6 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from ..errors import (
     ConfigError,
@@ -37,6 +36,12 @@ from ._layout import (
     shard_names_from_index,
 )
 from ..values import replace
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = [
     "INDEX_NAME",
