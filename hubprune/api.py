@@ -25,7 +25,7 @@ every function takes after its references; its fields may also be given as keywo
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import os
 
 from .archs.detect import detect_family
 from .archs.schema import Family, all_families, load_family
@@ -44,6 +44,7 @@ from .classify import classify, collector_paused, remembered
 from .infer import infer_shape
 from .model import Estimates, Finding, InspectReport, ModelShape, ReadOptions, Snapshot
 from .sources import notices_to_stderr
+from .sources.paths import name_of
 from .sources.refs import Where, file_format, locate
 from .values import replace
 
@@ -51,6 +52,7 @@ from .values import replace
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import threading
+    from pathlib import Path
     from collections.abc import Callable
     from typing import Any, TypeVar
 
@@ -122,7 +124,7 @@ def _options(options: ReadOptions | None, read: dict[str, Any]) -> ReadOptions:
 def _check_weights_of_file(where: Where, weights: str | None) -> None:
     """``weights`` chooses among the formats of a folder or repo; a reference that names one file
     has chosen already, and a different choice would be silently ignored."""
-    named = where.file if where.hub else (where.ref if Path(where.ref).is_file() else None)
+    named = where.file if where.hub else (where.ref if os.path.isfile(where.ref) else None)
     if weights is None or named is None:
         return
     kind = file_format(named)
@@ -328,7 +330,7 @@ def check(
         # a file the strict reader refused never passes the check.
         from .sources.local import scan_local
 
-        found = scan_findings(scan_local(ref)) if Path(ref).exists() else []
+        found = scan_findings(scan_local(ref)) if os.path.exists(ref) else []
         if not any(f.severity == "error" for f in found):
             found.append(unreadable_header_finding(error.file, error.problem))
         return CheckReport(name=_display(ref), source=ref, findings=by_severity(found))
@@ -375,6 +377,8 @@ def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = N
     A ``.bin`` model's copy is the safetensors checkpoint of the same tensors; a GGUF is refused
     (``UsageError``): its quantized types and translated names have no faithful safetensors form.
     """
+    from pathlib import Path
+
     from . import skeleton
     from .formats.to_headers import as_safetensors
 
@@ -383,5 +387,4 @@ def write_skeleton(ref: str, target: str | Path, options: ReadOptions | None = N
 
 
 def _display(ref: str) -> str:
-    path = Path(ref)
-    return path.name if path.exists() else ref
+    return name_of(ref) if os.path.exists(ref) else ref

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
 
 from ..errors import (
     ConfigError,
@@ -36,10 +35,12 @@ from ._layout import (
     shard_names_from_index,
 )
 from ..values import replace
+from .paths import inside, name_of, parent_of, pure, stem_of
 
 # typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -70,6 +71,7 @@ def _not_a_file(name: str, mode: int, hint: str = _NOT_A_FILE_HINT) -> NotAFile:
     return NotAFile(name, f"is {kind}, not a file", hint=hint)
 
 
+# Paths are plain strings here (``paths.py`` says why).
 def _open_regular(path: str | Path, name: str, *, known_regular: bool = False) -> tuple[int, int]:
     """Open ``path`` for reading if it is a regular file: (fd, size). Never blocks on a FIFO.
 
@@ -116,13 +118,13 @@ def _read_header_fd(fd: int, name: str, size: int) -> HeaderFile:
     return _scan_fd(fd, name, size).parsed(name)
 
 
-def read_header_file(path: Path, display: str | None = None) -> HeaderFile:
+def read_header_file(path: str | Path, display: str | None = None) -> HeaderFile:
     """Read and parse the header of one local safetensors file the user named.
 
-    >>> read_header_file(Path("fixtures/Llama-3-8B-Instruct/model-00004-of-00004.safetensors")).data_len
+    >>> read_header_file("fixtures/Llama-3-8B-Instruct/model-00004-of-00004.safetensors").data_len
     1168138240
     """
-    name = display or path.name
+    name = display or name_of(os.fspath(path))
     fd, size = _open_regular(path, name)
     return _read_header_fd(fd, name, size)
 
@@ -140,22 +142,23 @@ class ModelFolder:
     snapshot (``models--org--name/snapshots/<commit>``) in that repo's ``blobs/``, where the
     snapshot's links lead."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._text = str(path)
-        real = Path(os.path.realpath(path))
+    def __init__(self, path: str) -> None:
+        self._text = path  # as given, for joining: a ".." in it is the link's to resolve
+        self.path = pure(path)  # as messages show it
+        real = os.path.realpath(path)
         roots = [real]
-        blobs = real.parent.parent / "blobs"
-        if real.parent.name == "snapshots" and blobs.is_dir():
-            roots.append(Path(os.path.realpath(blobs)))
+        snapshots = os.path.dirname(real)
+        blobs = os.path.join(os.path.dirname(snapshots), "blobs")
+        if os.path.basename(snapshots) == "snapshots" and os.path.isdir(blobs):
+            roots.append(os.path.realpath(blobs))
         self.roots = tuple(roots)
         # Where each file was found: choosing the shards asks of every one whether it is there,
         # and reading it asks again. What is opened is still checked to be a regular file.
-        self._located: dict[str, Path | None] = {}
+        self._located: dict[str, str | None] = {}
         # Plain names whose lstat found a regular file, not a link: path text to open.
         self._plain: dict[str, str] = {}
 
-    def locate(self, name: str) -> Path | None:
+    def locate(self, name: str) -> str | None:
         """The real path of file ``name`` of the folder, or None when there is no such file.
 
         Raises ``NotAFile`` for a link that leads outside the folder, a link loop, a FIFO or any
@@ -165,7 +168,7 @@ class ModelFolder:
             self._located[name] = self._locate(name)
         return self._located[name]
 
-    def _locate(self, name: str) -> Path | None:
+    def _locate(self, name: str) -> str | None:
         if "/" not in name and "\\" not in name and name not in ("", ".", ".."):
             # A plain name that is not a link is a file of the folder itself, so its real path is
             # the folder's: one lstat instead of stat and a realpath walk over every component.
@@ -180,8 +183,8 @@ class ModelFolder:
                 if not stat.S_ISREG(mode):
                     raise _not_a_file(name, mode, hint="replace it with the file itself")
                 self._plain[name] = text
-                return self.roots[0] / name
-        path = self.path / name
+                return os.path.join(self.roots[0], name)
+        path = os.path.join(self._text, name)
         try:
             mode = os.stat(path).st_mode
         except (FileNotFoundError, NotADirectoryError):
@@ -190,8 +193,8 @@ class ModelFolder:
             if exc.errno == errno.ELOOP:
                 raise NotAFile(name, "is a symlink loop", hint="fix or remove the link") from None
             raise NotAFile(name, f"cannot be read ({exc.strerror or type(exc).__name__})", hint=_NOT_A_FILE_HINT) from None
-        real = Path(os.path.realpath(path))
-        if not any(real.is_relative_to(root) for root in self.roots):
+        real = os.path.realpath(path)
+        if not any(inside(real, root) for root in self.roots):
             raise NotAFile(
                 name,
                 "is a link that leads outside the model folder",
@@ -259,7 +262,7 @@ class ModelFolder:
 
     def _listing(self) -> dict[str, os.DirEntry[str]]:
         try:
-            with os.scandir(self.path) as entries:
+            with os.scandir(self._text) as entries:
                 return {entry.name: entry for entry in entries}
         except OSError:
             return {}
@@ -269,20 +272,21 @@ def _problem_of(error: InputError) -> str:
     return error.problem if isinstance(error, HeaderError) else error.message
 
 
-def _snapshot_folder(folder: Path) -> Path:
+def _snapshot_folder(folder: str) -> str:
     """A Hub cache repo folder (``models--org--name``) -> its snapshot for ``refs/main``.
 
     The ref must name a folder directly under ``snapshots/``; anything else (unreadable, a path
     that climbs out) leaves the folder as given.
     """
-    refs, snapshots = folder / "refs" / "main", folder / "snapshots"
-    if refs.is_file() and snapshots.is_dir():
+    refs, snapshots = os.path.join(folder, "refs", "main"), os.path.join(folder, "snapshots")
+    if os.path.isfile(refs) and os.path.isdir(snapshots):
         try:
-            commit = refs.read_text(encoding="utf-8").strip()
+            with open(refs, encoding="utf-8") as handle:
+                commit = handle.read().strip()
         except (OSError, UnicodeDecodeError):
             return folder
-        candidate = snapshots / commit
-        if commit and "/" not in commit and commit not in (".", "..") and candidate.is_dir():
+        candidate = os.path.join(snapshots, commit)
+        if commit and "/" not in commit and commit not in (".", "..") and os.path.isdir(candidate):
             return candidate
     return folder
 
@@ -319,7 +323,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
     >>> read_local("fixtures/Llama-3-8B-Instruct").files[0].name
     'model-00001-of-00004.safetensors'
     """
-    path = Path(path_str)
+    path = path_str
     try:
         os.stat(path)
     except FileNotFoundError:
@@ -331,8 +335,9 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
             raise PathNotFoundError(path_str) from None
     index: dict[str, Any] | None = None
     weights_config: dict[str, Any] | None = None
-    if path.is_dir():
-        folder = ModelFolder(_snapshot_folder(path))
+    if os.path.isdir(path):
+        snapshot = _snapshot_folder(path)
+        folder = ModelFolder(snapshot)
         marked = folder.skeletons()
         names, index = weight_file_names(folder) if weights in (None, "safetensors") else ([], None)
         if names:
@@ -353,9 +358,9 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
                 raise NoWeightsError(path_str, weights, folder.names())
             if not headers:
                 raise NoSafetensorsError(path_str, pickle_files(folder.names()))
-        display = path.name if folder.path == path else path.name.removeprefix("models--").replace("--", "/")
+        display = name_of(path) if snapshot is path else name_of(path).removeprefix("models--").replace("--", "/")
     else:
-        folder, display = ModelFolder(path.parent), path.stem
+        folder, display = ModelFolder(parent_of(path)), stem_of(name_of(path))
         marked = folder.skeletons()
         from .other_formats import read_other_file
 
@@ -381,14 +386,14 @@ def scan_local(path_str: str) -> list[FileScan]:
     choice of files itself fails (an index naming what cannot be opened), every ``*.safetensors``
     of the folder is scanned.
     """
-    path = Path(path_str)
-    if not path.is_dir():
+    path, name = path_str, name_of(path_str)
+    if not os.path.isdir(path):
         try:
-            fd, size = _open_regular(path, path.name)
+            fd, size = _open_regular(path, name)
         except InputError as exc:
-            return [FileScan(path.name, HeaderScan(None, (invalid(_problem_of(exc)),)), False)]
-        marked = ModelFolder(path.parent).skeletons()
-        return [FileScan(path.name, _scan_fd(fd, path.name, size), path.name in marked)]
+            return [FileScan(name, HeaderScan(None, (invalid(_problem_of(exc)),)), False)]
+        marked = ModelFolder(parent_of(path)).skeletons()
+        return [FileScan(name, _scan_fd(fd, name, size), name in marked)]
     folder = ModelFolder(_snapshot_folder(path))
     try:
         names, _ = weight_file_names(folder)

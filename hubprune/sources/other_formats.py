@@ -132,8 +132,9 @@ def read_other_folder(folder, weights: str | None = None) -> tuple[list[HeaderFi
     return [], None, None, ()
 
 
-def read_other_file(path: Path) -> tuple[HeaderFile, dict | None, tuple[str, ...]] | None:
+def read_other_file(path: str | Path) -> tuple[HeaderFile, dict | None, tuple[str, ...]] | None:
     """One ``.bin``/``.pt``/``.gguf`` file named directly; None for any other suffix."""
+    path = Path(path)
     lower = path.name.lower()
     if lower.endswith(".gguf"):
         parsed, size = read_gguf_file(path, path.name)

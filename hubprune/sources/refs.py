@@ -12,9 +12,9 @@ such path exists. It is local when it exists, or when it is written as a path (`
 
 from __future__ import annotations
 
+import os
 import re
 from collections import namedtuple
-from pathlib import Path
 
 from ..errors import UnsafeFileName, UsageError
 from ._layout import checked_file_name
@@ -112,7 +112,7 @@ def locate(ref: str, revision: str | None = None) -> Where:
         if not is_repo_id(repo):
             raise UsageError(f"{ref} is not a Hub repo id", hint="write hf://org/name or hf://org/name@revision")
         return Where(True, repo)
-    exists = Path(ref).exists()
+    exists = os.path.exists(ref or ".")  # an empty path is the current folder, as for pathlib
     if not exists and not ref.startswith(_PATH_PREFIXES):
         named = split_file(ref)
         if named is not None:
