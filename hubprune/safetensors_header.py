@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from collections.abc import Iterable
 from itertools import chain, islice, repeat
@@ -345,18 +346,128 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
     header has and how they are worded is decided there alone; this path only ever finds a
     header valid, with at most the notes ``_valid_layout`` gives.
 
-    The JSON is decoded into plain dicts, which keep the last of two equal keys where the strict
-    reader refuses the header. Without a backslash every ``"`` in the text opens or closes a
-    string, and once the structure is checked the strings it holds can be counted: five per
-    tensor (its name, three field names, its dtype), one for ``__metadata__`` and two per
-    metadata pair. A key given twice, at any level, leaves the text with more strings than that.
+    The columns come from ``_written_columns`` when the header is written as the safetensors
+    library writes it, else from ``_decoded_columns``.
     """
     try:
         text = raw.decode("utf-8").rstrip(" ")
     except UnicodeDecodeError:
         return None
-    if not text.startswith("{") or "\\" in text:
+    if not text.startswith("{") or not text.endswith("}") or "\\" in text:
         return None
+    # JSON allows no control character raw in a string (and the written form none outside one);
+    # UTF-8 puts none inside a multi-byte character, so the bytes tell.
+    columns = _written_columns(text) if len(raw.translate(None, _CONTROL_BYTES)) == len(raw) else None
+    if columns is None:
+        columns = _decoded_columns(text)
+        if columns is None:
+            return None
+    names, dtypes, shapes, begins, ends, sizes, nbytes, metadata = columns
+    if max(begins) > U64_MAX or max(ends) > U64_MAX or max(nbytes) > U64_MAX // 8 or nbytes != list(map(sub, ends, begins)):
+        return None
+    data_start = PREFIX_LEN + len(raw)
+    layout = _valid_layout(begins, ends, sizes, data_start, file_size)
+    if layout is None:
+        return None
+    problems, data_len, gaps = layout
+    header = HeaderFile(
+        name=file,
+        header_len=len(raw),
+        tensors=tuple(map(TensorInfo, names, map(_DTYPE_NAMES.__getitem__, dtypes), shapes, begins, ends, repeat(file))),
+        metadata=metadata,
+        data_len=data_len,
+        file_size=file_size,
+        unknown_dtypes=(),
+        gaps=gaps,
+        marked_skeleton=marked_skeleton,
+        problems=tuple(p for p in problems if p.code not in SIZE_CODES),
+    )
+    return HeaderScan(header, tuple(problems), data_start)
+
+
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    # (names, dtypes, shapes as tuples, begins, ends, element sizes, byte sizes, metadata)
+    _Columns = tuple[Sequence[str], Sequence[str], list, list[int], list[int], list[int], list[int], dict[str, str]]
+
+# One tensor entry as the safetensors library writes it (serde_json: compact, the fields in this
+# order), followed by a comma. A name holds no quote (there is no backslash to escape one), and
+# the header no control character (``_scan_valid`` checks). Numbers are JSON's: no sign, no
+# leading zero.
+_WRITTEN_ENTRY = re.compile(
+    r'"([^"]*)":\{"dtype":"([^"]*)","shape":\[([0-9,]*)\],"data_offsets":\[(0|[1-9][0-9]{0,19}),(0|[1-9][0-9]{0,19})\]\},'
+)
+_WRITTEN_ENTRY_TEXT = len('"":{"dtype":"","shape":[],"data_offsets":[,]},')  # an entry's fixed characters
+_WRITTEN_SHAPE = re.compile(r"(?:[1-9][0-9]{0,19}(?:,[1-9][0-9]{0,19}){0,63})?")  # 0 to 64 dimensions, each at least 1
+_METADATA_OPENING = '{"__metadata__":'
+_CONTROL_BYTES = bytes(range(32))
+_RAW_DECODE = json.JSONDecoder().raw_decode
+
+
+def _written_columns(text: str) -> _Columns | None:
+    """The columns of a header written as the safetensors library writes it (the metadata first,
+    then one ``_WRITTEN_ENTRY`` per tensor), read with one regular expression instead of decoding
+    a dict and two lists per tensor; None for a header written any other way.
+
+    The entries found must tile the text exactly: they never overlap, so when their lengths add
+    up to the length of the text, nothing lies between them. Each entry then is a JSON object of
+    exactly these three fields, and the text a JSON object of those entries.
+    """
+    start, metadata = 1, {}
+    if text.startswith(_METADATA_OPENING):
+        try:
+            metadata, end = _RAW_DECODE(text, len(_METADATA_OPENING))
+        except (ValueError, RecursionError):
+            return None
+        # Without a backslash every quote opens or closes a string: 4 per pair, unless a key is
+        # given twice (the plain dict kept one of them; the strict reader refuses the header).
+        if type(metadata) is not dict or not set(map(type, metadata.values())) <= {str} or text[end : end + 1] != ",":
+            return None
+        if text.count('"', len(_METADATA_OPENING), end) != 4 * len(metadata):
+            return None
+        start = end + 1
+    body = text[start:-1] + ","
+    found = _WRITTEN_ENTRY.findall(body)
+    if not found:
+        return None
+    names, dtypes, shape_texts, begin_texts, end_texts = zip(*found)
+    written = sum(map(len, names)) + sum(map(len, dtypes)) + sum(map(len, shape_texts))
+    written += sum(map(len, begin_texts)) + sum(map(len, end_texts)) + len(found) * _WRITTEN_ENTRY_TEXT
+    if written != len(body):
+        return None
+    distinct_names = set(names)
+    if len(distinct_names) != len(names) or "__metadata__" in distinct_names:
+        return None
+    sizes = list(map(_BYTE_SIZES.get, dtypes))
+    if None in sizes:
+        return None
+    # A file has a handful of shapes: each is checked and made once, and every tensor of that
+    # shape holds the one tuple (a checkpoint's tensors all live until the report is made).
+    shape_of, numel_of = {}, {}
+    for shape_text in set(shape_texts):
+        if _WRITTEN_SHAPE.fullmatch(shape_text) is None:
+            return None
+        shape = shape_of[shape_text] = tuple(map(int, shape_text.split(","))) if shape_text else ()
+        numel_of[shape_text] = math.prod(shape)
+    shapes = list(map(shape_of.__getitem__, shape_texts))
+    nbytes = list(map(mul, map(numel_of.__getitem__, shape_texts), sizes))
+    ends = list(map(int, end_texts))
+    # Where each tensor begins at the end of the one before (as writers lay them out), the begins
+    # are those ends: the same text is the same number, JSON numbers having no leading zero.
+    begins = [int(begin_texts[0]), *ends[:-1]] if begin_texts[1:] == end_texts[:-1] else list(map(int, begin_texts))
+    return names, dtypes, shapes, begins, ends, sizes, nbytes, metadata
+
+
+def _decoded_columns(text: str) -> _Columns | None:
+    """The columns of a header written in any other form: decoded into plain dicts, which keep
+    the last of two equal keys where the strict reader refuses the header. Without a backslash
+    every ``"`` in the text opens or closes a string, and once the structure is checked the
+    strings it holds can be counted: five per tensor (its name, three field names, its dtype), one
+    for ``__metadata__`` and two per metadata pair. A key given twice, at any level, leaves the
+    text with more strings than that."""
     try:
         obj = _DECODE(text)
         metadata = obj.pop("__metadata__", _ABSENT)
@@ -381,7 +492,7 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
         return None
     dims = list(chain.from_iterable(shapes))
     # type() is int, not isinstance: JSON true is a bool, an int subclass. Dimensions of at least
-    # 1 are each at most the element count, which the size check below bounds.
+    # 1 are each at most the element count, which the size check bounds.
     if dims and (set(map(type, dims)) != {int} or min(dims) < 1):
         return None
     try:
@@ -390,38 +501,14 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
     except TypeError:
         return None
     flat = list(chain.from_iterable(offsets))
-    if set(map(type, flat)) != {int} or min(flat) < 0 or max(flat) > U64_MAX:
+    if set(map(type, flat)) != {int} or min(flat) < 0:
         return None
-    begins, ends = flat[0::2], flat[1::2]
     # Every tensor holds at least one element, so equal sizes put each end after its begin.
     nbytes = list(map(mul, map(math.prod, shapes), sizes))
-    if max(nbytes) > U64_MAX // 8 or nbytes != list(map(sub, ends, begins)):
-        return None
-    data_start = PREFIX_LEN + len(raw)
-    layout = _valid_layout(begins, ends, sizes, data_start, file_size)
-    if layout is None:
-        return None
-    problems, data_len, gaps = layout
-    # The decoder gives every entry its own dtype string and shape: each becomes the one object
-    # of its value (a file has a handful of shapes), as a checkpoint's tensors all live until the
-    # report is made.
+    # The decoder gives every entry its own shape: each becomes the one object of its value.
     shaped = list(map(tuple, shapes))
     distinct = dict(zip(shaped, shaped))
-    header = HeaderFile(
-        name=file,
-        header_len=len(raw),
-        tensors=tuple(
-            map(TensorInfo, obj, map(_DTYPE_NAMES.__getitem__, dtypes), map(distinct.__getitem__, shaped), begins, ends, repeat(file))
-        ),
-        metadata=metadata,
-        data_len=data_len,
-        file_size=file_size,
-        unknown_dtypes=(),
-        gaps=gaps,
-        marked_skeleton=marked_skeleton,
-        problems=tuple(p for p in problems if p.code not in SIZE_CODES),
-    )
-    return HeaderScan(header, tuple(problems), data_start)
+    return list(obj), dtypes, list(map(distinct.__getitem__, shaped)), flat[0::2], flat[1::2], sizes, nbytes, metadata
 
 
 def _valid_layout(
@@ -437,11 +524,16 @@ def _valid_layout(
     # first is at or past the end before it: the k-th smallest end is where the k tensors that
     # begin first have all ended, or the intervals could not be disjoint. The data ends at the
     # largest end. (Two sorts of ints are cheaper than one of pairs.)
-    starts, stops = sorted(begins), sorted(ends)
-    if not all(map(ge, islice(starts, 1, None), stops)):
-        return None
-    end = stops[-1]
-    gaps = sum(starts) - sum(stops) + end
+    if begins[1:] == ends[:-1]:
+        # Each tensor begins where the one before it ends, as writers lay them out: in order and
+        # disjoint, with a gap only before the first.
+        end, gaps = ends[-1], begins[0]
+    else:
+        starts, stops = sorted(begins), sorted(ends)
+        if not all(map(ge, islice(starts, 1, None), stops)):
+            return None
+        end = stops[-1]
+        gaps = sum(starts) - sum(stops) + end
     problems = []
     if gaps:
         problems.append(HeaderProblem("data_gaps", f"{gaps:,} bytes of data no tensor covers", False, {"gaps": gaps}))
