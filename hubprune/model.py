@@ -77,7 +77,7 @@ class TensorInfo:
     525336576
     """
 
-    __slots__ = ("name", "dtype", "shape", "begin", "end", "file")
+    __slots__ = ("name", "dtype", "shape", "begin", "end", "file", "nbytes")
 
     def __init__(self, name: str, dtype: str, shape: tuple[int, ...], begin: int, end: int, file: str) -> None:
         self.name = name
@@ -86,6 +86,8 @@ class TensorInfo:
         self.begin = begin
         self.end = end
         self.file = file
+        # Stored, not a property: the walk describes every tensor by it (repeated layers).
+        self.nbytes = end - begin
 
     def _key(self) -> tuple:
         return (self.name, self.dtype, self.shape, self.begin, self.end, self.file)
@@ -107,10 +109,6 @@ class TensorInfo:
     @property
     def numel(self) -> int:
         return math.prod(self.shape)
-
-    @property
-    def nbytes(self) -> int:
-        return self.end - self.begin
 
 
 class HeaderProblem(Value, positional=True):
