@@ -373,7 +373,7 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
     header = HeaderFile(
         name=file,
         header_len=len(raw),
-        tensors=tuple(map(TensorInfo, names, map(_DTYPE_NAMES.__getitem__, dtypes), shapes, begins, ends, repeat(file))),
+        tensors=tuple(map(TensorInfo, names, dtypes, shapes, begins, ends, repeat(file))),
         metadata=metadata,
         data_len=data_len,
         file_size=file_size,
@@ -397,11 +397,10 @@ if TYPE_CHECKING:
 # order), followed by a comma. A name holds no quote (there is no backslash to escape one), and
 # the header no control character (``_scan_valid`` checks). Numbers are JSON's: no sign, no
 # leading zero.
-_WRITTEN_ENTRY = re.compile(
-    r'"([^"]*)":\{"dtype":"([^"]*)","shape":\[([0-9,]*)\],"data_offsets":\[(0|[1-9][0-9]{0,19}),(0|[1-9][0-9]{0,19})\]\},'
-)
-_WRITTEN_ENTRY_TEXT = len('"":{"dtype":"","shape":[],"data_offsets":[,]},')  # an entry's fixed characters
-_WRITTEN_SHAPE = re.compile(r"(?:[1-9][0-9]{0,19}(?:,[1-9][0-9]{0,19}){0,63})?")  # 0 to 64 dimensions, each at least 1
+_WRITTEN_ENTRY = re.compile(r'"([^"]*)":\{("dtype":"[^"]*","shape":\[[0-9,]*\]),"data_offsets":\[(0|[1-9][0-9]{0,19}),(0|[1-9][0-9]{0,19})\]\},')
+_WRITTEN_ENTRY_TEXT = len('"":{,"data_offsets":[,]},')  # an entry's characters outside its groups
+# A dtype and 0 to 64 dimensions, each at least 1.
+_WRITTEN_KIND = re.compile(r'"dtype":"([^"]*)","shape":\[((?:[1-9][0-9]{0,19}(?:,[1-9][0-9]{0,19}){0,63})?)\]')
 _METADATA_OPENING = '{"__metadata__":'
 _CONTROL_BYTES = bytes(range(32))
 _RAW_DECODE = json.JSONDecoder().raw_decode
@@ -433,32 +432,41 @@ def _written_columns(text: str) -> _Columns | None:
     found = _WRITTEN_ENTRY.findall(body)
     if not found:
         return None
-    names, dtypes, shape_texts, begin_texts, end_texts = zip(*found)
-    written = sum(map(len, names)) + sum(map(len, dtypes)) + sum(map(len, shape_texts))
-    written += sum(map(len, begin_texts)) + sum(map(len, end_texts)) + len(found) * _WRITTEN_ENTRY_TEXT
-    if written != len(body):
+    names, kinds, begin_texts, end_texts = zip(*found)
+    # Where each tensor begins at the end of the one before (as writers lay them out), the begins
+    # are those ends: the same text is the same number, JSON numbers having no leading zero.
+    contiguous = begin_texts[1:] == end_texts[:-1]
+    offsets_text = sum(map(len, end_texts))
+    offsets_text += offsets_text - len(end_texts[-1]) + len(begin_texts[0]) if contiguous else sum(map(len, begin_texts))
+    if sum(map(len, names)) + sum(map(len, kinds)) + offsets_text + len(found) * _WRITTEN_ENTRY_TEXT != len(body):
         return None
     distinct_names = set(names)
     if len(distinct_names) != len(names) or "__metadata__" in distinct_names:
         return None
-    sizes = list(map(_BYTE_SIZES.get, dtypes))
-    if None in sizes:
-        return None
-    # A file has a handful of shapes: each is checked and made once, and every tensor of that
-    # shape holds the one tuple (a checkpoint's tensors all live until the report is made).
-    shape_of, numel_of = {}, {}
-    for shape_text in set(shape_texts):
-        if _WRITTEN_SHAPE.fullmatch(shape_text) is None:
+    # A file has a handful of kinds (dtype and shape): each is checked and made once, and every
+    # tensor of that shape holds the one tuple (a checkpoint's tensors all live until the report
+    # is made).
+    dtype_of, shape_of, size_of, nbytes_of = {}, {}, {}, {}
+    for kind in set(kinds):
+        match = _WRITTEN_KIND.fullmatch(kind)
+        size = _BYTE_SIZES.get(match.group(1)) if match is not None else None
+        if size is None:
             return None
-        shape = shape_of[shape_text] = tuple(map(int, shape_text.split(","))) if shape_text else ()
-        numel_of[shape_text] = math.prod(shape)
-    shapes = list(map(shape_of.__getitem__, shape_texts))
-    nbytes = list(map(mul, map(numel_of.__getitem__, shape_texts), sizes))
+        dtype_of[kind], shape_text = _DTYPE_NAMES[match.group(1)], match.group(2)
+        shape = shape_of[kind] = tuple(map(int, shape_text.split(","))) if shape_text else ()
+        size_of[kind], nbytes_of[kind] = size, math.prod(shape) * size
     ends = list(map(int, end_texts))
-    # Where each tensor begins at the end of the one before (as writers lay them out), the begins
-    # are those ends: the same text is the same number, JSON numbers having no leading zero.
-    begins = [int(begin_texts[0]), *ends[:-1]] if begin_texts[1:] == end_texts[:-1] else list(map(int, begin_texts))
-    return names, dtypes, shapes, begins, ends, sizes, nbytes, metadata
+    begins = [int(begin_texts[0]), *ends[:-1]] if contiguous else list(map(int, begin_texts))
+    return (
+        names,
+        list(map(dtype_of.__getitem__, kinds)),
+        list(map(shape_of.__getitem__, kinds)),
+        begins,
+        ends,
+        list(map(size_of.__getitem__, kinds)),
+        list(map(nbytes_of.__getitem__, kinds)),
+        metadata,
+    )
 
 
 def _decoded_columns(text: str) -> _Columns | None:
@@ -508,7 +516,9 @@ def _decoded_columns(text: str) -> _Columns | None:
     # The decoder gives every entry its own shape: each becomes the one object of its value.
     shaped = list(map(tuple, shapes))
     distinct = dict(zip(shaped, shaped))
-    return list(obj), dtypes, list(map(distinct.__getitem__, shaped)), flat[0::2], flat[1::2], sizes, nbytes, metadata
+    # Each dtype as the one string object of its name.
+    dtype_names = list(map(_DTYPE_NAMES.__getitem__, dtypes))
+    return list(obj), dtype_names, list(map(distinct.__getitem__, shaped)), flat[0::2], flat[1::2], sizes, nbytes, metadata
 
 
 def _valid_layout(

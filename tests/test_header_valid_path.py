@@ -158,3 +158,20 @@ def test_the_safetensors_librarys_own_header_is_read_in_its_written_form() -> No
     reference = {name: (entry["dtype"], entry["shape"]) for name, entry in safetensors.deserialize(data)}
     assert {t.name: (t.dtype, list(t.shape)) for t in found.header.tensors} == reference
     assert found.header.metadata == {"format": "pt", "note": "{a:[1,2]}"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{" + GOOD + ',"v":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',  # a gap between two tensors
+        '{"w":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},"v":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}',  # before the first
+        '{"v":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},' + GOOD + "}",  # out of order, with a gap
+        '{"__metadata__":{"format":"pt"},"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"b":{"dtype":"U8","shape":[1],"data_offsets":[3,4]}}',
+    ],
+)
+def test_both_readers_give_the_same_scan(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = _raw(text)
+    assert sh._written_columns(text) is not None
+    written = sh._scan_valid(raw, None, "m")
+    monkeypatch.setattr(sh, "_written_columns", lambda text: None)
+    assert written is not None and written == sh._scan_valid(raw, None, "m") == sh.scan_json(raw, None, file="m")
