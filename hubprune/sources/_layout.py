@@ -103,10 +103,11 @@ def _problem(name: str) -> str | None:
     return None
 
 
-def json_object(data: bytes, name: str, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
-    """Parse ``config.json`` or the index (bytes from disk or the Hub); ``error`` names what broke."""
+def json_object(data: bytes | str, name: str, error: type[ConfigError] | type[ShardIndexError]) -> dict[str, Any]:
+    """Parse ``config.json`` or the index (bytes from disk or the Hub, or their text); ``error``
+    names what broke."""
     try:
-        parsed = json.loads(data.decode("utf-8"))
+        parsed = json.loads(data if isinstance(data, str) else data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise error(name, f"is not valid JSON ({exc})") from None
     except RecursionError:

@@ -244,7 +244,12 @@ class ModelFolder:
                 raise error(name, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
         if size > cap or len(data) > cap:
             raise error(name, f"is larger than {cap:,} bytes, more than any {name} needs; hubprune does not read it")
-        return json_object(data, name, error)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return json_object(data, name, error)  # which says what is wrong with it
+        del data  # a 100 MB index is not held twice while it is parsed
+        return json_object(text, name, error)
 
     def skeletons(self) -> frozenset[str]:
         """The files ``SKELETON_MARKER`` lists; a marker that cannot be read marks nothing."""
