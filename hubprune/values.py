@@ -23,6 +23,13 @@ from __future__ import annotations
 import json
 from enum import Enum
 
+# typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    V = TypeVar("V", bound="Value")
+
 
 class _Missing:
     __slots__ = ()
@@ -183,7 +190,7 @@ def is_value(obj: object) -> bool:
     return issubclass(obj if isinstance(obj, type) else type(obj), Value)
 
 
-def replace(value: Value, /, **changes: object) -> Value:
+def replace(value: V, /, **changes: object) -> V:
     """A copy of ``value`` with some fields changed (``dataclasses.replace``)."""
     if not isinstance(value, Value):
         raise TypeError(f"replace() takes a value, not {type(value).__name__}")
