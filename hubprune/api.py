@@ -52,8 +52,8 @@ from .values import replace
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import threading
-    from pathlib import Path
     from collections.abc import Callable
+    from pathlib import Path
     from typing import Any, TypeVar
 
     from .atomic import remove_pending, write_output

@@ -1,8 +1,9 @@
 """Value types that flow through hubprune: a snapshot in, shapes, reports and comparisons out.
 
-All are frozen values (``values.py``), built once by the module that knows their values (change
-one with ``hubprune.values.replace``), but ``TensorInfo``: a large checkpoint has thousands of
-tensors, and each is a slotted object that costs little more than its JSON. Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
+All but ``TensorInfo`` are frozen values (``values.py``), built once by the module that knows
+their values (change one with ``hubprune.values.replace``). A large checkpoint has thousands of
+tensors, and each ``TensorInfo`` is a slotted object that costs little more than its JSON.
+Report-side types turn into the ``--format json`` contract (DESIGN.md §4) with ``to_dict()``; every
 instance is built by our own code from validated headers, so they validate nothing at runtime (the
 JSON Schemas in ``hubprune/schemas`` describe what ``to_dict()`` returns). The results of the
 other commands (compare, check, tensors, families) are defined in ``results.py`` and named here.
@@ -44,9 +45,6 @@ def as_int(value: object) -> int | None:
     """A config value as a count, or None: JSON ``true`` is a bool, and a count is never negative
     or past ``MAX_COUNT``."""
     return value if type(value) is int and 0 <= value <= MAX_COUNT else None
-
-
-# progress(model, done, total): called as shard headers arrive (``Progress``, below).
 
 
 class ReadOptions(Value):
@@ -392,6 +390,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, Literal
 
+    # progress(model, done, total): called as shard headers arrive.
     Progress = Callable[[str, int, int], None]
     AttnKind = Literal["full", "none", "linear", "mla"]  # ATTN_KINDS
     MlpKind = Literal["gated", "plain", "moe", "none", "linear"]  # MLP_KINDS

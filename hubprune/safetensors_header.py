@@ -353,7 +353,7 @@ def _scan_valid(raw: bytes, file_size: int | None, file: str, marked_skeleton: b
         text = raw.decode("utf-8").rstrip(" ")
     except UnicodeDecodeError:
         return None
-    if not text.startswith("{") or not text.endswith("}") or "\\" in text:
+    if not text.startswith("{") or "\\" in text:
         return None
     # JSON allows no control character raw in a string (and the written form none outside one);
     # UTF-8 puts none inside a multi-byte character, so the bytes tell.
@@ -415,6 +415,8 @@ def _written_columns(text: str) -> _Columns | None:
     up to the length of the text, nothing lies between them. Each entry then is a JSON object of
     exactly these three fields, and the text a JSON object of those entries.
     """
+    if not text.endswith("}"):
+        return None
     start, metadata = 1, {}
     if text.startswith(_METADATA_OPENING):
         try:

@@ -25,13 +25,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-
-from ..values import replace
 from urllib.parse import quote
 
 from ..errors import ConfigError, HeaderError, NoSafetensorsError, OfflineCacheMiss, RemoteError, RemoteFileNotFound, ShardIndexError
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import NOT_A_HEADER, PREFIX_LEN, header_length, parse_header, starts_like_a_header
+from ..values import replace
 from ._http import Abandoned, HubOptions, HubReader, Reply, valid_commit
 from ._layout import (
     INDEX_NAME,

@@ -23,6 +23,7 @@ from ..errors import (
 from ..model import HeaderFile, Snapshot, pickle_files
 from ..safetensors_header import PREFIX_LEN, FileScan, HeaderScan, header_extent, invalid, scan
 from ..formats.errors import FormatError
+from ..values import replace
 from ._layout import (
     INDEX_NAME,
     MAX_CONFIG_BYTES,
@@ -34,7 +35,6 @@ from ._layout import (
     marked_skeletons,
     shard_names_from_index,
 )
-from ..values import replace
 from .paths import inside, name_of, parent_of, pure, stem_of
 
 # typing.TYPE_CHECKING without importing typing at run time (type checkers read it as True).
@@ -71,7 +71,6 @@ def _not_a_file(name: str, mode: int, hint: str = _NOT_A_FILE_HINT) -> NotAFile:
     return NotAFile(name, f"is {kind}, not a file", hint=hint)
 
 
-# Paths are plain strings here (``paths.py`` says why).
 def _open_regular(path: str | Path, name: str, *, known_regular: bool = False) -> tuple[int, int]:
     """Open ``path`` for reading if it is a regular file: (fd, size). Never blocks on a FIFO.
 
@@ -328,7 +327,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
     >>> read_local("fixtures/Llama-3-8B-Instruct").files[0].name
     'model-00001-of-00004.safetensors'
     """
-    path = path_str
+    path = path_str  # text, not a Path (``paths.py`` says why)
     try:
         os.stat(path)
     except FileNotFoundError:
@@ -341,8 +340,8 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
     index: dict[str, Any] | None = None
     weights_config: dict[str, Any] | None = None
     if os.path.isdir(path):
-        snapshot = _snapshot_folder(path)
-        folder = ModelFolder(snapshot)
+        folder_path = _snapshot_folder(path)
+        folder = ModelFolder(folder_path)
         marked = folder.skeletons()
         names, index = weight_file_names(folder) if weights in (None, "safetensors") else ([], None)
         if names:
@@ -363,7 +362,7 @@ def read_local(path_str: str, weights: str | None = None) -> Snapshot:
                 raise NoWeightsError(path_str, weights, folder.names())
             if not headers:
                 raise NoSafetensorsError(path_str, pickle_files(folder.names()))
-        display = name_of(path) if snapshot is path else name_of(path).removeprefix("models--").replace("--", "/")
+        display = name_of(path) if folder_path == path else name_of(path).removeprefix("models--").replace("--", "/")
     else:
         folder, display = ModelFolder(parent_of(path)), stem_of(name_of(path))
         marked = folder.skeletons()
